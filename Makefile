@@ -1,0 +1,53 @@
+# Kawal: `make demo` runs a month of Pekanbaru; `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+KAWAL := $(VENV)/bin/kawal
+RUN_DIR := .run
+
+.PHONY: venv services db up down demo test test-unit test-integration test-e2e bench clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	@touch $@
+
+services:
+	@bash scripts/ensure-services.sh
+
+db: venv services
+	$(KAWAL) db upgrade
+
+up: db
+	$(VENV)/bin/honcho -f Procfile start
+
+down:
+	@bash scripts/demo.sh stop
+
+demo: db
+	@bash scripts/demo.sh start
+
+test: venv services
+	$(PY) -m pytest -q tests
+
+test-unit: venv
+	$(PY) -m pytest -q tests/unit
+
+test-integration: venv services
+	$(PY) -m pytest -q tests/integration
+
+test-e2e: venv services
+	$(PY) -m pytest -q tests/e2e
+
+bench: db
+	$(PY) bench/events.py
+	$(PY) bench/ingest.py
+	$(PY) bench/sweep.py
+	$(PY) bench/invoice.py
+
+clean:
+	rm -rf $(VENV) $(RUN_DIR) .pytest_cache

@@ -1,0 +1,79 @@
+"""Operator commands: development tokens, database migration, audit chain verification."""
+from __future__ import annotations
+
+import os
+
+import click
+import psycopg
+from rich.console import Console
+from rich.table import Table
+
+from shared import auth, config, db as shared_db
+from shared import audit as audit_log
+
+console = Console()
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+@click.command()
+@click.option("--role", type=click.Choice(auth.ROLES), required=True)
+@click.option("--contractor-id", default=None, help="Required for --role contractor.")
+@click.option("--sub", default=None, help="Subject (user id); defaults to dev-<role>.")
+@click.option("--ttl-hours", default=12, show_default=True)
+def token(role: str, contractor_id: str | None, sub: str | None, ttl_hours: int) -> None:
+    """Mint a development token signed with KAWAL_JWT_SECRET."""
+    if role == "contractor" and not contractor_id:
+        raise click.UsageError("--contractor-id is required for a contractor token")
+    click.echo(auth.mint(role, sub=sub, contractor_id=contractor_id, ttl_seconds=ttl_hours * 3600))
+
+
+@click.group()
+def db() -> None:
+    """Create and migrate every service's database."""
+
+
+@db.command("upgrade")
+@click.option("--service", "services", multiple=True, type=click.Choice(config.SERVICES))
+def db_upgrade(services: tuple[str, ...]) -> None:
+    """Create each service's database if missing, then migrate it to head."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy.engine import make_url
+
+    for service in services or config.SERVICES:
+        url = make_url(config.database_url(service))
+        admin = url.set(database="postgres", drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(admin, autocommit=True) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (url.database,)).fetchone()
+            if not exists:
+                conn.execute(f'CREATE DATABASE "{url.database}"')
+                console.print(f"created database [bold]{url.database}[/]")
+        cfg = Config(os.path.join(ROOT, "alembic.ini"), ini_section=service)
+        cfg.set_main_option("script_location", os.path.join(ROOT, "services", service, "migrations"))
+        cfg.set_main_option("sqlalchemy.url", url.render_as_string(hide_password=False))
+        command.upgrade(cfg, "head")
+        console.print(f"{service}: migrated to head")
+
+
+@click.group()
+def audit() -> None:
+    """The hash-chained audit log of writes."""
+
+
+@audit.command("verify")
+@click.option("--service", "services", multiple=True, type=click.Choice(config.SERVICES))
+def audit_verify(services: tuple[str, ...]) -> None:
+    """Walk each service's audit chain; exit 1 when an entry was altered."""
+    table = Table(title="Audit log / Jejak audit")
+    for column in ("service", "entries", "verdict"):
+        table.add_column(column)
+    broken = False
+    for service in services or config.SERVICES:
+        with shared_db.unit_of_work(config.database_url(service)) as session:
+            verdict = audit_log.verify(session)
+        broken |= not verdict.intact
+        table.add_row(service, str(verdict.entries),
+                      "[green]intact / utuh[/]" if verdict.intact else f"[red]BROKEN at seq {verdict.broken_at}[/]")
+    console.print(table)
+    if broken:
+        raise SystemExit(1)

@@ -1,0 +1,85 @@
+"""The append-only, hash-chained audit log of every write, kept in each service's database."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from sqlalchemy import BigInteger, Column, DateTime, Identity, String, Table, select, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Session
+
+from shared import clock
+from shared.db import platform_metadata
+
+GENESIS = "0" * 64
+_LOCK_KEY = 0x6B6177616C  # 'kawal': serialises appends so the chain has one order
+
+audit_log = Table(
+    "audit_log",
+    platform_metadata,
+    Column("seq", BigInteger, Identity(), primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("action", String(80), nullable=False),
+    Column("object_type", String(60), nullable=False),
+    Column("object_id", String(80), nullable=False),
+    Column("detail", JSONB, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+
+def entry_hash(prev_hash: str, at: str, actor: str, role: str, action: str, object_type: str, object_id: str,
+               detail: dict[str, Any]) -> str:
+    canonical = json.dumps([prev_hash, at, actor, role, action, object_type, object_id, detail],
+                           sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def append(session: Session, principal, action: str, object_type: str, object_id: Any,
+           detail: dict[str, Any] | None = None) -> None:
+    """Add one entry in the caller's transaction, chained to the last one."""
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+    prev = session.execute(select(audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)).scalar()
+    at = clock.now()
+    # round-trip the detail through JSON so the hash sees what the database stores
+    stored_detail = json.loads(json.dumps(detail or {}, default=str))
+    row = {
+        "at": at, "actor": principal.sub, "role": principal.role, "action": action,
+        "object_type": object_type, "object_id": str(object_id), "detail": stored_detail,
+        "prev_hash": prev or GENESIS,
+    }
+    row["hash"] = entry_hash(row["prev_hash"], at.isoformat(), row["actor"], row["role"], action, object_type,
+                             row["object_id"], stored_detail)
+    session.execute(audit_log.insert().values(**row))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    entries: int
+    broken_at: int | None  # seq of the first entry that does not match its chain
+
+    @property
+    def intact(self) -> bool:
+        return self.broken_at is None
+
+
+def verify_rows(rows: Iterable) -> Verdict:
+    prev, count = GENESIS, 0
+    for row in rows:
+        count += 1
+        expected = entry_hash(prev, row.at.astimezone(clock.UTC).isoformat(), row.actor, row.role, row.action,
+                              row.object_type, row.object_id, row.detail)
+        if row.prev_hash != prev or row.hash != expected:
+            return Verdict(entries=count, broken_at=row.seq)
+        prev = row.hash
+    return Verdict(entries=count, broken_at=None)
+
+
+def verify(session: Session) -> Verdict:
+    """Walk the chain in order, streaming, and report the first entry that was changed."""
+    rows = session.execute(select(audit_log).order_by(audit_log.c.seq).execution_options(yield_per=2000))
+    return verify_rows(rows)

@@ -1,0 +1,68 @@
+"""The one error shape every API answers with: {"error": {"code", "message", "fields"}}."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+
+class ApiError(Exception):
+    """A refusal with its HTTP status, a stable code, and the fields at fault."""
+
+    def __init__(self, status: int, code: str, message: str, fields: dict[str, Any] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.fields = fields or {}
+
+
+def not_found(what: str) -> ApiError:
+    return ApiError(404, "not_found", f"{what} not found.")
+
+
+def conflict(code: str, message: str, fields: dict[str, Any] | None = None) -> ApiError:
+    return ApiError(409, code, message, fields)
+
+
+def invalid(code: str, message: str, fields: dict[str, Any] | None = None) -> ApiError:
+    return ApiError(422, code, message, fields)
+
+
+def body(status: int, code: str, message: str, fields: dict[str, Any] | None = None):
+    return jsonify({"error": {"code": code, "message": message, "fields": fields or {}}}), status
+
+
+def _flatten_smorest_errors(messages: Any) -> dict[str, Any]:
+    """flask-smorest nests errors by location (json, query, headers); the fields matter, not where."""
+    if not isinstance(messages, dict):
+        return {"_schema": messages}
+    flat: dict[str, Any] = {}
+    for location, errors in messages.items():
+        if isinstance(errors, dict):
+            flat.update(errors)
+        else:
+            flat[location] = errors
+    return flat
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _api_error(error: ApiError):
+        return body(error.status, error.code, error.message, error.fields)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        data = getattr(error, "data", None) or {}
+        fields = _flatten_smorest_errors(data.get("messages", {})) if data else {}
+        code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 415: "unsupported_media_type",
+                422: "invalid", 409: "conflict", 412: "precondition_failed", 428: "precondition_required"}.get(
+            error.code, "http_error")
+        message = "The request is invalid; see fields." if fields else (error.description or error.name)
+        return body(error.code or 500, code, message, fields)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        app.logger.exception("unhandled error")
+        return body(500, "internal_error", "Something went wrong on our side; it has been logged.")

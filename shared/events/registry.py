@@ -1,0 +1,36 @@
+"""One marshmallow schema per event type and version, and the lookup from type to schema."""
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema
+
+_SCHEMAS: dict[tuple[str, int], type[Schema]] = {}
+
+
+class UnknownEventType(LookupError):
+    """No schema is registered for this type and version."""
+
+
+def event(type_: str, version: int = 1):
+    """Class decorator: register a data schema under its event type and version."""
+
+    def register(schema: type[Schema]) -> type[Schema]:
+        key = (type_, version)
+        if key in _SCHEMAS:
+            raise ValueError(f"event schema registered twice: {type_} v{version}")
+        schema.event_type = type_
+        schema.event_version = version
+        _SCHEMAS[key] = schema
+        return schema
+
+    return register
+
+
+def schema_for(type_: str, version: int = 1) -> Schema:
+    try:
+        return _SCHEMAS[(type_, version)](unknown=EXCLUDE)
+    except KeyError:
+        raise UnknownEventType(f"{type_} v{version}") from None
+
+
+def known_types() -> list[str]:
+    return sorted({type_ for type_, _ in _SCHEMAS})

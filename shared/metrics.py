@@ -1,0 +1,119 @@
+"""Prometheus metrics: names kawal_<service>_<noun>_<unit>, multiprocess-aware exposition, scrape-time collectors."""
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable, Iterable
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, start_http_server
+from prometheus_client import multiprocess
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from shared import config
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+# Scrape-time collectors registered by each process (outbox backlog, domain gauges read from the database).
+_collectors: list[Collector] = []
+
+
+@dataclass(frozen=True)
+class HttpMetrics:
+    requests: Counter
+    latency: Histogram
+
+
+@dataclass(frozen=True)
+class EventMetrics:
+    published: Counter
+    consumed: Counter
+    failed: Counter
+    parked: Counter
+    handle_seconds: Histogram
+
+
+@lru_cache(maxsize=None)
+def http(service: str) -> HttpMetrics:
+    return HttpMetrics(
+        requests=Counter(f"kawal_{service}_http_requests_total", "HTTP requests by endpoint and status.",
+                         ["endpoint", "method", "status"]),
+        latency=Histogram(f"kawal_{service}_http_request_duration_seconds", "HTTP request latency.",
+                          ["endpoint", "method"], buckets=LATENCY_BUCKETS),
+    )
+
+
+@lru_cache(maxsize=None)
+def events(service: str) -> EventMetrics:
+    return EventMetrics(
+        published=Counter(f"kawal_{service}_events_published_total", "Events confirmed by the broker.", ["type"]),
+        consumed=Counter(f"kawal_{service}_events_consumed_total", "Events handled, by outcome (applied, duplicate).",
+                         ["type", "outcome"]),
+        failed=Counter(f"kawal_{service}_events_failed_total", "Handler failures sent to retry.", ["type"]),
+        parked=Counter(f"kawal_{service}_events_parked_total", "Events parked after their last attempt.", ["type"]),
+        handle_seconds=Histogram(f"kawal_{service}_event_batch_duration_seconds", "Time to handle and commit a batch.",
+                                 buckets=LATENCY_BUCKETS),
+    )
+
+
+class GaugeCollector(Collector):
+    """A gauge family computed at scrape time by a function returning [(labels, value)]."""
+
+    def __init__(self, name: str, documentation: str, labels: list[str], read: Callable[[], Iterable[tuple[tuple, float]]]):
+        self.name, self.documentation, self.labels, self.read = name, documentation, labels, read
+
+    def describe(self):
+        return [GaugeMetricFamily(self.name, self.documentation, labels=self.labels)]
+
+    def collect(self):
+        family = GaugeMetricFamily(self.name, self.documentation, labels=self.labels)
+        try:
+            for labels, value in self.read():
+                family.add_metric([str(label) for label in labels], float(value))
+        except Exception:  # a scrape must not fail because the database blinked
+            return [family]
+        return [family]
+
+
+def add_collector(collector: Collector) -> None:
+    _collectors.append(collector)
+
+
+def registry() -> CollectorRegistry:
+    """What /metrics exposes: every process's samples (multiprocess mode) plus scrape-time collectors."""
+    if config.prometheus_multiproc_dir():
+        reg = CollectorRegistry()
+        multiprocess.MultiProcessCollector(reg)
+    else:
+        from prometheus_client import REGISTRY as reg  # noqa: N811
+    for collector in _collectors:
+        try:
+            reg.register(collector)
+        except ValueError:
+            pass  # already registered on the global registry
+    return reg
+
+
+def exposition() -> bytes:
+    return generate_latest(registry())
+
+
+def reset_multiproc_dir() -> None:
+    """Empty the multiprocess directory at start-up so dead processes' samples do not linger."""
+    path = config.prometheus_multiproc_dir()
+    if not path:
+        return
+    shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path, exist_ok=True)
+
+
+def mark_process_dead(pid: int) -> None:
+    if config.prometheus_multiproc_dir():
+        multiprocess.mark_process_dead(pid)
+
+
+def serve(port: int) -> None:
+    """Expose /metrics from a non-HTTP process (events relay and consumer, Celery)."""
+    start_http_server(port, registry=registry())

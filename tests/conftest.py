@@ -1,0 +1,54 @@
+"""Session fixtures: a RabbitMQ vhost and fresh, migrated databases per service, on the real servers."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from shared import clock
+from tests.support import broker, databases
+
+
+@pytest.fixture(scope="session")
+def amqp_url():
+    vhost = broker.create_vhost()
+    url = broker.amqp_url(vhost)
+    os.environ["KAWAL_AMQP_URL"] = url
+    yield url
+    broker.delete_vhost(vhost)
+
+
+def _service_db(service: str):
+    url = databases.fresh_service_database(service)
+    os.environ[f"KAWAL_{service.upper()}_DATABASE_URL"] = url
+    return url
+
+
+@pytest.fixture(scope="session")
+def contracts_db():
+    return _service_db("contracts")
+
+
+@pytest.fixture(scope="session")
+def routes_db():
+    return _service_db("routes")
+
+
+@pytest.fixture(scope="session")
+def billing_db():
+    return _service_db("billing")
+
+
+@pytest.fixture
+def frozen_clock():
+    """Freeze the shared clock for a test: call it with an aware datetime; restored afterwards."""
+    yield clock.set_for_tests
+    clock.set_for_tests(None)
+
+
+@pytest.fixture
+def tap(amqp_url):
+    """Everything published on the events exchange during the test."""
+    t = broker.Tap(amqp_url)
+    yield t
+    t.close()

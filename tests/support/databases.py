@@ -1,0 +1,50 @@
+"""Test databases: a fresh, migrated PostgreSQL database per service for a test session, emptied between tests."""
+from __future__ import annotations
+
+import os
+
+import psycopg
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, text
+
+ADMIN_DSN = os.environ.get("KAWAL_TEST_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def url_for(name: str) -> str:
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+
+
+def recreate(name: str) -> None:
+    with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def migrate(service: str, url: str) -> None:
+    cfg = Config(os.path.join(ROOT, "alembic.ini"), ini_section=service)
+    cfg.set_main_option("script_location", os.path.join(ROOT, "services", service, "migrations"))
+    cfg.set_main_option("sqlalchemy.url", url)
+    command.upgrade(cfg, "head")
+
+
+def fresh_service_database(service: str, suffix: str = "test") -> str:
+    """Drop, create and migrate kawal_<service>_<suffix>; returns its URL."""
+    name = f"kawal_{service}_{suffix}"
+    recreate(name)
+    url = url_for(name)
+    migrate(service, url)
+    return url
+
+
+def truncate_all(url: str) -> None:
+    """Empty every table but Alembic's, restarting identities (fast between tests)."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        tables = conn.execute(text(
+            "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+        )).scalars().all()
+        if tables:
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    engine.dispose()
