@@ -5,6 +5,7 @@ from alembic import context
 from sqlalchemy import MetaData, create_engine, pool
 
 from shared import config
+from shared import audit, inbox, outbox  # noqa: F401  (define the platform tables)
 from shared.db import platform_metadata
 
 

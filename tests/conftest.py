@@ -19,7 +19,8 @@ def amqp_url():
 
 
 def _service_db(service: str):
-    url = databases.fresh_service_database(service)
+    # KAWAL_TEST_DB_SUFFIX lets two suites run side by side without dropping each other's databases
+    url = databases.fresh_service_database(service, os.environ.get("KAWAL_TEST_DB_SUFFIX", "test"))
     os.environ[f"KAWAL_{service.upper()}_DATABASE_URL"] = url
     return url
 

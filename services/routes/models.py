@@ -1,0 +1,250 @@
+"""The routes service's tables: its read model of contracts, the network, pickups and their evidence, compliance."""
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, time
+
+from sqlalchemy import (ARRAY, BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, Numeric,
+                        String, Text, Time, UniqueConstraint, text)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.db import ServiceBase, service_metadata
+
+
+class Base(ServiceBase):
+    __abstract__ = True
+    metadata = service_metadata()
+
+
+def _uuid() -> str:
+    return str(uuid.uuid4())
+
+
+Id = UUID(as_uuid=False)
+Instant = DateTime(timezone=True)
+
+
+class Contractor(Base):
+    """Read model of contracts.contractor.registered."""
+
+    __tablename__ = "contractors"
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Contract(Base):
+    """Read model of the contracts service's contract: terms, kecamatan and status, amendments applied."""
+
+    __tablename__ = "contracts"
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    number: Mapped[str] = mapped_column(String(80))
+    contractor_id: Mapped[str] = mapped_column(Id, index=True)
+    kawasan: Mapped[str] = mapped_column(String(120))
+    kecamatan: Mapped[list[str]] = mapped_column(ARRAY(String(60)))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    value_rp: Mapped[int] = mapped_column(BigInteger)
+    unit_price_rp_per_ton: Mapped[int] = mapped_column(BigInteger)
+    daily_target_kg: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(20))  # active, suspended, terminated, expired
+    grace_minutes: Mapped[int] = mapped_column(Integer)
+    geofence_m: Mapped[int] = mapped_column(Integer)
+    sync_allowance_hours: Mapped[int] = mapped_column(Integer)
+    min_on_time_ratio: Mapped[float] = mapped_column(Float)
+    complaint_hours_priority: Mapped[int] = mapped_column(Integer)
+    complaint_hours_normal: Mapped[int] = mapped_column(Integer)
+    shortfall_ratio: Mapped[float] = mapped_column(Float)
+    shortfall_days_allowed: Mapped[int] = mapped_column(Integer)
+    amendment_no: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(Instant)
+
+
+class Point(Base):
+    """A titik layanan: TPS, TPS liar, depo, jalan protokol, pasar."""
+
+    __tablename__ = "points"
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=_uuid)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(30))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    kecamatan: Mapped[str] = mapped_column(String(60), index=True)
+    kelurahan: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(Instant)
+
+
+class Vehicle(Base):
+    """An armada unit; its plate is stored normalised (upper case, single spaces)."""
+
+    __tablename__ = "vehicles"
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=_uuid)
+    plate: Mapped[str] = mapped_column(String(20), unique=True)
+    contractor_id: Mapped[str] = mapped_column(Id, index=True)
+    type: Mapped[str] = mapped_column(String(20))
+    capacity_m3: Mapped[float] = mapped_column(Numeric(6, 2))
+    tare_kg: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(Instant)
+
+
+class Route(Base):
+    __tablename__ = "routes"
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=_uuid)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    contract_id: Mapped[str] = mapped_column(Id, ForeignKey("contracts.id"), index=True)
+    contractor_id: Mapped[str] = mapped_column(Id, index=True)
+    vehicle_id: Mapped[str] = mapped_column(Id, ForeignKey("vehicles.id"), index=True)
+    weekdays: Mapped[list[int]] = mapped_column(ARRAY(Integer))  # ISO, Monday = 1
+    window_start: Mapped[time] = mapped_column(Time)  # WIB wall clock
+    window_end: Mapped[time] = mapped_column(Time)
+    created_at: Mapped[datetime] = mapped_column(Instant)
+
+
+class RouteStop(Base):
+    __tablename__ = "route_stops"
+    route_id: Mapped[str] = mapped_column(Id, ForeignKey("routes.id", ondelete="CASCADE"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    point_id: Mapped[str] = mapped_column(Id, ForeignKey("points.id"))
+
+
+class Pickup(Base):
+    """One stop of a route on one WIB day, with its window as UTC instants."""
+
+    __tablename__ = "pickups"
+    __table_args__ = (
+        UniqueConstraint("route_id", "stop_seq", "date", name="uq_pickups_route_stop_date"),
+        Index("ix_pickups_due", "window_end_at", postgresql_where=text("status = 'scheduled'")),
+        Index("ix_pickups_contract_date", "contract_id", "date"),
+    )
+    id: Mapped[str] = mapped_column(Id, primary_key=True, server_default=text("gen_random_uuid()"))
+    route_id: Mapped[str] = mapped_column(Id, ForeignKey("routes.id"))
+    stop_seq: Mapped[int] = mapped_column(Integer)
+    point_id: Mapped[str] = mapped_column(Id, ForeignKey("points.id"))
+    contract_id: Mapped[str] = mapped_column(Id, ForeignKey("contracts.id"))
+    contractor_id: Mapped[str] = mapped_column(Id, index=True)
+    date: Mapped[date] = mapped_column(Date)  # WIB day
+    window_start_at: Mapped[datetime] = mapped_column(Instant)
+    window_end_at: Mapped[datetime] = mapped_column(Instant)
+    status: Mapped[str] = mapped_column(String(12), server_default="scheduled")  # scheduled confirmed missed excused
+    on_time: Mapped[bool | None] = mapped_column(Boolean)
+    off_site: Mapped[bool | None] = mapped_column(Boolean)
+    missed_at: Mapped[datetime | None] = mapped_column(Instant)
+    superseded_miss: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    excuse_reason: Mapped[str | None] = mapped_column(Text)
+    verified_at: Mapped[datetime | None] = mapped_column(Instant)
+    verify_reason: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime | None] = mapped_column(Instant)
+
+
+class Confirmation(Base):
+    """What the contractor said: device time, GPS, photo hash; the server's receipt time beside it."""
+
+    __tablename__ = "confirmations"
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=_uuid)
+    pickup_id: Mapped[str] = mapped_column(Id, ForeignKey("pickups.id"), unique=True)
+    contractor_id: Mapped[str] = mapped_column(Id)
+    collected_at: Mapped[datetime] = mapped_column(Instant)
+    received_at: Mapped[datetime] = mapped_column(Instant)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    distance_m: Mapped[float] = mapped_column(Float)
+    on_time: Mapped[bool] = mapped_column(Boolean)
+    off_site: Mapped[bool] = mapped_column(Boolean)
+    supersedes_missed: Mapped[bool] = mapped_column(Boolean)
+    photo_sha256: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+
+
+class Weighing(Base):
+    """A timbangan ticket at the TPA weighbridge: bruto, tara, netto, and the flags that hold it out of billing."""
+
+    __tablename__ = "weighings"
+    __table_args__ = (Index("ix_weighings_plate_at", "plate", "weighed_at"),
+                      Index("ix_weighings_contract_at", "contract_id", "weighed_at"))
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=_uuid)
+    ticket_no: Mapped[str] = mapped_column(String(60), unique=True)
+    plate: Mapped[str] = mapped_column(String(20))
+    vehicle_id: Mapped[str | None] = mapped_column(Id, ForeignKey("vehicles.id"))
+    contract_id: Mapped[str | None] = mapped_column(Id, ForeignKey("contracts.id"))
+    gross_kg: Mapped[int] = mapped_column(Integer)
+    tare_kg: Mapped[int] = mapped_column(Integer)
+    net_kg: Mapped[int] = mapped_column(Integer)
+    weighed_at: Mapped[datetime] = mapped_column(Instant)
+    flags: Mapped[list[str]] = mapped_column(ARRAY(String(30)))
+    cleared: Mapped[bool] = mapped_column(Boolean)
+    cleared_at: Mapped[datetime | None] = mapped_column(Instant)
+    clear_reason: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(Instant)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+
+
+class Complaint(Base):
+    """A pengaduan at a point, assigned to the contract covering its kecamatan."""
+
+    __tablename__ = "complaints"
+    __table_args__ = (Index("ix_complaints_open_due", "due_at", postgresql_where=text("resolved_at IS NULL")),)
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=_uuid)
+    point_id: Mapped[str] = mapped_column(Id, ForeignKey("points.id"))
+    contract_id: Mapped[str] = mapped_column(Id, ForeignKey("contracts.id"), index=True)
+    contractor_id: Mapped[str] = mapped_column(Id, index=True)
+    description: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(30))
+    priority: Mapped[bool] = mapped_column(Boolean)
+    reported_at: Mapped[datetime] = mapped_column(Instant)
+    due_at: Mapped[datetime] = mapped_column(Instant)
+    status: Mapped[str] = mapped_column(String(12))  # open, overdue, resolved
+    overdue_at: Mapped[datetime | None] = mapped_column(Instant)
+    resolved_at: Mapped[datetime | None] = mapped_column(Instant)
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+    overdue_days: Mapped[int] = mapped_column(Integer, server_default="0")
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+
+
+class DailyEvaluation(Base):
+    """One contract's WIB day as the daily evaluation found it; revised when later evidence changes it."""
+
+    __tablename__ = "daily_evaluations"
+    contract_id: Mapped[str] = mapped_column(Id, ForeignKey("contracts.id"), primary_key=True)
+    date: Mapped[date] = mapped_column(Date, primary_key=True)
+    scheduled: Mapped[int] = mapped_column(Integer)
+    on_time: Mapped[int] = mapped_column(Integer)
+    late: Mapped[int] = mapped_column(Integer)
+    missed: Mapped[int] = mapped_column(Integer)
+    off_site: Mapped[int] = mapped_column(Integer)
+    excused: Mapped[int] = mapped_column(Integer)
+    net_kg: Mapped[int] = mapped_column(BigInteger)
+    target_kg: Mapped[int] = mapped_column(BigInteger)
+    shortfall: Mapped[bool] = mapped_column(Boolean)
+    complaints_overdue: Mapped[int] = mapped_column(Integer)
+    revision: Mapped[int] = mapped_column(Integer, server_default="1")
+    evaluated_at: Mapped[datetime] = mapped_column(Instant)
+
+
+class MonthlyEvaluation(Base):
+    """Marks a contract's WIB month as evaluated, so the monthly task catches up exactly once."""
+
+    __tablename__ = "monthly_evaluations"
+    contract_id: Mapped[str] = mapped_column(Id, ForeignKey("contracts.id"), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    on_time_ratio: Mapped[float | None] = mapped_column(Float)
+    shortfall_days: Mapped[int] = mapped_column(Integer)
+    complaints_overdue: Mapped[int] = mapped_column(Integer)
+    evaluated_at: Mapped[datetime] = mapped_column(Instant)
+
+
+class Breach(Base):
+    """An SLA breach of a month: its measure, threshold, value and evidence."""
+
+    __tablename__ = "breaches"
+    __table_args__ = (UniqueConstraint("contract_id", "month", "measure", name="uq_breaches_contract_month_measure"),)
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=_uuid)
+    contract_id: Mapped[str] = mapped_column(Id, ForeignKey("contracts.id"), index=True)
+    contractor_id: Mapped[str] = mapped_column(Id, index=True)
+    month: Mapped[str] = mapped_column(String(7))
+    measure: Mapped[str] = mapped_column(String(40))  # on_time_ratio, shortfall_days, complaints_overdue
+    threshold: Mapped[float] = mapped_column(Float)
+    value: Mapped[float] = mapped_column(Float)
+    evidence: Mapped[list] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(Instant)
