@@ -33,6 +33,15 @@ def port(service: str) -> int:
     return _int(f"KAWAL_{service.upper()}_PORT", DEFAULT_PORTS[service])
 
 
+DEFAULT_METRICS_PORTS = {"contracts_events": 9101, "routes_events": 9102, "billing_events": 9103,
+                         "routes_worker": 9104}
+
+
+def metrics_port(process: str) -> int:
+    """Port of /metrics for a process that serves no HTTP API (events, worker)."""
+    return _int(f"KAWAL_{process.upper()}_METRICS_PORT", DEFAULT_METRICS_PORTS[process])
+
+
 def service_url(service: str) -> str:
     """Base URL of a service's HTTP API, for the CLI and tests (never for service-to-service calls)."""
     return _env(f"KAWAL_{service.upper()}_URL", f"http://127.0.0.1:{port(service)}")
