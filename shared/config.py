@@ -65,7 +65,7 @@ def clock() -> ClockSettings:
 
 @dataclass(frozen=True)
 class AuthSettings:
-    secret: str = "kawal-dev-secret-change-me"
+    secret: str = "kawal-development-secret-change-me-in-production"
     algorithm: str = "HS256"
     public_key: str | None = None  # PEM, for RS256
     jwks_url: str | None = None  # for RS256 with a city's identity provider

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from functools import lru_cache
 from typing import Iterator
 
 from sqlalchemy import MetaData, create_engine
@@ -31,14 +30,21 @@ def service_metadata() -> MetaData:
     return MetaData(naming_convention=NAMING)
 
 
-@lru_cache(maxsize=None)
-def engine(url: str, pool_size: int = 5) -> Engine:
-    return create_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True, future=True)
+_engines: dict[str, Engine] = {}
+_factories: dict[str, sessionmaker[Session]] = {}
 
 
-@lru_cache(maxsize=None)
+def engine(url: str) -> Engine:
+    """One pooled engine per database URL per process."""
+    if url not in _engines:
+        _engines[url] = create_engine(url, pool_size=5, max_overflow=10, pool_pre_ping=True)
+    return _engines[url]
+
+
 def session_factory(url: str) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine(url), expire_on_commit=False, future=True)
+    if url not in _factories:
+        _factories[url] = sessionmaker(bind=engine(url), expire_on_commit=False)
+    return _factories[url]
 
 
 @contextmanager
@@ -56,6 +62,8 @@ def unit_of_work(url: str) -> Iterator[Session]:
 
 
 def dispose_all() -> None:
-    """Forget pooled connections (after fork, or between tests)."""
-    for cached in (engine, session_factory):
-        cached.cache_clear()
+    """Close and forget pooled connections (after fork, or between tests)."""
+    for created in _engines.values():
+        created.dispose()
+    _engines.clear()
+    _factories.clear()

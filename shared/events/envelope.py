@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from decimal import Decimal
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,13 +63,20 @@ def make(type_: str, data: dict[str, Any], producer: str, correlation_id: str | 
     """Build an envelope; an unknown type or invalid data fails here, in the producer."""
     schema = schema_for(type_, version)
     try:
-        normalised = schema.dump(data)
-    except (TypeError, ValueError, AttributeError) as error:
-        raise InvalidEvent(type_, {"_schema": [str(error)]}) from error
-    errors = schema.validate(normalised)
-    if errors:
-        raise InvalidEvent(type_, errors)
+        loaded = schema.load(json.loads(json.dumps(data, default=_jsonable)))
+    except ValidationError as error:
+        raise InvalidEvent(type_, error.messages) from error
+    normalised = schema.dump(loaded)
     return Envelope(type=type_, data=normalised, producer=producer, version=version, correlation_id=correlation_id)
+
+
+def _jsonable(value: Any) -> Any:
+    """Producers may pass Python values (dates, instants, UUIDs, Decimals) or their JSON forms."""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, (uuid.UUID, Decimal)):
+        return str(value) if isinstance(value, uuid.UUID) else float(value)
+    raise TypeError(f"not serialisable: {type(value).__name__}")
 
 
 def parse(body: bytes) -> Envelope:
