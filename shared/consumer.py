@@ -1,0 +1,199 @@
+"""The event consumer: batches deliveries into one transaction, inbox-deduplicated, with retry queues and parking."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import pika
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from shared import clock, config, db, events, inbox, logs, metrics, topology
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Session, events.Envelope], None]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    tag: int
+    routing_key: str
+    properties: pika.BasicProperties
+    body: bytes
+
+    @property
+    def headers(self) -> dict:
+        return self.properties.headers or {}
+
+    @property
+    def attempt(self) -> int:
+        return int(self.headers.get(topology.ATTEMPT, 0))
+
+    @property
+    def original_routing_key(self) -> str:
+        # After a retry the message comes back with the service queue's name as routing key.
+        return self.headers.get(topology.ROUTING_KEY) or self.routing_key
+
+    @property
+    def type(self) -> str:
+        return self.properties.type or self.original_routing_key
+
+
+@dataclass(frozen=True)
+class Outcome:
+    delivery: Delivery
+    kind: str  # applied, duplicate, retry, park
+    reason: str = ""
+
+
+class Consumer:
+    """Consumes a service's queue; one transaction per batch; failures go to retry queues, then to parked."""
+
+    def __init__(self, service: str, handlers: dict[str, Handler], database_url: str, amqp_url: str,
+                 settings: config.EventSettings | None = None):
+        self.service, self.handlers = service, dict(handlers)
+        self.database_url, self.amqp_url = database_url, amqp_url
+        self.settings = settings or config.events()
+        self.metrics = metrics.events(service)
+        self.stopping = threading.Event()
+        self.ready = threading.Event()
+        self._connection: pika.BlockingConnection | None = None
+        self._buffer: list[Delivery] = []
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    def run(self) -> None:
+        backoff = self.settings.reconnect_seconds
+        while not self.stopping.is_set():
+            try:
+                self._connect()
+                backoff = self.settings.reconnect_seconds
+                while not self.stopping.is_set():
+                    batch = self._collect()
+                    if batch:
+                        self._handle(batch)
+            except Exception as error:  # noqa: BLE001 - any failure: unacked deliveries come back after reconnecting
+                if self.stopping.is_set():
+                    break
+                log.warning("consumer %s: %s; reconnecting in %.1fs", self.service, error, backoff,
+                            extra={"service": self.service, "process_kind": "consumer"})
+                self._close()
+                self.stopping.wait(backoff)
+                backoff = min(backoff * 2, 30.0)
+        self._close()
+
+    def _connect(self) -> None:
+        self._buffer = []
+        self._connection = pika.BlockingConnection(topology.parameters(self.amqp_url, f"{self.service}.consumer"))
+        channel = self._connection.channel()
+        topology.declare_service(channel, self.service, self.handlers, self.settings)
+        channel.basic_qos(prefetch_count=self.settings.prefetch)
+        self._publisher = self._connection.channel()
+        self._publisher.confirm_delivery()
+        channel.basic_consume(topology.service_queue(self.service), self._on_message)
+        self._channel = channel
+        self.ready.set()
+
+    def _close(self) -> None:
+        self.ready.clear()
+        if self._connection is not None:
+            try:
+                if self._connection.is_open:
+                    self._connection.close()
+            except Exception:  # noqa: BLE001 - already broken
+                pass
+        self._connection = None
+
+    def _on_message(self, _channel, method, properties, body) -> None:
+        self._buffer.append(Delivery(method.delivery_tag, method.routing_key, properties, body))
+
+    def _collect(self) -> list[Delivery]:
+        """Up to batch_size deliveries, or fewer when no more arrive within batch_wait_seconds."""
+        while len(self._buffer) < self.settings.batch_size and not self.stopping.is_set():
+            before = len(self._buffer)
+            wait = self.settings.batch_wait_seconds if self._buffer else 0.25
+            self._connection.process_data_events(time_limit=wait)
+            if self._buffer and len(self._buffer) == before:
+                break
+        batch, self._buffer = self._buffer[:self.settings.batch_size], self._buffer[self.settings.batch_size:]
+        return batch
+
+    def _handle(self, batch: list[Delivery]) -> None:
+        started = time.perf_counter()
+        try:
+            with db.unit_of_work(self.database_url) as session:
+                outcomes = [self._apply(session, delivery) for delivery in batch]
+        except OperationalError:
+            raise  # the database is away: reconnect, the deliveries come back
+        except SQLAlchemyError as error:
+            # The commit itself failed: find the culprit by handling one message a transaction.
+            if len(batch) > 1:
+                for delivery in batch:
+                    self._handle([delivery])
+                return
+            outcomes = [Outcome(batch[0], "retry", f"commit failed: {error}")]
+        for outcome in outcomes:
+            self._settle(outcome)
+        self._channel.basic_ack(batch[-1].tag, multiple=True)
+        self.metrics.handle_seconds.observe(time.perf_counter() - started)
+
+    def _apply(self, session: Session, delivery: Delivery) -> Outcome:
+        try:
+            envelope = events.parse(delivery.body)
+        except (ValueError, events.UnknownEventType) as error:  # malformed, unknown type, invalid data
+            return Outcome(delivery, "park", f"{type(error).__name__}: {error}")
+        handler = self.handlers.get(envelope.type)
+        if handler is None:
+            return Outcome(delivery, "park", f"no handler for {envelope.type} in {self.service}")
+        token = logs.correlation_id.set(envelope.correlation_id)
+        try:
+            # The savepoint holds the inbox claim and the effects: a failing handler leaves neither behind.
+            with session.begin_nested():
+                if not inbox.claim(session, envelope.id, envelope.type):
+                    return Outcome(delivery, "duplicate")
+                handler(session, envelope)
+            return Outcome(delivery, "applied")
+        except Exception as error:  # noqa: BLE001 - any handler failure, NotYetKnown included, is retried
+            log.warning("handler for %s failed: %s", envelope.type, error,
+                        extra={"service": self.service, "event_type": envelope.type, "event_id": envelope.id})
+            return Outcome(delivery, "retry", f"{type(error).__name__}: {error}")
+        finally:
+            logs.correlation_id.reset(token)
+
+    def _settle(self, outcome: Outcome) -> None:
+        delivery, type_ = outcome.delivery, outcome.delivery.type
+        if outcome.kind in ("applied", "duplicate"):
+            self.metrics.consumed.labels(type=type_, outcome=outcome.kind).inc()
+            return
+        failures = delivery.attempt + 1
+        delays = self.settings.retry_delays_seconds
+        if outcome.kind == "retry":
+            self.metrics.failed.labels(type=type_).inc()
+            if failures <= len(delays):
+                self._republish(delivery, topology.retry_queue(self.service, failures - 1),
+                                {topology.ATTEMPT: failures, topology.ERROR: outcome.reason[:1000]})
+                return
+        self._republish(delivery, topology.parked_queue(self.service), {
+            topology.ATTEMPT: failures if outcome.kind == "retry" else delivery.attempt,
+            topology.ERROR: outcome.reason[:1000],
+            topology.PARKED_AT: clock.now().isoformat(),
+        })
+        self.metrics.parked.labels(type=type_).inc()
+        log.error("parked %s %s: %s", type_, delivery.properties.message_id, outcome.reason,
+                  extra={"service": self.service, "event_type": type_})
+
+    def _republish(self, delivery: Delivery, queue: str, headers: dict) -> None:
+        """Publish a copy to one of our queues and wait for its confirm, before the original is acked."""
+        kept = {k: v for k, v in delivery.headers.items() if k != "x-death"}
+        props = pika.BasicProperties(
+            content_type=delivery.properties.content_type or "application/json", delivery_mode=2,
+            message_id=delivery.properties.message_id, type=delivery.properties.type,
+            timestamp=delivery.properties.timestamp,
+            headers={**kept, topology.ROUTING_KEY: delivery.original_routing_key, **headers},
+        )
+        self._publisher.basic_publish("", queue, delivery.body, props, mandatory=True)

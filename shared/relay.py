@@ -1,0 +1,183 @@
+"""The outbox relay: publishes unsent outbox rows with pipelined publisher confirms, marking them sent after the confirm."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import pika
+from pika import spec
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from shared import clock, config, db, metrics, topology
+
+log = logging.getLogger(__name__)
+
+_SELECT = text(
+    "SELECT seq, id::text AS id, type, envelope::text AS body FROM outbox "
+    "WHERE sent_at IS NULL AND NOT (id::text = ANY(:deferred)) "
+    "ORDER BY seq FOR UPDATE SKIP LOCKED LIMIT :batch"
+)
+_MARK_SENT = text("UPDATE outbox SET sent_at = :now WHERE id::text = ANY(:ids)")
+_MARK_FAILED = text("UPDATE outbox SET attempts = attempts + 1, last_error = :error WHERE id::text = :id")
+
+
+@dataclass
+class _Flight:
+    """The confirms a published batch is waiting for."""
+
+    by_tag: dict[int, str] = field(default_factory=dict)  # delivery tag -> event id
+    confirmed: set[str] = field(default_factory=set)
+    failed: dict[str, str] = field(default_factory=dict)  # event id -> why
+    next_tag: int = 1
+
+    def settled(self) -> bool:
+        return not self.by_tag
+
+    def on_confirm(self, frame: pika.frame.Method) -> None:
+        method = frame.method
+        tags = [t for t in self.by_tag if t <= method.delivery_tag] if method.multiple else [method.delivery_tag]
+        for tag in tags:
+            event_id = self.by_tag.pop(tag, None)
+            if event_id is None:
+                continue
+            if isinstance(method, spec.Basic.Ack) and event_id not in self.failed:
+                self.confirmed.add(event_id)
+            elif isinstance(method, spec.Basic.Nack):
+                self.failed[event_id] = "nacked by the broker"
+
+    def on_return(self, _channel, method, properties, _body) -> None:
+        # A return always precedes the ack of the same message, so the ack must not count as a success.
+        self.failed[properties.message_id] = f"unroutable: {method.reply_code} {method.reply_text}"
+
+
+class Relay:
+    """Moves a service's outbox to the exchange. Safe to run several at once (row locks, SKIP LOCKED)."""
+
+    def __init__(self, service: str, database_url: str, amqp_url: str, settings: config.EventSettings | None = None,
+                 max_defer_seconds: float = 60.0, after_confirm: Callable[[list[str]], None] | None = None):
+        self.service, self.database_url, self.amqp_url = service, database_url, amqp_url
+        self.settings = settings or config.events()
+        self.max_defer_seconds = max_defer_seconds
+        # Test hook: runs after the broker confirmed a batch, before the rows are marked (crash tests).
+        self.after_confirm = after_confirm
+        self.metrics = metrics.events(service)
+        self.stopping = threading.Event()
+        self.connected = threading.Event()
+        self._deferred: dict[str, tuple[float, float]] = {}  # event id -> (retry at, current delay)
+        self._connection: pika.BlockingConnection | None = None
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    def run(self) -> None:
+        """Publish until stopped, reconnecting with growing backoff whenever the broker or database fails."""
+        backoff = self.settings.reconnect_seconds
+        while not self.stopping.is_set():
+            try:
+                self._connect()
+                backoff = self.settings.reconnect_seconds
+                while not self.stopping.is_set():
+                    if self.pass_once() == 0:
+                        self._connection.process_data_events(time_limit=self.settings.relay_idle_seconds)
+            except Exception as error:  # noqa: BLE001 - any failure: drop the connection, wait, start over
+                if self.stopping.is_set():
+                    break
+                log.warning("relay %s: %s; reconnecting in %.1fs", self.service, error, backoff,
+                            extra={"service": self.service, "process_kind": "relay"})
+                self._close()
+                self.stopping.wait(backoff)
+                backoff = min(backoff * 2, 30.0)
+        self._close()
+
+    def _connect(self) -> None:
+        self._connection = pika.BlockingConnection(topology.parameters(self.amqp_url, f"{self.service}.relay"))
+        channel = self._connection.channel()
+        topology.declare_exchange(channel, self.settings.exchange)
+        self._channel = channel._impl  # the async channel underneath: pipelined publishes and confirms
+        self._flight = _Flight()
+        self._channel.confirm_delivery(lambda frame: self._flight.on_confirm(frame))
+        self._channel.add_on_return_callback(lambda *args: self._flight.on_return(*args))
+        self._connection.process_data_events(time_limit=0)
+        self.connected.set()
+
+    def _close(self) -> None:
+        self.connected.clear()
+        if self._connection is not None:
+            try:
+                if self._connection.is_open:
+                    self._connection.close()
+            except Exception:  # noqa: BLE001 - already broken
+                pass
+        self._connection = None
+
+    def pass_once(self) -> int:
+        """Publish one batch in the transaction that locks it; returns how many rows were confirmed."""
+        with db.unit_of_work(self.database_url) as session:
+            rows = session.execute(_SELECT, {"deferred": self._deferred_ids(), "batch": self.settings.relay_batch_size}).all()
+            if not rows:
+                return 0
+            flight = self._publish(rows)
+            if self.after_confirm is not None:
+                self.after_confirm(sorted(flight.confirmed))
+            self._mark(session, rows, flight)
+        for row in rows:
+            if row.id in flight.confirmed:
+                self.metrics.published.labels(type=row.type).inc()
+        return len(flight.confirmed)
+
+    def _publish(self, rows) -> _Flight:
+        flight = self._flight
+        flight.by_tag.clear()
+        flight.confirmed.clear()
+        flight.failed.clear()
+        for row in rows:
+            props = pika.BasicProperties(content_type="application/json", delivery_mode=2, message_id=row.id,
+                                         type=row.type, timestamp=int(time.time()))
+            self._channel.basic_publish(self.settings.exchange, row.type, row.body.encode(), props, mandatory=True)
+            flight.by_tag[flight.next_tag] = row.id
+            flight.next_tag += 1
+        _pump(self._connection, flight.settled, timeout=30.0)
+        if not flight.settled():
+            raise TimeoutError(f"{len(flight.by_tag)} confirms still outstanding after 30s")
+        return flight
+
+    def _mark(self, session: Session, rows, flight: _Flight) -> None:
+        sent = [row.id for row in rows if row.id in flight.confirmed]
+        if sent:
+            session.execute(_MARK_SENT, {"now": clock.now(), "ids": sent})
+            for event_id in sent:
+                self._deferred.pop(event_id, None)
+        if flight.failed:
+            session.execute(_MARK_FAILED, [{"id": i, "error": why} for i, why in flight.failed.items()])
+            for event_id, why in flight.failed.items():
+                self._defer(event_id)
+                log.warning("relay %s: event %s not published (%s); will retry", self.service, event_id, why,
+                            extra={"service": self.service, "event_id": event_id})
+
+    def _defer(self, event_id: str) -> None:
+        # A row the broker refused is retried with growing delay so it neither spins nor blocks the rows behind it.
+        _, delay = self._deferred.get(event_id, (0.0, self.settings.relay_idle_seconds))
+        delay = min(delay * 2, self.max_defer_seconds)
+        self._deferred[event_id] = (time.monotonic() + delay, delay)
+
+    def _deferred_ids(self) -> list[str]:
+        now = time.monotonic()
+        return [event_id for event_id, (at, _) in self._deferred.items() if at > now]
+
+
+def _pump(connection: pika.BlockingConnection, done: Callable[[], bool], timeout: float) -> None:
+    """Process I/O until done() or the timeout, returning as soon as done() holds.
+
+    BlockingConnection.process_data_events(time_limit) would always wait the whole limit for callbacks
+    registered on the underlying channel, so we drive its loop with our own condition."""
+    expired: list[bool] = []
+    ioloop = connection._impl.ioloop
+    timer = ioloop.call_later(timeout, lambda: expired.append(True))
+    try:
+        connection._flush_output(lambda: bool(expired), done)
+    finally:
+        ioloop.remove_timeout(timer)
