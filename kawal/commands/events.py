@@ -1,0 +1,55 @@
+"""`kawal events parked list|replay`: what the consumers parked, and sending it back once the cause is fixed."""
+from __future__ import annotations
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from shared import config, parked
+
+console = Console()
+
+
+@click.group()
+def events() -> None:
+    """Integration events: parked messages."""
+
+
+@events.group("parked")
+def parked_group() -> None:
+    """Messages a consumer gave up on after its last attempt."""
+
+
+@parked_group.command("list")
+@click.option("--service", "services", multiple=True, type=click.Choice(config.SERVICES),
+              help="One service (repeatable); all by default.")
+def parked_list(services: tuple[str, ...]) -> None:
+    """Show parked messages (they stay parked)."""
+    table = Table(title="Parked events / Event tertahan")
+    for column in ("service", "id", "type", "attempts", "error", "parked at"):
+        table.add_column(column, overflow="fold")
+    total = 0
+    for service in services or config.SERVICES:
+        for message in parked.browse(config.amqp_url(), service):
+            total += 1
+            table.add_row(service, message.id or "-", message.type or "-", str(message.attempts), message.error,
+                          message.parked_at or "-")
+    console.print(table)
+    console.print(f"{total} parked")
+
+
+@parked_group.command("replay")
+@click.option("--service", required=True, type=click.Choice(config.SERVICES))
+@click.option("--id", "event_id", default=None, help="The event id to replay.")
+@click.option("--all", "replay_all", is_flag=True, help="Replay every parked message of the service.")
+def parked_replay(service: str, event_id: str | None, replay_all: bool) -> None:
+    """Send parked messages back to the service's queue for a fresh set of attempts."""
+    if bool(event_id) == replay_all:
+        raise click.UsageError("give exactly one of --id EVENT_ID or --all")
+    replayed = parked.replay(config.amqp_url(), service, event_id=event_id)
+    for message in replayed:
+        console.print(f"replayed {message.id} ({message.type})")
+    if event_id and not replayed:
+        console.print(f"[red]no parked message with id {event_id} in {service}.parked[/]")
+        raise SystemExit(1)
+    console.print(f"{len(replayed)} replayed to {service}")

@@ -1,0 +1,108 @@
+"""`python -m shared.eventsd <service>`: a service's events process, the outbox relay and the consumer side by side."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import signal
+import threading
+
+import pika
+
+from shared import config, db, logs, metrics, outbox, topology
+from shared.consumer import Consumer
+from shared.relay import Relay
+
+log = logging.getLogger("shared.eventsd")
+
+
+def load_handlers(spec: str) -> dict:
+    """"module:ATTR" -> the handler table."""
+    module, _, attr = spec.partition(":")
+    return getattr(importlib.import_module(module), attr or "HANDLERS")
+
+
+def register_gauges(service: str, database_url: str, amqp_url: str) -> None:
+    """Scrape-time gauges: the outbox backlog from the database, queue depths from the broker."""
+
+    def backlog():
+        with db.unit_of_work(database_url) as session:
+            return outbox.backlog(session)
+
+    def depths():
+        connection = pika.BlockingConnection(topology.parameters(amqp_url, f"{service}.metrics"))
+        try:
+            channel = connection.channel()
+            counts = {}
+            for name, queue in (("queue", topology.service_queue(service)), ("parked", topology.parked_queue(service))):
+                try:
+                    counts[name] = topology.message_count(channel, queue)
+                except pika.exceptions.ChannelClosedByBroker:  # not declared yet
+                    counts[name] = 0
+                    channel = connection.channel()
+            return counts
+        finally:
+            connection.close()
+
+    metrics.add_collector(metrics.GaugeCollector(
+        f"kawal_{service}_outbox_backlog", "Outbox rows not yet confirmed by the broker.", [],
+        lambda: [((), backlog()[0])]))
+    metrics.add_collector(metrics.GaugeCollector(
+        f"kawal_{service}_outbox_oldest_age_seconds", "Age of the oldest unsent outbox row.", [],
+        lambda: [((), backlog()[1])]))
+    metrics.add_collector(metrics.GaugeCollector(
+        f"kawal_{service}_consumer_queue_messages", "Messages ready on the service's queue (consumer lag).", [],
+        lambda: [((), depths()["queue"])]))
+    metrics.add_collector(metrics.GaugeCollector(
+        f"kawal_{service}_parked_messages", "Messages parked after their last attempt.", [],
+        lambda: [((), depths()["parked"])]))
+
+
+def run(service: str, handlers: dict, relay: bool = True, consume: bool = True, serve_metrics: bool = True) -> None:
+    """Run until SIGTERM or SIGINT, then stop both loops cleanly (unacked deliveries are requeued)."""
+    logs.configure(service)
+    database_url, amqp_url = config.database_url(service), config.amqp_url()
+    workers = []
+    if relay:
+        workers.append(Relay(service, database_url, amqp_url))
+    if consume:
+        workers.append(Consumer(service, handlers, database_url, amqp_url))
+    if serve_metrics:
+        register_gauges(service, database_url, amqp_url)
+        metrics.serve(config.metrics_port(f"{service}_events"))
+    stopped = threading.Event()
+
+    def on_signal(signum, _frame):
+        log.info("events %s: signal %s, stopping", service, signum, extra={"service": service})
+        stopped.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    threads = [threading.Thread(target=w.run, name=f"{service}-{type(w).__name__.lower()}") for w in workers]
+    for thread in threads:
+        thread.start()
+    log.info("events %s: running %s", service, ", ".join(t.name for t in threads), extra={"service": service})
+    while not stopped.wait(0.5):
+        if not all(t.is_alive() for t in threads):
+            log.error("events %s: a loop died; stopping", service, extra={"service": service})
+            break
+    for worker in workers:
+        worker.stop()
+    for thread in threads:
+        thread.join(timeout=30)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m shared.eventsd", description=__doc__)
+    parser.add_argument("service")
+    parser.add_argument("--handlers", help='"module:ATTR" (default services.<service>.handlers:HANDLERS)')
+    parser.add_argument("--no-relay", action="store_true", help="consume only")
+    parser.add_argument("--no-consumer", action="store_true", help="relay only")
+    parser.add_argument("--no-metrics", action="store_true", help="do not serve /metrics")
+    args = parser.parse_args(argv)
+    handlers = load_handlers(args.handlers or f"services.{args.service}.handlers:HANDLERS")
+    run(args.service, handlers, relay=not args.no_relay, consume=not args.no_consumer, serve_metrics=not args.no_metrics)
+
+
+if __name__ == "__main__":
+    main()

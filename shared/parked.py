@@ -1,0 +1,87 @@
+"""Parked messages: browse a service's parked queue without losing anything, and replay messages to the service queue."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pika
+
+from shared import topology
+
+
+@dataclass(frozen=True)
+class ParkedMessage:
+    id: str | None
+    type: str | None
+    attempts: int
+    error: str
+    parked_at: str | None
+    routing_key: str | None
+    body: bytes
+
+
+def _parked(properties: pika.BasicProperties, body: bytes) -> ParkedMessage:
+    headers = properties.headers or {}
+
+    def text(key):
+        value = headers.get(key)
+        return value.decode() if isinstance(value, bytes) else value
+
+    return ParkedMessage(id=properties.message_id, type=properties.type, attempts=int(headers.get(topology.ATTEMPT, 0)),
+                         error=text(topology.ERROR) or "", parked_at=text(topology.PARKED_AT),
+                         routing_key=text(topology.ROUTING_KEY), body=body)
+
+
+def _connect(amqp_url: str, service: str) -> tuple[pika.BlockingConnection, pika.adapters.blocking_connection.BlockingChannel]:
+    connection = pika.BlockingConnection(topology.parameters(amqp_url, f"{service}.parked-cli"))
+    channel = connection.channel()
+    channel.queue_declare(topology.parked_queue(service), durable=True)  # idempotent: same arguments as the consumer
+    return connection, channel
+
+
+def browse(amqp_url: str, service: str) -> list[ParkedMessage]:
+    """Every parked message, in order. Each is fetched unacknowledged (so it is not fetched twice) and all are
+    requeued at the end in their original positions: a crash midway also requeues them (the channel closes)."""
+    connection, channel = _connect(amqp_url, service)
+    found: list[ParkedMessage] = []
+    last_tag = None
+    try:
+        while True:
+            method, properties, body = channel.basic_get(topology.parked_queue(service), auto_ack=False)
+            if method is None:
+                break
+            last_tag = method.delivery_tag
+            found.append(_parked(properties, body))
+        if last_tag is not None:
+            channel.basic_nack(last_tag, multiple=True, requeue=True)
+    finally:
+        connection.close()
+    return found
+
+
+def replay(amqp_url: str, service: str, event_id: str | None = None) -> list[ParkedMessage]:
+    """Republish parked messages (one by id, or all) to the service queue with a fresh attempt count, each
+    confirmed before its parked copy is acked; the others are requeued untouched. Returns what was replayed."""
+    connection, channel = _connect(amqp_url, service)
+    publisher = connection.channel()
+    publisher.confirm_delivery()
+    replayed: list[ParkedMessage] = []
+    try:
+        while True:
+            method, properties, body = channel.basic_get(topology.parked_queue(service), auto_ack=False)
+            if method is None:
+                break
+            if event_id is not None and properties.message_id != event_id:
+                continue  # left unacked: requeued when the channel closes
+            message = _parked(properties, body)
+            headers = {k: v for k, v in (properties.headers or {}).items()
+                       if k not in (topology.ATTEMPT, topology.ERROR, topology.PARKED_AT, "x-death")}
+            headers["x-kawal-replayed-error"] = message.error[:1000]
+            props = pika.BasicProperties(content_type=properties.content_type, delivery_mode=2,
+                                         message_id=properties.message_id, type=properties.type,
+                                         timestamp=properties.timestamp, headers=headers)
+            publisher.basic_publish("", topology.service_queue(service), body, props, mandatory=True)
+            channel.basic_ack(method.delivery_tag)
+            replayed.append(message)
+    finally:
+        connection.close()
+    return replayed
