@@ -1,0 +1,4 @@
+"""The routes API's blueprints, one module per resource family (each view thin: load, one call, dump)."""
+from services.routes import api_network, api_pickups
+
+BLUEPRINTS = [api_network.blp, api_pickups.blp]

@@ -1,0 +1,142 @@
+"""Pickup use cases: the contractor's confirmation (the hot path), the agency's excuse and verification, reads."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from shared import audit, clock, outbox
+from shared.auth import Principal, scope
+from shared.errors import ApiError, conflict, not_found
+from shared.pagination import paginate
+from services.routes import evidence
+from services.routes.models import Confirmation, Contract, Pickup, Point
+
+PRODUCER = "routes"
+
+_CONFIRMING = (
+    select(Pickup.id, Pickup.route_id, Pickup.point_id, Pickup.contract_id, Pickup.contractor_id, Pickup.date,
+           Pickup.status, Pickup.window_start_at, Pickup.window_end_at,
+           Contract.status.label("contract_status"), Contract.grace_minutes, Contract.sync_allowance_hours,
+           Contract.geofence_m, Point.lat.label("point_lat"), Point.lon.label("point_lon"))
+    .join(Contract, Contract.id == Pickup.contract_id).join(Point, Point.id == Pickup.point_id)
+    .with_for_update(of=Pickup)
+)
+
+
+def confirm(session: Session, principal: Principal, pickup_id: str, claim: dict,
+            idempotency_key: str | None) -> dict:
+    """Judge and record a confirmation in one transaction; a retry with the same key gets the first answer."""
+    row = session.execute(_CONFIRMING.where(Pickup.id == pickup_id,
+                                            Pickup.contractor_id == principal.contractor_id)).first()
+    if row is None:
+        raise not_found("Pickup")
+    if row.status == "confirmed" and idempotency_key:
+        first = session.execute(select(Confirmation).where(Confirmation.pickup_id == pickup_id)).scalar()
+        if first is not None and first.idempotency_key == idempotency_key:
+            return confirmation_body(first)
+    received_at = clock.now()
+    distance = evidence.distance_m(row.point_lat, row.point_lon, claim["lat"], claim["lon"])
+    verdict = _judge(row, claim["collected_at"], received_at, distance)
+    values = dict(pickup_id=row.id, contractor_id=row.contractor_id, collected_at=claim["collected_at"],
+                  received_at=received_at, lat=claim["lat"], lon=claim["lon"], distance_m=round(distance, 1),
+                  on_time=verdict.on_time, off_site=verdict.off_site, supersedes_missed=verdict.supersedes_missed,
+                  photo_sha256=claim.get("photo_sha256"), note=claim.get("note"), idempotency_key=idempotency_key)
+    confirmation = Confirmation(**values)
+    session.add(confirmation)
+    session.execute(update(Pickup).where(Pickup.id == row.id).values(
+        status="confirmed", on_time=verdict.on_time, off_site=verdict.off_site,
+        superseded_miss=verdict.supersedes_missed, updated_at=received_at))
+    session.flush()
+    outbox.record(session, "routes.pickup.confirmed", {
+        "pickup_id": row.id, "contract_id": row.contract_id, "route_id": row.route_id, "point_id": row.point_id,
+        "date": row.date, "on_time": verdict.on_time, "late": verdict.late, "off_site": verdict.off_site,
+        "collected_at": claim["collected_at"], "received_at": received_at,
+        "supersedes_missed": verdict.supersedes_missed}, producer=PRODUCER)
+    # last: the audit chain's lock is then held only for the commit
+    audit.append(session, principal, "pickup.confirm", "pickup", row.id,
+                 {"on_time": verdict.on_time, "off_site": verdict.off_site,
+                  "supersedes_missed": verdict.supersedes_missed})
+    return confirmation_body(confirmation)
+
+
+def _judge(row, collected_at, received_at, distance) -> evidence.Verdict:
+    terms = evidence.Terms(grace=timedelta(minutes=row.grace_minutes),
+                           sync_allowance=timedelta(hours=row.sync_allowance_hours), geofence_m=row.geofence_m)
+    claim = evidence.Claim(collected_at=collected_at, received_at=received_at, distance_m=distance)
+    window = evidence.Window(start=row.window_start_at, end=row.window_end_at)
+    try:
+        return evidence.judge(claim, window, terms, row.status, row.contract_status)
+    except evidence.Refused as refusal:
+        fields = {refusal.field: [refusal.message]} if refusal.field else {}
+        raise ApiError(refusal.status, refusal.code, refusal.message, fields) from None
+
+
+def confirmation_body(confirmation: Confirmation) -> dict:
+    body = {column: getattr(confirmation, column) for column in (
+        "id", "pickup_id", "collected_at", "received_at", "lat", "lon", "distance_m", "on_time", "off_site",
+        "supersedes_missed", "photo_sha256", "note")}
+    body.update(status="confirmed", late=not confirmation.on_time)
+    return body
+
+
+def excuse(session: Session, principal: Principal, pickup_id: str, reason: str) -> Pickup:
+    pickup = _locked(session, pickup_id)
+    if not evidence.can_excuse(pickup.status):
+        raise conflict("not_excusable", f"A {pickup.status} pickup cannot be excused.")
+    pickup.status, pickup.excuse_reason, pickup.updated_at = "excused", reason, clock.now()
+    outbox.record(session, "routes.pickup.excused", {"pickup_id": pickup.id, "contract_id": pickup.contract_id,
+                                                     "date": pickup.date, "reason": reason}, producer=PRODUCER)
+    audit.append(session, principal, "pickup.excuse", "pickup", pickup.id, {"reason": reason})
+    return pickup
+
+
+def verify(session: Session, principal: Principal, pickup_id: str, reason: str) -> Pickup:
+    pickup = _locked(session, pickup_id)
+    if not evidence.can_verify(pickup.status, pickup.off_site, pickup.verified_at is not None):
+        raise conflict("not_awaiting_verification", "Only an unverified off-site confirmation can be verified.")
+    pickup.verified_at = pickup.updated_at = clock.now()
+    pickup.verify_reason = reason
+    outbox.record(session, "routes.pickup.verified", {"pickup_id": pickup.id, "contract_id": pickup.contract_id,
+                                                      "date": pickup.date, "reason": reason}, producer=PRODUCER)
+    audit.append(session, principal, "pickup.verify", "pickup", pickup.id, {"reason": reason})
+    return pickup
+
+
+def _locked(session: Session, pickup_id: str) -> Pickup:
+    pickup = session.execute(select(Pickup).where(Pickup.id == pickup_id).with_for_update()).scalar()
+    if pickup is None:
+        raise not_found("Pickup")
+    return pickup
+
+
+def list_pickups(session: Session, filters: dict, page: int, per_page: int) -> dict:
+    query = scope(select(Pickup), Pickup.contractor_id)
+    for name in ("date", "route_id", "contract_id", "status", "point_id"):
+        if filters.get(name) is not None:
+            query = query.where(getattr(Pickup, name) == filters[name])
+    if filters.get("from") is not None:
+        query = query.where(Pickup.date >= filters["from"])
+    if filters.get("to") is not None:
+        query = query.where(Pickup.date <= filters["to"])
+    query = query.order_by(Pickup.date, Pickup.window_start_at, Pickup.route_id, Pickup.stop_seq)
+    return paginate(session, query, page, per_page)
+
+
+def get_pickup(session: Session, pickup_id: str) -> dict:
+    query = scope(select(Pickup, Confirmation).outerjoin(Confirmation, Confirmation.pickup_id == Pickup.id)
+                  .where(Pickup.id == pickup_id), Pickup.contractor_id)
+    row = session.execute(query).first()
+    if row is None:
+        raise not_found("Pickup")
+    pickup, confirmation = row
+    return {**pickup_body(pickup), "confirmation": confirmation_body(confirmation) if confirmation else None}
+
+
+def pickup_body(pickup: Pickup) -> dict:
+    return {column: getattr(pickup, column) for column in (
+        "id", "route_id", "stop_seq", "point_id", "contract_id", "contractor_id", "date", "window_start_at",
+        "window_end_at", "status", "on_time", "off_site", "missed_at", "superseded_miss", "excuse_reason",
+        "verified_at", "verify_reason")}
+

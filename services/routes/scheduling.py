@@ -1,0 +1,43 @@
+"""Scheduling pickups from routes: one per stop per matching WIB day, in one set-based statement."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Iterable
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from shared import clock
+
+# (day + wall time) AT TIME ZONE 'Asia/Jakarta' is shared.clock.wib_instant done in SQL: WIB has no DST, so
+# both give the same instant, and the database builds every row without a Python round trip per pickup.
+_SCHEDULE = text("""
+INSERT INTO pickups (route_id, stop_seq, point_id, contract_id, contractor_id, date,
+                     window_start_at, window_end_at, status, updated_at)
+SELECT r.id, s.seq, s.point_id, r.contract_id, r.contractor_id, d.day,
+       (d.day + r.window_start) AT TIME ZONE 'Asia/Jakarta',
+       (d.day + r.window_end) AT TIME ZONE 'Asia/Jakarta',
+       'scheduled', :now
+FROM routes r
+JOIN contracts c ON c.id = r.contract_id AND c.status = 'active'
+JOIN route_stops s ON s.route_id = r.id
+CROSS JOIN LATERAL (
+    SELECT g::date AS day
+    FROM generate_series(GREATEST(CAST(:from_date AS date), c.start_date),
+                         LEAST(CAST(:to_date AS date), c.end_date), interval '1 day') AS g
+) d
+WHERE (CAST(:route_ids AS uuid[]) IS NULL OR r.id = ANY(CAST(:route_ids AS uuid[])))
+  AND extract(isodow FROM d.day)::int = ANY(r.weekdays)
+ON CONFLICT ON CONSTRAINT uq_pickups_route_stop_date DO NOTHING
+""")
+
+
+def schedule_pickups(session: Session, route_ids: Iterable[str] | None, from_date: date, to_date: date) -> int:
+    """Create the missing pickups of the given routes (None: every route) for WIB days from_date..to_date.
+
+    Only routes of active contracts and only days inside the contract period; existing pickups are kept.
+    Returns how many pickups were created."""
+    ids = [str(route_id) for route_id in route_ids] if route_ids is not None else None
+    result = session.execute(_SCHEDULE, {"now": clock.now(), "from_date": from_date, "to_date": to_date,
+                                         "route_ids": ids})
+    return result.rowcount
