@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Make sure promtool (Debian's `prometheus` package) is installed for the deploy tests; idempotent.
+# The package's postinst would start a Prometheus daemon on :9090: a temporary policy-rc.d forbids
+# that, and a daemon that started anyway (systemd) is stopped, so the tests own every Prometheus they run.
+set -euo pipefail
+
+if command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1; then
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
+
+was_running=0
+if pgrep -x prometheus >/dev/null 2>&1; then was_running=1; fi
+
+# Forbid service starts during the install unless a policy already does (Docker images ship one).
+created_policy=0
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+  $SUDO chmod 755 /usr/sbin/policy-rc.d
+  created_policy=1
+fi
+cleanup() { if [ "$created_policy" = 1 ]; then $SUDO rm -f /usr/sbin/policy-rc.d; fi; }
+trap cleanup EXIT
+
+echo "promtool: installing Debian's prometheus package"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+
+# If the package's daemon came up anyway, stop it (only when it was not running before we installed).
+if [ "$was_running" = 0 ] && pgrep -x prometheus >/dev/null 2>&1; then
+  if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+    $SUDO systemctl disable --now prometheus >/dev/null 2>&1 || true
+  elif [ -x /etc/init.d/prometheus ]; then
+    $SUDO /etc/init.d/prometheus stop >/dev/null 2>&1 || true
+  fi
+fi
+
+promtool --version | head -1
