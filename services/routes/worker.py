@@ -1,0 +1,126 @@
+"""The routes service's Celery app: quorum queue on a topic exchange, the beat schedule, worker metrics.
+
+Run as `celery -A services.routes.worker worker` and `celery -A services.routes.worker beat` (exactly one beat)."""
+from __future__ import annotations
+
+import logging
+import os
+
+from celery import Celery, Task, signals
+from flask import Flask
+from kombu import Exchange, Queue
+
+from shared import config, db, metrics
+
+log = logging.getLogger(__name__)
+
+TASKS_EXCHANGE = "kawal.routes.tasks"
+COMPLIANCE_QUEUE = "routes.compliance"
+# The sweep over a million pickups takes seconds; a run stuck for minutes is killed and, being idempotent,
+# simply runs again on the next tick.
+SOFT_TIME_LIMIT_SECONDS = 240
+TIME_LIMIT_SECONDS = 300
+PERIODIC_TASKS = {  # beat interval key (shared.config.beat_intervals_seconds) -> task name
+    "sweep": "routes.sweep",
+    "schedule_ahead": "routes.schedule_ahead",
+    "evaluate_days": "routes.evaluate_days",
+    "evaluate_months": "routes.evaluate_months",
+}
+
+
+def beat_schedule() -> dict:
+    """Every periodic task at its configured interval. A tick not consumed within its own interval expires:
+    the tasks catch up by themselves, so a backlog of stale ticks after downtime would only repeat work."""
+    intervals = config.beat_intervals_seconds()
+    return {key: {"task": task, "schedule": intervals[key], "options": {"expires": intervals[key]}}
+            for key, task in PERIODIC_TASKS.items()}
+
+
+def celery_config() -> dict:
+    exchange = Exchange(TASKS_EXCHANGE, type="topic", durable=True)  # topic: Celery's native delayed delivery needs it
+    queue = Queue(COMPLIANCE_QUEUE, exchange, routing_key="routes.#", durable=True,
+                  queue_arguments={"x-queue-type": "quorum"})
+    return {
+        "broker_url": config.celery_broker_url(),
+        "broker_transport_options": {"confirm_publish": True},
+        "broker_connection_retry_on_startup": True,
+        "task_queues": (queue,),
+        "task_default_queue": COMPLIANCE_QUEUE,
+        "task_default_exchange": TASKS_EXCHANGE,
+        "task_default_exchange_type": "topic",
+        "task_default_routing_key": "routes.compliance",
+        "task_create_missing_queues": False,
+        # a task is acknowledged after it ran, so a worker lost mid-task leaves it to another (tasks are idempotent)
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "task_soft_time_limit": SOFT_TIME_LIMIT_SECONDS,
+        "task_time_limit": TIME_LIMIT_SECONDS,
+        "task_ignore_result": True,  # tasks log and count their small summaries; nobody waits on a result
+        "result_backend": None,
+        "task_serializer": "json",
+        "accept_content": ["json"],
+        "timezone": "UTC",
+        "enable_utc": True,
+        "worker_hijack_root_logger": False,
+        "imports": ("services.routes.tasks",),
+        "beat_schedule": beat_schedule(),
+    }
+
+
+def celery_init_app(flask_app: Flask) -> Celery:
+    """Flask's documented pattern: a Celery app whose tasks run inside the Flask app context."""
+
+    class FlaskTask(Task):
+        def __call__(self, *args, **kwargs):
+            with flask_app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery_app = Celery(flask_app.name, task_cls=FlaskTask)
+    celery_app.config_from_object(celery_config())
+    celery_app.set_default()
+    flask_app.extensions["celery"] = celery_app
+    return celery_app
+
+
+_celery_app: Celery | None = None
+
+
+def __getattr__(name: str):
+    # `celery -A services.routes.worker` looks up `app`. It is built lazily, on that lookup, from the service's
+    # app factory: services.routes.app imports celery_init_app from here, so building it at import time would
+    # be a circular import for the API process, which never needs a worker.
+    global _celery_app
+    if name not in ("app", "celery"):
+        raise AttributeError(name)
+    if _celery_app is None:
+        from services.routes.app import create_app
+        _celery_app = create_app().extensions["celery"]
+    return _celery_app
+
+
+# Prometheus multiprocess mode (PROMETHEUS_MULTIPROC_DIR, set by the Procfile): prefork children write their
+# samples to files; the main worker process serves their sum.
+
+@signals.celeryd_init.connect
+def _clean_metrics_on_start(**_):
+    metrics.reset_multiproc_dir()
+
+
+@signals.worker_ready.connect
+def _serve_metrics(**_):
+    port = config.metrics_port("routes_worker")
+    try:
+        metrics.serve(port)
+    except OSError as error:  # a second worker on one host: its tasks still count, the first one serves /metrics
+        log.warning("routes worker metrics not served on port %s: %s", port, error)
+
+
+@signals.worker_process_init.connect
+def _fresh_connections_after_fork(**_):
+    db.dispose_all()  # never share the parent's pooled PostgreSQL connections with a forked child
+
+
+@signals.worker_process_shutdown.connect
+def _forget_dead_child(pid=None, **_):
+    metrics.mark_process_dead(pid or os.getpid())
