@@ -1,0 +1,79 @@
+"""Amendments (adendum): numbered changes to a live contract's value, period, prices, target or terms, kept in full."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.contracts import rules
+from services.contracts.access import require, visible
+from services.contracts.contracts import load_for_update, penalties_of, sla_of
+from services.contracts.lifecycle import expire_due, live_neighbours
+from services.contracts.models import Amendment, Contract
+from shared import audit, auth, clock, outbox
+from shared.errors import conflict
+from shared.pagination import paginate
+
+
+def amend(session: Session, principal: auth.Principal, contract_id, data: dict) -> Amendment:
+    expire_due(session)
+    contract = load_for_update(session, contract_id)
+    if contract.status not in rules.LIVE:
+        # only a signed contract in force is amended; routes and billing know only those
+        raise conflict("not_amendable", f"Contract {contract.number} is {contract.status}; only an active or "
+                                        "suspended contract can be amended.", {"status": [contract.status]})
+    current = _current(contract)
+    changes = rules.amendment_changes(current, data)
+    if "start_date" in changes or "end_date" in changes:
+        _check_new_period(session, contract, changes)
+    previous = {field: current[field] for field in changes}
+    for field, value in changes.items():
+        if field in ("sla", "penalties"):
+            for name, term in value.items():
+                setattr(contract, name, term)
+        else:
+            setattr(contract, field, value)
+    contract.amendment_no += 1
+    contract.updated_at = now = clock.now()
+    amendment = Amendment(contract_id=contract.id, amendment_no=contract.amendment_no, reason=data.get("reason"),
+                          changes=_jsonable(changes), previous=_jsonable(previous), created_at=now,
+                          created_by=principal.sub)
+    session.add(amendment)
+    session.flush()
+    audit.append(session, principal, "contract.amend", "contract", contract.id,
+                 {"amendment_no": amendment.amendment_no, "changes": amendment.changes, "reason": amendment.reason})
+    outbox.record(session, "contracts.contract.amended",
+                  {"contract_id": contract.id, "amendment_no": amendment.amendment_no, **changes},
+                  producer="contracts")
+    return amendment
+
+
+def _current(contract: Contract) -> dict:
+    current = {field: getattr(contract, field) for field in rules.AMENDABLE}
+    return {**current, "sla": sla_of(contract), "penalties": penalties_of(contract)}
+
+
+def _check_new_period(session: Session, contract: Contract, changes: dict) -> None:
+    """A new period must still leave each kecamatan with one live contract at a time, and not end in the past."""
+    end = changes.get("end_date", contract.end_date)
+    if end < clock.today_wib():
+        raise conflict("period_ended", f"Contract {contract.number} would end on {end}, which has passed; "
+                                       "terminate it or choose a later end date.", {"end_date": [str(end)]})
+    candidate = {"id": contract.id, "number": contract.number, "status": contract.status,
+                 "kecamatan": contract.kecamatan, "start_date": changes.get("start_date", contract.start_date),
+                 "end_date": end}
+    clashes = rules.overlapping(candidate, live_neighbours(session, candidate))
+    if clashes:
+        raise rules.overlap_conflict(contract.number, clashes)
+
+
+def _jsonable(values: dict) -> dict:
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
+
+
+def list_(session: Session, contract_id, args: dict) -> dict:
+    contract = visible(select(Contract.id).where(Contract.id == str(contract_id)), Contract.contractor_id)
+    require(session.execute(contract).first(), "Contract")
+    query = select(Amendment).where(Amendment.contract_id == str(contract_id)).order_by(Amendment.amendment_no)
+    return paginate(session, query, args["page"], args["per_page"])

@@ -1,0 +1,23 @@
+"""What the contracts service consumes: event type -> handler(session, envelope)."""
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from services.contracts import lifecycle, warning_letters
+from shared.events import Envelope
+
+
+def sla_breached(session: Session, envelope: Envelope) -> None:
+    lifecycle.expire_due(session)
+    warning_letters.record_breach(session, envelope.data)
+
+
+def penalty_cap_reached(session: Session, envelope: Envelope) -> None:
+    lifecycle.expire_due(session)
+    warning_letters.record_cap_reached(session, envelope.data)
+
+
+HANDLERS = {
+    "routes.sla.breached": sla_breached,
+    "billing.penalty.cap_reached": penalty_cap_reached,
+}

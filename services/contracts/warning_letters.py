@@ -1,0 +1,96 @@
+"""Warning letters (SP1-SP3) resting on known breaches, the breach record, and billing's penalty-cap report."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from services.contracts import rules
+from services.contracts.access import require, visible
+from services.contracts.contracts import load_for_update
+from services.contracts.lifecycle import expire_due
+from services.contracts.models import Breach, Contract, WarningLetter
+from shared import audit, auth, clock, outbox
+from shared.errors import conflict, invalid
+from shared.inbox import NotYetKnown
+from shared.pagination import paginate
+
+
+def issue(session: Session, principal: auth.Principal, contract_id, data: dict) -> WarningLetter:
+    expire_due(session)
+    contract = load_for_update(session, contract_id)
+    if contract.status not in rules.LIVE:
+        raise conflict("not_in_force", f"Contract {contract.number} is {contract.status}; warning letters go to "
+                                       "an active or suspended contract.", {"status": [contract.status]})
+    issued = session.execute(select(WarningLetter.level).where(WarningLetter.contract_id == contract.id)).scalars()
+    rules.check_warning_order(list(issued), data["level"], contract.number)
+    breach_ids = list(dict.fromkeys(str(b) for b in data.get("breach_ids") or []))
+    _check_breaches(session, contract.id, breach_ids)
+    letter = WarningLetter(contract_id=contract.id, level=data["level"], reason=data["reason"],
+                           breach_ids=breach_ids, issued_at=clock.now(), issued_by=principal.sub)
+    session.add(letter)
+    try:
+        session.flush()
+    except IntegrityError:  # the row lock makes this unreachable in practice; the constraint is the backstop
+        raise conflict("warning_out_of_order", f"{data['level']} was already issued for contract {contract.number}.")
+    contract.updated_at = letter.issued_at
+    audit.append(session, principal, "contract.warn", "contract", contract.id,
+                 {"warning_id": letter.id, "level": letter.level, "reason": letter.reason, "breach_ids": breach_ids})
+    outbox.record(session, "contracts.warning.issued",
+                  {"contract_id": contract.id, "warning_id": letter.id, "level": letter.level,
+                   "reason": letter.reason, "breach_ids": breach_ids}, producer="contracts")
+    return letter
+
+
+def _check_breaches(session: Session, contract_id: str, breach_ids: list[str]) -> None:
+    known = set(session.execute(select(Breach.id).where(Breach.contract_id == contract_id,
+                                                        Breach.id.in_(breach_ids))).scalars()) if breach_ids else set()
+    unknown = [b for b in breach_ids if b not in known]
+    if unknown:
+        raise invalid("unknown_breach", "A warning letter can rest only on breaches recorded for this contract; "
+                                        f"not known here: {', '.join(unknown)}.", {"breach_ids": unknown})
+
+
+def _visible_contract(session: Session, contract_id) -> None:
+    query = visible(select(Contract.id).where(Contract.id == str(contract_id)), Contract.contractor_id)
+    require(session.execute(query).first(), "Contract")
+
+
+def list_warnings(session: Session, contract_id, args: dict) -> dict:
+    _visible_contract(session, contract_id)
+    query = select(WarningLetter).where(WarningLetter.contract_id == str(contract_id)).order_by(WarningLetter.level)
+    return paginate(session, query, args["page"], args["per_page"])
+
+
+def list_breaches(session: Session, contract_id, args: dict) -> dict:
+    _visible_contract(session, contract_id)
+    query = (select(Breach).where(Breach.contract_id == str(contract_id))
+             .order_by(Breach.month.desc(), Breach.measure, Breach.id))
+    return paginate(session, query, args["page"], args["per_page"])
+
+
+def _known(session: Session, contract_id: str) -> str:
+    if session.execute(select(Contract.id).where(Contract.id == contract_id)).first() is None:
+        raise NotYetKnown(f"contract {contract_id}")
+    return contract_id
+
+
+def record_breach(session: Session, data: dict) -> None:
+    """Keep routes' breach as the contract's record; the same breach again (re-evaluation) updates it."""
+    contract_id = _known(session, str(data["contract_id"]))
+    values = {"id": str(data["breach_id"]), "contract_id": contract_id, "month": data["month"],
+              "measure": data["measure"], "threshold": data["threshold"], "value": data["value"],
+              "evidence": list(data["evidence"]), "received_at": clock.now()}
+    session.execute(insert(Breach).values(**values).on_conflict_do_update(
+        index_elements=[Breach.id], set_={k: values[k] for k in ("month", "measure", "threshold", "value",
+                                                                 "evidence")}))
+
+
+def record_cap_reached(session: Session, data: dict) -> None:
+    """Billing says the penalty cap is reached: from then on the agency may terminate for fault."""
+    contract_id = _known(session, str(data["contract_id"]))
+    contract = session.get(Contract, contract_id, with_for_update=True)
+    if contract.cap_reached_at is None or data["at"] < contract.cap_reached_at:
+        contract.cap_reached_at, contract.cap_reached_rp = data["at"], data["cap_rp"]
+        contract.updated_at = clock.now()
