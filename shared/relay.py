@@ -67,6 +67,7 @@ class Relay:
         self.metrics = metrics.events(service)
         self.stopping = threading.Event()
         self.connected = threading.Event()
+        self.failures = 0  # connection or database failures so far (observability, tests)
         self._deferred: dict[str, tuple[float, float]] = {}  # event id -> (retry at, current delay)
         self._connection: pika.BlockingConnection | None = None
 
@@ -86,6 +87,7 @@ class Relay:
             except Exception as error:  # noqa: BLE001 - any failure: drop the connection, wait, start over
                 if self.stopping.is_set():
                     break
+                self.failures += 1
                 log.warning("relay %s: %s; reconnecting in %.1fs", self.service, error, backoff,
                             extra={"service": self.service, "process_kind": "relay"})
                 self._close()

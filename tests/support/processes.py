@@ -71,3 +71,21 @@ def terminate(process: subprocess.Popen, timeout: float = 15) -> int:
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
     return process.wait(timeout=timeout)
+
+
+def start_hanging_relay(service: str, database_url: str, amqp_url: str) -> subprocess.Popen:
+    """A relay subprocess that publishes one batch, gets its confirms, then hangs before marking the rows sent."""
+    return subprocess.Popen([sys.executable, "-m", "tests.support.processes", "hanging-relay", service, database_url,
+                             amqp_url], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _hanging_relay(service: str, database_url: str, amqp_url: str) -> None:
+    relay = Relay(service, database_url, amqp_url)
+    relay._connect()
+    relay.after_confirm = lambda _confirmed: threading.Event().wait()  # until SIGKILL: rows locked, not marked
+    relay.pass_once()
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["hanging-relay"]:
+        _hanging_relay(*sys.argv[2:5])

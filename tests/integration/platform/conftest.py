@@ -60,3 +60,32 @@ def record(url: str, *notes: str, service: str = "platformtest", commit: bool = 
 def count(url: str, table, *where) -> int:
     with db.unit_of_work(url) as session:
         return session.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
+
+
+def metric(name: str, **labels) -> float:
+    from prometheus_client import REGISTRY
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def queue_depth(amqp_url: str, queue: str) -> int:
+    """Ready messages on a queue, 0 when it does not exist yet."""
+    import pika
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
+    try:
+        return connection.channel().queue_declare(queue, passive=True).method.message_count
+    except pika.exceptions.ChannelClosedByBroker:
+        return 0
+    finally:
+        if connection.is_open:
+            connection.close()
+
+
+def declare(amqp_url: str, service: str, settings) -> None:
+    """The service's queues and bindings, as its consumer would declare them."""
+    import pika
+    from shared import topology
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
+    try:
+        topology.declare_service(connection.channel(), service, things.HANDLERS, settings)
+    finally:
+        connection.close()
