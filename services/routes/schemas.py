@@ -145,3 +145,112 @@ class PickupArgs(PageArgs):
     contract_id = fields.UUID()
     point_id = fields.UUID()
     status = fields.String(validate=validate.OneOf(PICKUP_STATUSES))
+
+
+class WeighingIn(Schema):
+    ticket_no = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    plate = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    gross_kg = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=200_000))
+    tare_kg = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=100_000))
+    weighed_at = fields.AwareDateTime(required=True)
+
+
+class WeighingOut(Schema):
+    id = fields.String()
+    ticket_no = fields.String()
+    plate = fields.String()
+    vehicle_id = fields.String(allow_none=True)
+    contract_id = fields.String(allow_none=True)
+    gross_kg = fields.Integer()
+    tare_kg = fields.Integer()
+    net_kg = fields.Integer()
+    weighed_at = fields.AwareDateTime()
+    flags = fields.List(fields.String())
+    cleared = fields.Boolean()
+    cleared_at = fields.AwareDateTime(allow_none=True)
+    clear_reason = fields.String(allow_none=True)
+    recorded_at = fields.AwareDateTime()
+
+
+class WeighingArgs(PageArgs):
+    contract_id = fields.UUID()
+    plate = fields.String()
+    from_ = fields.Date(data_key="from", metadata={"description": "WIB date"})
+    to = fields.Date(metadata={"description": "WIB date, inclusive"})
+    flagged = fields.Boolean()
+
+
+class ComplaintIn(Schema):
+    point_id = fields.UUID(required=True)
+    description = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    channel = fields.String(required=True, validate=validate.Length(min=1, max=30),
+                            metadata={"description": "phone, whatsapp, lapor, walk_in, social_media, ..."})
+    reported_at = fields.AwareDateTime(allow_none=True)
+
+
+class ComplaintOut(Schema):
+    id = fields.String()
+    point_id = fields.String()
+    contract_id = fields.String()
+    contractor_id = fields.String()
+    description = fields.String()
+    channel = fields.String()
+    priority = fields.Boolean()
+    reported_at = fields.AwareDateTime()
+    due_at = fields.AwareDateTime()
+    status = fields.String()
+    overdue_at = fields.AwareDateTime(allow_none=True)
+    resolved_at = fields.AwareDateTime(allow_none=True)
+    resolution_note = fields.String(allow_none=True)
+    overdue_days = fields.Integer()
+
+
+class ComplaintArgs(PageArgs):
+    contract_id = fields.UUID()
+    point_id = fields.UUID()
+    status = fields.String(validate=validate.OneOf(("open", "overdue", "resolved")))
+
+
+class ResolutionIn(Schema):
+    note = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    resolved_at = fields.AwareDateTime(allow_none=True)
+
+
+class DailyArgs(PageArgs):
+    contract_id = fields.UUID()
+    from_ = fields.Date(data_key="from")
+    to = fields.Date()
+
+
+class DailyOut(Schema):
+    contract_id = fields.String()
+    date = fields.Date()
+    scheduled = fields.Integer()
+    on_time = fields.Integer()
+    late = fields.Integer()
+    missed = fields.Integer()
+    off_site = fields.Integer()
+    excused = fields.Integer()
+    net_kg = fields.Integer()
+    target_kg = fields.Integer()
+    shortfall = fields.Boolean()
+    complaints_overdue = fields.Integer()
+    revision = fields.Integer()
+    evaluated_at = fields.AwareDateTime()
+
+
+class BreachArgs(PageArgs):
+    contract_id = fields.UUID()
+    month = fields.String(validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$"))
+
+
+class BreachOut(Schema):
+    id = fields.String()
+    contract_id = fields.String()
+    contractor_id = fields.String()
+    month = fields.String()
+    measure = fields.String()
+    threshold = fields.Float()
+    value = fields.Float()
+    evidence = fields.Raw()
+    created_at = fields.AwareDateTime()
