@@ -1,0 +1,63 @@
+"""Billing's domain gauges, read from its database at scrape time."""
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from shared import db, metrics
+
+_url: str | None = None
+_registered = False
+
+
+def _rows(sql: str):
+    with db.engine(_url).connect() as connection:
+        return connection.execute(text(sql)).all()
+
+
+def deductions():
+    return [((r.number, r.kind), r.amount) for r in _rows(
+        "SELECT c.number, l.kind, sum(l.amount_rp) AS amount FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id"
+        " JOIN contracts c ON c.id = i.contract_id WHERE i.status <> 'draft' AND l.category = 'deduction'"
+        " GROUP BY c.number, l.kind")]
+
+
+def cap_used():
+    return [((r.number,), r.used / r.cap_rp if r.cap_rp else 0.0) for r in _rows(
+        "SELECT c.number, c.cap_rp, coalesce(sum(i.deductions_gross_rp - i.capped_rp), 0) AS used FROM contracts c"
+        " LEFT JOIN invoices i ON i.contract_id = c.id AND i.status <> 'draft' GROUP BY c.number, c.cap_rp")]
+
+
+def ceiling_used():
+    return [((r.number,), r.used / r.value_rp if r.value_rp else 0.0) for r in _rows(
+        "SELECT c.number, c.value_rp, coalesce(sum(i.tonnage_rp), 0) AS used FROM contracts c"
+        " LEFT JOIN invoices i ON i.contract_id = c.id AND i.status <> 'draft' GROUP BY c.number, c.value_rp")]
+
+
+def invoices():
+    return [((r.status,), r.n) for r in _rows("SELECT status, count(*) AS n FROM invoices GROUP BY status")]
+
+
+def invoiced():
+    return [((r.number, r.status), r.total) for r in _rows(
+        "SELECT c.number, i.status, sum(i.total_rp) AS total FROM invoices i JOIN contracts c ON c.id = i.contract_id"
+        " GROUP BY c.number, i.status")]
+
+
+def register(database_url: str) -> None:
+    """Once per process; the latest app's database is the one read (tests build several apps)."""
+    global _url, _registered
+    _url = database_url
+    if _registered:
+        return
+    for name, doc, labels, read in (
+        ("kawal_billing_deductions_rp", "Deductions on issued invoices to date (denda), Rupiah.", ["contract", "kind"],
+         deductions),
+        ("kawal_billing_cap_used_ratio", "Share of the penalty cap used.", ["contract"], cap_used),
+        ("kawal_billing_ceiling_used_ratio", "Share of the contract value billed as tonnage.", ["contract"],
+         ceiling_used),
+        ("kawal_billing_invoices", "Invoices (termin) by status.", ["status"], invoices),
+        ("kawal_billing_invoiced_rp", "Invoice totals by contract and status, Rupiah.", ["contract", "status"],
+         invoiced),
+    ):
+        metrics.add_collector(metrics.GaugeCollector(name, doc, labels, read))
+    _registered = True

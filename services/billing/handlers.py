@@ -1,0 +1,37 @@
+"""The events billing consumes: one table from event type to handler(session, envelope)."""
+from __future__ import annotations
+
+from functools import partial
+
+from sqlalchemy.orm import Session
+
+from services.billing import readmodel
+from shared.events import Envelope
+
+
+def _data(apply):
+    def handle(session: Session, envelope: Envelope) -> None:
+        apply(session, envelope.data)
+
+    handle.__name__ = getattr(apply, "__name__", "handle")
+    return handle
+
+
+HANDLERS = {
+    "contracts.contract.activated": _data(readmodel.contract_activated),
+    "contracts.contract.amended": _data(readmodel.contract_amended),
+    "contracts.contract.suspended": _data(partial(readmodel.status_changed, status="suspended")),
+    "contracts.contract.resumed": _data(partial(readmodel.status_changed, status="active")),
+    "contracts.contract.terminated": _data(partial(readmodel.status_changed, status="terminated")),
+    "contracts.contract.expired": _data(partial(readmodel.status_changed, status="expired")),
+    "routes.pickup.missed": _data(readmodel.pickup_missed),
+    "routes.pickup.confirmed": _data(readmodel.pickup_confirmed),
+    "routes.pickup.excused": _data(readmodel.pickup_excused),
+    "routes.pickup.verified": _data(readmodel.pickup_verified),
+    "routes.weighing.recorded": _data(readmodel.weighing_recorded),
+    "routes.weighing.cleared": _data(readmodel.weighing_cleared),
+    "routes.complaint.opened": _data(readmodel.complaint_changed),
+    "routes.complaint.overdue": _data(readmodel.complaint_changed),
+    "routes.complaint.resolved": _data(readmodel.complaint_changed),
+    "routes.compliance.evaluated": _data(readmodel.compliance_evaluated),
+}

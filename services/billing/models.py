@@ -1,0 +1,171 @@
+"""The billing service's tables: its read model of contracts and evidence, and the invoices with their lines."""
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (ARRAY, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric, String,
+                        Text, UniqueConstraint)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.db import ServiceBase, service_metadata
+
+
+class Base(ServiceBase):
+    __abstract__ = True
+    metadata = service_metadata()
+
+
+def _uuid() -> str:
+    return str(uuid.uuid4())
+
+
+Id = UUID(as_uuid=False)
+Instant = DateTime(timezone=True)
+
+
+class Contract(Base):
+    """Read model of a contract: the activation terms with every amendment folded in, and its status."""
+
+    __tablename__ = "contracts"
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    number: Mapped[str] = mapped_column(String(80))
+    contractor_id: Mapped[str] = mapped_column(Id, index=True)
+    base_terms: Mapped[dict] = mapped_column(JSONB)  # as activated; amendments are folded over it
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    value_rp: Mapped[int] = mapped_column(BigInteger)
+    unit_price_rp_per_ton: Mapped[int] = mapped_column(BigInteger)
+    ppn_rate: Mapped[Decimal] = mapped_column(Numeric(7, 4))
+    missed_pickup_rp: Mapped[int] = mapped_column(BigInteger)
+    complaint_day_rp: Mapped[int] = mapped_column(BigInteger)
+    shortfall_day_rp: Mapped[int] = mapped_column(BigInteger)
+    cap_rp: Mapped[int] = mapped_column(BigInteger)
+    shortfall_days_allowed: Mapped[int] = mapped_column(Integer)
+    amendment_no: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(20))  # active, suspended, terminated, expired
+    status_at: Mapped[datetime | None] = mapped_column(Instant)
+    cap_reached_at: Mapped[datetime | None] = mapped_column(Instant)  # when billing.penalty.cap_reached went out
+    updated_at: Mapped[datetime] = mapped_column(Instant)
+
+
+class Amendment(Base):
+    """One adendum as received (changed fields only), kept so any arrival order folds to the same terms."""
+
+    __tablename__ = "amendments"
+    contract_id: Mapped[str] = mapped_column(Id, ForeignKey("contracts.id"), primary_key=True)
+    amendment_no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    changes: Mapped[dict] = mapped_column(JSONB)
+
+
+class Pickup(Base):
+    """What billing knows of a pickup: flags that only ever get set, so arrival order does not matter."""
+
+    __tablename__ = "pickups"
+    __table_args__ = (Index("ix_pickups_contract_date", "contract_id", "date"),)
+    pickup_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    contract_id: Mapped[str] = mapped_column(Id)
+    date: Mapped[date | None] = mapped_column(Date)  # WIB day; unknown until a missed/confirmed event says
+    missed: Mapped[bool] = mapped_column(Boolean, default=False)
+    confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    off_site: Mapped[bool] = mapped_column(Boolean, default=False)
+    verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    excused: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Weighing(Base):
+    """A weighbridge ticket as billing sees it: billed only once cleared."""
+
+    __tablename__ = "weighings"
+    __table_args__ = (Index("ix_weighings_contract_at", "contract_id", "weighed_at"),)
+    weighing_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    contract_id: Mapped[str] = mapped_column(Id)
+    net_kg: Mapped[int] = mapped_column(BigInteger)
+    weighed_at: Mapped[datetime | None] = mapped_column(Instant)
+    flags: Mapped[list[str]] = mapped_column(ARRAY(String(40)), default=list)
+    cleared: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Complaint(Base):
+    """A pengaduan: its deadline, when it was resolved, and the started days overdue that billing prices."""
+
+    __tablename__ = "complaints"
+    __table_args__ = (Index("ix_complaints_contract_resolved", "contract_id", "resolved_at"),)
+    complaint_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    contract_id: Mapped[str] = mapped_column(Id)
+    due_at: Mapped[datetime] = mapped_column(Instant)
+    resolved_at: Mapped[datetime | None] = mapped_column(Instant)
+    overdue_days: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DailyEvaluation(Base):
+    """The daily compliance result per contract and WIB day; the highest revision wins."""
+
+    __tablename__ = "daily_evaluations"
+    contract_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    date: Mapped[date] = mapped_column(Date, primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    shortfall: Mapped[bool] = mapped_column(Boolean)
+    net_kg: Mapped[int] = mapped_column(BigInteger)
+    target_kg: Mapped[int] = mapped_column(BigInteger)
+
+
+class Invoice(Base):
+    """One termin per contract and WIB month: a draft until issued, then frozen."""
+
+    __tablename__ = "invoices"
+    __table_args__ = (UniqueConstraint("contract_id", "month", name="uq_invoices_contract_month"),)
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=_uuid)
+    contract_id: Mapped[str] = mapped_column(Id, ForeignKey("contracts.id"), index=True)
+    contractor_id: Mapped[str] = mapped_column(Id, index=True)
+    month: Mapped[str] = mapped_column(String(7))
+    status: Mapped[str] = mapped_column(String(20), default="draft")  # draft, issued, approved, paid
+    tonnage_kg: Mapped[int] = mapped_column(BigInteger, default=0)
+    tonnage_gross_rp: Mapped[int] = mapped_column(BigInteger, default=0)
+    ceiling_excess_rp: Mapped[int] = mapped_column(BigInteger, default=0)
+    tonnage_rp: Mapped[int] = mapped_column(BigInteger, default=0)
+    deductions_gross_rp: Mapped[int] = mapped_column(BigInteger, default=0)  # this month's new deductions
+    capped_rp: Mapped[int] = mapped_column(BigInteger, default=0)
+    carried_in_rp: Mapped[int] = mapped_column(BigInteger, default=0)
+    deductions_rp: Mapped[int] = mapped_column(BigInteger, default=0)
+    carried_out_rp: Mapped[int] = mapped_column(BigInteger, default=0)
+    dpp_rp: Mapped[int] = mapped_column(BigInteger, default=0)
+    ppn_rp: Mapped[int] = mapped_column(BigInteger, default=0)
+    total_rp: Mapped[int] = mapped_column(BigInteger, default=0)
+    cap_used_rp: Mapped[int] = mapped_column(BigInteger, default=0)  # over the contract, this invoice included
+    computed_at: Mapped[datetime] = mapped_column(Instant)
+    created_at: Mapped[datetime] = mapped_column(Instant)
+    issued_at: Mapped[datetime | None] = mapped_column(Instant)
+    approved_at: Mapped[datetime | None] = mapped_column(Instant)
+    paid_at: Mapped[datetime | None] = mapped_column(Instant)
+
+
+class InvoiceLine(Base):
+    """One line per kind on an invoice; its evidence is in invoice_evidence (frozen) or computed live (draft)."""
+
+    __tablename__ = "invoice_lines"
+    invoice_id: Mapped[str] = mapped_column(Id, ForeignKey("invoices.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(String(20))  # charge, deduction
+    description: Mapped[str] = mapped_column(Text)
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    unit: Mapped[str] = mapped_column(String(20))
+    unit_rp: Mapped[int] = mapped_column(BigInteger)
+    amount_rp: Mapped[int] = mapped_column(BigInteger)
+    evidence_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class InvoiceEvidence(Base):
+    """The facts an issued invoice billed, one row each: what later drafts compare against for adjustments."""
+
+    __tablename__ = "invoice_evidence"
+    __table_args__ = (Index("ix_invoice_evidence_fact", "fact", "ref"),)
+    invoice_id: Mapped[str] = mapped_column(Id, ForeignKey("invoices.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)  # the line it belongs to
+    ref: Mapped[str] = mapped_column(String(64), primary_key=True)  # pickup, weighing, complaint id or a day
+    fact: Mapped[str] = mapped_column(String(40))  # tonnage, missed_pickup, complaint_day, shortfall_day
+    fact_month: Mapped[str] = mapped_column(String(7))
+    quantity: Mapped[int] = mapped_column(BigInteger)  # kg, pickups, days; negative on a credit adjustment
