@@ -68,6 +68,7 @@ class Relay:
         self.stopping = threading.Event()
         self.connected = threading.Event()
         self.failures = 0  # connection or database failures so far (observability, tests)
+        self.published = 0  # rows this relay published and marked
         self._deferred: dict[str, tuple[float, float]] = {}  # event id -> (retry at, current delay)
         self._connection: pika.BlockingConnection | None = None
 
@@ -126,6 +127,7 @@ class Relay:
             if self.after_confirm is not None:
                 self.after_confirm(sorted(flight.confirmed))
             self._mark(session, rows, flight)
+        self.published += len(flight.confirmed)
         for row in rows:
             if row.id in flight.confirmed:
                 self.metrics.published.labels(type=row.type).inc()
