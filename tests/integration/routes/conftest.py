@@ -115,7 +115,8 @@ class World:
 
     def sql(self, statement: str, **params):
         with db.unit_of_work(self.db) as session:
-            return session.execute(text(statement), params).all()
+            result = session.execute(text(statement), params)
+            return result.all() if result.returns_rows else result.rowcount
 
 
 @pytest.fixture
