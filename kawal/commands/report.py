@@ -1,0 +1,98 @@
+"""`kawal report`: a month per contract and kecamatan, and its invoice, in rich tables with Indonesian labels."""
+from __future__ import annotations
+
+import click
+from rich.console import Console, Group
+from rich.table import Table
+
+from kawal.demo.client import Kawal
+from kawal.demo.figures import rupiah, ratio, tons
+from kawal.demo.report import ContractMonth, Report, default_month, gather
+from shared import clock
+
+console = Console()
+
+PICKUP_COLUMNS = ("Jadwal / Scheduled", "Tepat waktu / On time", "Terlambat / Late", "Tidak diangkut / Missed",
+                  "Di luar lokasi / Off-site", "Dimaafkan / Excused", "Rasio tepat waktu / On-time ratio")
+
+
+def pickup_cells(stats) -> list[str]:
+    return [str(stats.scheduled), str(stats.on_time), str(stats.late), str(stats.missed),
+            str(stats.off_site_unverified), str(stats.excused), ratio(stats.on_time_ratio)]
+
+
+def kecamatan_table(report: Report) -> Table:
+    table = Table(title="Pengangkutan per kecamatan / Pickups by kecamatan")
+    table.add_column("Kontrak / Contract")
+    table.add_column("Bulan / Month")
+    table.add_column("Kecamatan")
+    for column in PICKUP_COLUMNS:
+        table.add_column(column, justify="right")
+    for row in report.rows:
+        for kecamatan, stats in row.by_kecamatan.items():
+            table.add_row(row.contract["number"], row.month, kecamatan, *pickup_cells(stats))
+    return table
+
+
+def contract_table(report: Report) -> Table:
+    table = Table(title="Kinerja kontrak / Contract performance")
+    for column in ("Kontrak / Contract", "Bulan / Month", "Status", *PICKUP_COLUMNS,
+                   "Tonase / Tonnage", "Target", "Hari kurang / Shortfall days", "Timbangan ditahan / Flagged",
+                   "Peringatan / Warnings", "Pelanggaran / Breaches"):
+        table.add_column(column, justify="left" if column.startswith(("Kontrak", "Bulan", "Status", "Pel", "Per"))
+                         else "right")
+    for row in report.rows:
+        flagged = ", ".join(f"{flag} {n}" for flag, n in sorted(row.tonnage.flagged.items())) or "-"
+        warnings = ", ".join(w["level"] for w in row.warnings) or "-"
+        breaches = ", ".join(f"{b['measure']} ({b['value']:.3g} vs {b['threshold']:.3g})" for b in row.breaches) or "-"
+        table.add_row(row.contract["number"], row.month, row.contract["status"], *pickup_cells(row.pickups),
+                      tons(row.tonnage.cleared_kg), tons(row.target_kg), str(row.shortfall_days), flagged,
+                      warnings, breaches)
+    return table
+
+
+LINE_LABELS = {"tonnage": "Tonase / Tonnage", "missed_pickup": "Denda tidak diangkut / Deduction, missed pickups",
+               "complaint_day": "Denda pengaduan / Deduction, complaint days overdue",
+               "shortfall_day": "Denda kekurangan tonase / Deduction, shortfall days",
+               "carried_deduction": "Denda dibawa / Carried deduction"}
+
+
+def invoice_table(row: ContractMonth) -> Table | str:
+    title = f"Tagihan / Invoice {row.contract['number']} {row.month}"
+    if row.invoice is None:
+        return f"[yellow]{title}: {row.invoice_error}[/]"
+    invoice = row.invoice
+    table = Table(title=f"{title} ({invoice['status']})", show_footer=False)
+    for column in ("Uraian / Line", "Keterangan / Description", "Jumlah / Quantity", "Harga satuan / Unit",
+                   "Nilai / Amount", "Bukti / Evidence"):
+        table.add_column(column, justify="right" if column.startswith(("Jumlah", "Harga", "Nilai", "Bukti"))
+                         else "left")
+    for line in invoice.get("lines") or []:
+        table.add_row(LINE_LABELS.get(line["kind"], line["kind"]), line.get("description", ""),
+                      f"{line.get('quantity', 0):,} {line.get('unit', '')}".replace(",", "."),
+                      rupiah(line.get("unit_rp")), rupiah(line.get("amount_rp")),
+                      str(line.get("evidence_count", len(line.get("evidence") or []))))
+    for label, key in (("Tonase / Tonnage", "tonnage_rp"), ("Melebihi nilai kontrak / Over ceiling",
+                                                            "ceiling_excess_rp"),
+                       ("Denda / Deduction", "deductions_rp"), ("Melebihi batas denda / Capped", "capped_rp"),
+                       ("Dibawa ke bulan depan / Carried out", "carried_out_rp"), ("DPP", "dpp_rp"),
+                       ("PPN / VAT", "ppn_rp"), ("Jumlah tagihan / Total", "total_rp")):
+        if key in invoice:
+            table.add_row(f"[bold]{label}[/]", "", "", "", f"[bold]{rupiah(invoice[key])}[/]", "")
+    return table
+
+
+def render(report: Report) -> Group:
+    parts = [kecamatan_table(report), contract_table(report)]
+    parts += [invoice_table(row) for row in report.rows]
+    return Group(*parts)
+
+
+@click.command()
+@click.option("--month", "months", multiple=True, help="YYYY-MM (repeatable); default: the month of yesterday, WIB.")
+@click.option("--no-draft", is_flag=True, help="Only read invoices; do not create or recompute drafts.")
+def report(months: tuple[str, ...], no_draft: bool) -> None:
+    """Pickups, on-time ratio, misses, tonnage vs target, warnings, breaches, and each month's invoice."""
+    chosen = list(months) or [default_month(clock.today_wib())]
+    console.print(f"Laporan / Report {', '.join(chosen)} (clock {clock.to_wib(clock.now()):%Y-%m-%d %H:%M} WIB)")
+    console.print(render(gather(Kawal(), chosen, draft_invoices=not no_draft)))

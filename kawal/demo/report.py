@@ -1,0 +1,80 @@
+"""Gathers a month's figures per contract through the APIs (auditor reads; dinas only to compute invoice drafts)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from kawal.demo import figures
+from kawal.demo.client import ApiFailure, Kawal
+from shared import clock
+
+
+@dataclass
+class ContractMonth:
+    contract: dict
+    month: str
+    by_kecamatan: dict[str, figures.PickupStats]
+    pickups: figures.PickupStats
+    tonnage: figures.Tonnage
+    target_kg: int
+    shortfall_days: int
+    breaches: list[dict]
+    warnings: list[dict]
+    invoice: dict | None
+    invoice_error: str | None = None
+
+
+@dataclass
+class Report:
+    months: list[str]
+    rows: list[ContractMonth] = field(default_factory=list)
+
+
+def default_month(today: date) -> str:
+    """The month of yesterday (WIB): right after a simulated month, that month."""
+    return clock.month_of(today - timedelta(days=1))
+
+
+def gather(kawal: Kawal, months: list[str], draft_invoices: bool = True) -> Report:
+    report = Report(months)
+    contracts = sorted(kawal.list_all("contracts", "/contracts", role="auditor"), key=lambda c: c["number"])
+    kecamatan_of = {p["id"]: p["kecamatan"] for p in kawal.list_all("routes", "/points", role="auditor")}
+    today = clock.today_wib()
+    for month in months:
+        first, following = clock.month_bounds(month)
+        last = following - timedelta(days=1)
+        for contract in contracts:
+            if contract["status"] == "draft":
+                continue
+            start, end = date.fromisoformat(contract["start_date"]), date.fromisoformat(contract["end_date"])
+            if end < first or start > last:
+                continue
+            span = {"contract_id": contract["id"], "from": first.isoformat(), "to": last.isoformat()}
+            pickups = kawal.list_all("routes", "/pickups", role="auditor", **span)
+            by_kecamatan = figures.pickups_by_kecamatan(pickups, kecamatan_of)
+            weighings = kawal.list_all("routes", "/weighings", role="auditor", **span)
+            daily = kawal.list_all("routes", "/compliance/daily", role="auditor", **span)
+            breaches = kawal.list_all("routes", "/compliance/breaches", role="auditor", contract_id=contract["id"],
+                                      month=month)
+            invoice, error = invoice_of(kawal, contract["id"], month, draft_invoices)
+            report.rows.append(ContractMonth(
+                contract, month, by_kecamatan, figures.total(by_kecamatan), figures.Tonnage.of(weighings),
+                figures.target_kg(contract["daily_target_kg"], first, following, start, end, min(last, today)),
+                sum(1 for d in daily if d.get("shortfall")), breaches, contract.get("warnings") or [], invoice, error))
+    return report
+
+
+def invoice_of(kawal: Kawal, contract_id: str, month: str, draft: bool) -> tuple[dict | None, str | None]:
+    """The month's invoice: the draft created or recomputed first (dinas), then read as the auditor reads it."""
+    if draft:
+        answer = kawal.post("billing", "/invoices", {"contract_id": contract_id, "month": month})
+        if not answer.ok and answer.status != 409:  # 409: already issued, frozen; read it as it is
+            return None, answer.outcome
+    try:
+        found = kawal.get("billing", "/invoices", role="auditor", contract_id=contract_id, month=month)
+    except ApiFailure as failure:
+        return None, failure.answer.outcome
+    items = found.get("items") or []
+    if not items:
+        return None, "no invoice / belum ada tagihan"
+    return kawal.get("billing", f"/invoices/{items[0]['id']}", role="auditor"), None
