@@ -60,7 +60,7 @@ def list_(session: Session, args: dict) -> dict:
     if args.get("contractor_id"):
         query = query.where(Contract.contractor_id == str(args["contractor_id"]))
     if args.get("kecamatan"):
-        query = query.where(Contract.kecamatan.any(_kecamatan_filter(args["kecamatan"])))
+        query = query.where(Contract.kecamatan.contains([_kecamatan_filter(args["kecamatan"])]))
     page = paginate(session, query.options(selectinload(Contract.amendments), selectinload(Contract.warnings)),
                     args["page"], args["per_page"])
     page["items"] = [present(session, contract, loaded=True) for contract in page["items"]]

@@ -37,20 +37,20 @@ class ContractorQuery(PageArgs):
 
 
 class SlaIn(Schema):
-    grace_minutes = fields.Integer(validate=validate.Range(min=0, max=24 * 60))
-    geofence_m = fields.Integer(validate=validate.Range(min=1, max=10_000))
-    sync_allowance_hours = fields.Integer(validate=validate.Range(min=0, max=24 * 31))
+    grace_minutes = fields.Integer(strict=True, validate=validate.Range(min=0, max=24 * 60))
+    geofence_m = fields.Integer(strict=True, validate=validate.Range(min=1, max=10_000))
+    sync_allowance_hours = fields.Integer(strict=True, validate=validate.Range(min=0, max=24 * 31))
     min_on_time_ratio = fields.Float(validate=RATIO)
-    complaint_hours_priority = fields.Integer(validate=validate.Range(min=1, max=24 * 31))
-    complaint_hours_normal = fields.Integer(validate=validate.Range(min=1, max=24 * 31))
+    complaint_hours_priority = fields.Integer(strict=True, validate=validate.Range(min=1, max=24 * 31))
+    complaint_hours_normal = fields.Integer(strict=True, validate=validate.Range(min=1, max=24 * 31))
     shortfall_ratio = fields.Float(validate=RATIO)
-    shortfall_days_allowed = fields.Integer(validate=validate.Range(min=0, max=31))
+    shortfall_days_allowed = fields.Integer(strict=True, validate=validate.Range(min=0, max=31))
 
 
 class PenaltiesIn(Schema):
-    missed_pickup_rp = fields.Integer(validate=RATE_RP)
-    complaint_day_rp = fields.Integer(validate=RATE_RP)
-    shortfall_day_rp = fields.Integer(validate=RATE_RP)
+    missed_pickup_rp = fields.Integer(strict=True, validate=RATE_RP)
+    complaint_day_rp = fields.Integer(strict=True, validate=RATE_RP)
+    shortfall_day_rp = fields.Integer(strict=True, validate=RATE_RP)
     cap_ratio = fields.Float(validate=validate.Range(min=0, max=1, min_inclusive=False))
 
 
@@ -70,9 +70,9 @@ class ContractIn(Schema):
                             validate=validate.Length(min=1, max=15))
     start_date = fields.Date(required=True)
     end_date = fields.Date(required=True)
-    value_rp = fields.Integer(required=True, validate=MONEY, metadata={"description": "nilai kontrak, before PPN"})
-    unit_price_rp_per_ton = fields.Integer(required=True, validate=MONEY)
-    daily_target_kg = fields.Integer(required=True, validate=validate.Range(min=1))
+    value_rp = fields.Integer(strict=True, required=True, validate=MONEY, metadata={"description": "nilai kontrak, before PPN"})
+    unit_price_rp_per_ton = fields.Integer(strict=True, required=True, validate=MONEY)
+    daily_target_kg = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
     ppn_rate = fields.Float(load_default=None, validate=validate.Range(min=0, max=1, max_inclusive=False))
     sla = fields.Nested(SlaIn, load_default=None)
     penalties = fields.Nested(PenaltiesIn, load_default=None)
@@ -93,11 +93,11 @@ class OptionalReasonIn(Schema):
 
 
 class AmendmentIn(Schema):
-    value_rp = fields.Integer(validate=MONEY)
+    value_rp = fields.Integer(strict=True, validate=MONEY)
     start_date = fields.Date()
     end_date = fields.Date()
-    unit_price_rp_per_ton = fields.Integer(validate=MONEY)
-    daily_target_kg = fields.Integer(validate=validate.Range(min=1))
+    unit_price_rp_per_ton = fields.Integer(strict=True, validate=MONEY)
+    daily_target_kg = fields.Integer(strict=True, validate=validate.Range(min=1))
     ppn_rate = fields.Float(validate=validate.Range(min=0, max=1, max_inclusive=False))
     sla = fields.Nested(SlaIn)
     penalties = fields.Nested(PenaltiesIn)
