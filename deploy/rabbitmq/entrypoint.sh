@@ -6,10 +6,11 @@ set -eu
 : "${RABBITMQ_DEFAULT_PASS:?set RABBITMQ_DEFAULT_PASS in .env}"
 # JSON-escape (backslash, quote), then escape what is special in a sed replacement (backslash, &, |).
 escape() { printf '%s' "$1" | sed -e 's/[\\"]/\\&/g' | sed -e 's/[\\&|]/\\&/g'; }
-target=/var/lib/rabbitmq/kawal-definitions.json
+template=${KAWAL_DEFINITIONS_TEMPLATE:-/etc/rabbitmq/kawal/definitions.json}
+target=${KAWAL_DEFINITIONS_FILE:-/var/lib/rabbitmq/kawal-definitions.json}
 sed -e "s|__RABBITMQ_USER__|$(escape "$RABBITMQ_DEFAULT_USER")|g" \
     -e "s|__RABBITMQ_PASSWORD__|$(escape "$RABBITMQ_DEFAULT_PASS")|g" \
-    /etc/rabbitmq/kawal/definitions.json > "$target"
+    "$template" > "$target"
 chown rabbitmq:rabbitmq "$target" 2>/dev/null || true
 chmod 600 "$target"
 exec docker-entrypoint.sh "$@"
