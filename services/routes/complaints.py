@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import any_, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -42,7 +42,7 @@ def open_complaint(session: Session, principal: Principal, body: dict, key: str 
     if reported_at - now > FUTURE_TOLERANCE:
         raise invalid("future", "reported_at is in the future.", {"reported_at": ["In the future."]})
     contract = session.execute(
-        select(Contract).where(Contract.status == "active", Contract.kecamatan.contains([point.kecamatan]))
+        select(Contract).where(Contract.status == "active", literal(point.kecamatan) == any_(Contract.kecamatan))
         .order_by(Contract.start_date.desc()).limit(1)).scalar()
     if contract is None:
         raise conflict("no_active_contract", f"No active contract covers {point.kecamatan}.",
