@@ -122,3 +122,29 @@ def compute(terms: Terms, before: LedgerBefore, quantities: Mapping[str, int]) -
         deductions_rp=deductions, carried_out_rp=owed - deductions, dpp_rp=dpp, ppn_rp=ppn, total_rp=dpp + ppn,
         cap_used_rp=before.cap_used_rp + allowed,
     )
+
+
+@dataclass(frozen=True)
+class PickupFacts:
+    """What billing knows of one pickup (the flags of its read model)."""
+
+    missed: bool = False
+    confirmed: bool = False
+    off_site: bool = False
+    verified: bool = False
+    excused: bool = False
+
+
+def counts_as_missed(pickup: PickupFacts) -> bool:
+    """Missed and not superseded by a confirmation, or confirmed off-site and not verified; never when excused.
+
+    facts.py applies the same rule in SQL over the month's pickups."""
+    if pickup.excused:
+        return False
+    if pickup.confirmed:
+        return pickup.off_site and not pickup.verified
+    return pickup.missed
+
+
+def shortfall_days_billed(shortfall_days: int, allowed: int) -> int:
+    return max(shortfall_days - allowed, 0)

@@ -28,9 +28,18 @@ def require_contract(session: Session, contract_id, lock: bool = True) -> Contra
 
 
 def _refold(session: Session, contract: Contract) -> None:
-    rows = session.execute(select(Amendment.amendment_no, Amendment.changes)
-                           .where(Amendment.contract_id == contract.id)).all()
+    with session.no_autoflush:  # a new contract row is complete only after this
+        rows = _amendments(session, contract)
     terms = fold_terms(contract.base_terms, [(row.amendment_no, row.changes) for row in rows])
+    _set_terms(contract, terms, rows)
+
+
+def _amendments(session: Session, contract: Contract):
+    return session.execute(select(Amendment.amendment_no, Amendment.changes)
+                           .where(Amendment.contract_id == contract.id)).all()
+
+
+def _set_terms(contract: Contract, terms: dict, rows) -> None:
     contract.start_date = date.fromisoformat(terms["start_date"])
     contract.end_date = date.fromisoformat(terms["end_date"])
     contract.ppn_rate = Decimal(terms["ppn_rate"])
@@ -124,6 +133,15 @@ def weighing_cleared(session: Session, data: dict) -> None:
     _upsert_weighing(session, data, True, data.get("weighed_at"), None)
 
 
+def days_billed(data: dict) -> int:
+    """The started days overdue as routes found them at resolution (the same rule recomputed if absent).
+
+    Only a resolution counts: an overdue event's running count is not final."""
+    if data.get("resolved_at") is None:
+        return 0
+    return int(data.get("overdue_days") or 0) or started_days_overdue(data["due_at"], data["resolved_at"])
+
+
 def complaint_changed(session: Session, data: dict) -> None:
     """opened, overdue and resolved all carry the deadline; only a resolution fixes the days billed."""
     require_contract(session, data["contract_id"], lock=False)
@@ -131,7 +149,7 @@ def complaint_changed(session: Session, data: dict) -> None:
     table = Complaint.__table__
     statement = insert(table).values(
         complaint_id=str(data["complaint_id"]), contract_id=str(data["contract_id"]), due_at=data["due_at"],
-        resolved_at=resolved_at, overdue_days=started_days_overdue(data["due_at"], resolved_at))
+        resolved_at=resolved_at, overdue_days=days_billed(data))
     session.execute(statement.on_conflict_do_update(index_elements=["complaint_id"], set_={
         "resolved_at": func.coalesce(table.c.resolved_at, statement.excluded.resolved_at),
         "due_at": statement.excluded.due_at,

@@ -1,0 +1,111 @@
+"""The ledger through the real database: any order, any repetition, the same invoice; frozen invoices stay frozen."""
+from __future__ import annotations
+
+import random
+from datetime import datetime, timezone
+
+from sqlalchemy import create_engine, text
+
+from tests.integration.billing.conftest import AUDITOR, World, deliver, draft, figures, post
+from tests.integration.billing.scenario import March
+from tests.support.databases import truncate_all
+
+UTC = timezone.utc
+
+
+def test_a_month_of_evidence_is_priced_to_the_rupiah(billing, billing_db):
+    march = March(World())
+    deliver(billing_db, march.events())
+    invoice = draft(billing, march.world, "2025-03")
+    assert {k: invoice[k] for k in March.EXPECTED} == March.EXPECTED
+    assert figures(invoice)["lines"] == march.expected_lines()
+
+
+def test_the_same_events_twice_and_shuffled_give_the_identical_invoice(billing, billing_db):
+    march = March(World())
+    deliver(billing_db, march.events())
+    in_order = figures(draft(billing, march.world, "2025-03"))
+    for seed in (1, 2, 3):
+        truncate_all(billing_db)
+        shuffled = march.events() * 2
+        random.Random(seed).shuffle(shuffled)
+        deliver(billing_db, shuffled)
+        assert figures(draft(billing, march.world, "2025-03")) == in_order
+
+
+def test_evidence_after_issue_lands_on_the_next_month_as_adjustments(billing, billing_db):
+    march = March(World())
+    world, p, w = march.world, march.p, march.w
+    deliver(billing_db, march.events())
+    issued = post(billing, draft(billing, world, "2025-03")["id"], "issue")
+    deliver(billing_db, [world.confirmed(p[0], datetime(2025, 3, 10).date(), supersedes_missed=True),
+                         world.decided("verified", p[3], datetime(2025, 3, 13).date()),
+                         world.cleared(w[2], 50_000, datetime(2025, 3, 7, 3, 0, tzinfo=UTC))])
+    frozen = billing.get(f"/api/v1/invoices/{issued['id']}", headers=AUDITOR).get_json()
+    assert figures(frozen) == figures(issued)
+    april = draft(billing, world, "2025-04")
+    lines = {l["kind"]: (l["quantity"], l["amount_rp"], sorted(l["evidence"])) for l in april["lines"]}
+    assert lines == {
+        "tonnage": (70_000, 16_450_000, [w[3]]),
+        "complaint_day": (3, 750_000, [march.c[1]]),
+        "adjustment_tonnage": (50_000, 11_750_000, [w[2]]),
+        "adjustment_missed_pickup": (-2, -1_000_000, sorted([p[0], p[3]])),
+    }
+    assert (april["tonnage_rp"], april["deductions_rp"], april["dpp_rp"], april["ppn_rp"], april["total_rp"]) == (
+        28_200_000, -250_000, 28_450_000, 3_129_500, 31_579_500)
+
+
+def _outbox(url: str, type_: str) -> list[dict]:
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT envelope FROM outbox WHERE type = :t ORDER BY seq"), {"t": type_})
+        found = [row.envelope["data"] for row in rows]
+    engine.dispose()
+    return found
+
+
+def test_the_cap_stops_deductions_and_is_announced_once(billing, billing_db, frozen_clock):
+    march = March(World(cap_rp=1_000_000))
+    deliver(billing_db, march.events())
+    invoice = post(billing, draft(billing, march.world, "2025-03")["id"], "issue")
+    assert (invoice["deductions_gross_rp"], invoice["capped_rp"], invoice["deductions_rp"]) == (
+        4_000_000, 3_000_000, 1_000_000)
+    frozen_clock(datetime(2025, 5, 2, 3, 0, tzinfo=UTC))
+    april = post(billing, draft(billing, march.world, "2025-04")["id"], "issue")
+    assert (april["capped_rp"], april["deductions_rp"]) == (750_000, 0)
+    assert [event["cap_rp"] for event in _outbox(billing_db, "billing.penalty.cap_reached")] == [1_000_000]
+    assessed = {e["kind"]: (e["amount_rp"], len(e["evidence"])) for e in _outbox(billing_db, "billing.penalty.assessed")
+                if e["month"] == "2025-03"}
+    assert assessed == {"missed_pickup": (1_500_000, 3), "complaint_day": (500_000, 1),
+                        "shortfall_day": (2_000_000, 2)}
+    ledger = billing.get(f"/api/v1/contracts/{march.world.contract_id}/ledger", headers=AUDITOR).get_json()
+    assert (ledger["cap_used_rp"], ledger["cap_used_ratio"], ledger["capped_rp"]) == (1_000_000, 1.0, 3_750_000)
+
+
+def test_deductions_above_the_tonnage_are_carried_to_the_next_draft(billing, billing_db):
+    world = World()
+    misses = [world.missed(f"00000000-0000-0000-0000-00000000000{n}", datetime(2025, 3, n + 1).date())
+              for n in range(6)]
+    deliver(billing_db, [world.activated(), world.weighed("10000000-0000-0000-0000-000000000000", 10_000,
+                                                          datetime(2025, 3, 2, 3, 0, tzinfo=UTC)), *misses])
+    march = post(billing, draft(billing, world, "2025-03")["id"], "issue")
+    assert (march["deductions_rp"], march["carried_out_rp"], march["dpp_rp"], march["total_rp"]) == (
+        2_350_000, 650_000, 0, 0)
+    deliver(billing_db, [world.weighed("20000000-0000-0000-0000-000000000000", 1_000_000,
+                                       datetime(2025, 4, 2, 3, 0, tzinfo=UTC))])
+    april = draft(billing, world, "2025-04")
+    assert [(l["kind"], l["amount_rp"]) for l in april["lines"]] == [("tonnage", 235_000_000),
+                                                                      ("carried_deduction", 650_000)]
+    assert (april["deductions_rp"], april["dpp_rp"], april["ppn_rp"], april["total_rp"]) == (
+        650_000, 234_350_000, 25_778_500, 260_128_500)
+
+
+def test_the_ceiling_keeps_tonnage_within_the_contract_value(billing, billing_db):
+    world = World(value_rp=200_000_000)
+    deliver(billing_db, [world.activated(), world.weighed("30000000-0000-0000-0000-000000000000", 1_000_000,
+                                                          datetime(2025, 3, 2, 3, 0, tzinfo=UTC))])
+    march = post(billing, draft(billing, world, "2025-03")["id"], "issue")
+    assert (march["tonnage_gross_rp"], march["tonnage_rp"], march["ceiling_excess_rp"]) == (
+        235_000_000, 200_000_000, 35_000_000)
+    ledger = billing.get(f"/api/v1/contracts/{world.contract_id}/ledger", headers=AUDITOR).get_json()
+    assert ledger["ceiling_used_ratio"] == 1.0
