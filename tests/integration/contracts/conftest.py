@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from datetime import datetime, timezone
 
@@ -132,3 +133,15 @@ def utc(*args) -> datetime:
 
 def of_type(messages: list[dict], type_: str, **data) -> list[dict]:
     return [m for m in messages if m["type"] == type_ and all(m["data"].get(k) == v for k, v in data.items())]
+
+
+def published(tap, type_: str, count: int = 1, timeout: float = 15.0, **data) -> list[dict]:
+    """The messages of a type (and data) that reached the exchange, waiting until `count` of them arrived."""
+    seen = getattr(tap, "seen", [])
+    tap.seen = seen
+    deadline = time.monotonic() + timeout
+    while True:
+        seen.extend(tap.drain(timeout=0.2))
+        found = of_type(seen, type_, **data)
+        if len(found) >= count or time.monotonic() > deadline:
+            return found

@@ -1,5 +1,5 @@
 """Registering and reading contractors through HTTP, with the registration on the exchange."""
-from tests.integration.contracts.conftest import API, AUDITOR, DINAS, contractor_body, headers, of_type
+from tests.integration.contracts.conftest import API, AUDITOR, DINAS, contractor_body, headers, published
 
 
 def test_registering_a_contractor_stores_the_npwp_digits_and_announces_it(client, sql, contracts_events, tap):
@@ -10,10 +10,10 @@ def test_registering_a_contractor_stores_the_npwp_digits_and_announces_it(client
     assert contractor["npwp"] == "012345678901000"
     assert sql("SELECT name, npwp, email FROM contractors") == [
         ("PT Riau Bersih", "012345678901000", "kantor@bersih.example")]
-    published = of_type(tap.drain(expect=1), "contracts.contractor.registered", contractor_id=contractor["id"])
-    assert [m["data"] for m in published] == [
+    messages = published(tap, "contracts.contractor.registered", contractor_id=contractor["id"])
+    assert [m["data"] for m in messages] == [
         {"contractor_id": contractor["id"], "name": "PT Riau Bersih", "npwp": "012345678901000"}]
-    assert published[0]["producer"] == "contracts"
+    assert messages[0]["producer"] == "contracts"
 
 
 def test_a_second_contractor_with_the_same_npwp_is_a_conflict(client, api):
