@@ -1,0 +1,61 @@
+"""Compliance rules without a database: shortfall, on-time ratio, monthly breaches, the WIB catch-up bounds."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from services.routes.compliance import (MonthFigures, is_shortfall, last_ended_day, last_ended_month_start,
+                                        monthly_breaches, on_time_ratio, reevaluation_start)
+
+
+def _month(**overrides) -> MonthFigures:
+    values = dict(contract_id="c", month="2026-02", scheduled=100, excused=0, on_time=100,
+                  not_on_time_pickup_ids=[], shortfall_days=[], overdue_complaint_ids=[],
+                  min_on_time_ratio=0.95, shortfall_days_allowed=3)
+    values.update(overrides)
+    return MonthFigures(**values)
+
+
+def test_a_day_is_short_only_strictly_under_the_ratio_of_its_target():
+    assert is_shortfall(49_999, 100_000, 0.5) is True
+    assert is_shortfall(50_000, 100_000, 0.5) is False
+
+
+def test_the_on_time_ratio_leaves_excused_pickups_out_and_has_none_when_nothing_was_due():
+    assert on_time_ratio(on_time=18, scheduled=25, excused=5) == 0.9
+    assert on_time_ratio(on_time=0, scheduled=3, excused=3) is None
+
+
+def test_yesterday_is_the_last_ended_wib_day_even_when_utc_is_still_on_the_day_before():
+    at_0030_wib = datetime(2026, 3, 9, 17, 30, tzinfo=timezone.utc)  # 10 March 00:30 WIB
+    assert last_ended_day(at_0030_wib) == date(2026, 3, 9)
+    assert reevaluation_start(at_0030_wib, days=3) == date(2026, 3, 7)
+
+
+def test_the_last_ended_month_turns_at_wib_midnight_on_the_first():
+    assert last_ended_month_start(datetime(2026, 2, 28, 16, 59, 59, tzinfo=timezone.utc)) == date(2026, 1, 1)
+    assert last_ended_month_start(datetime(2026, 2, 28, 17, 0, tzinfo=timezone.utc)) == date(2026, 2, 1)
+    assert last_ended_month_start(datetime(2026, 1, 5, tzinfo=timezone.utc)) == date(2025, 12, 1)
+
+
+def test_a_month_within_every_term_has_no_breach():
+    assert monthly_breaches(_month(on_time=95, not_on_time_pickup_ids=["p"] * 5,
+                                   shortfall_days=[date(2026, 2, d) for d in (1, 2, 3)])) == []
+
+
+def test_an_on_time_ratio_under_the_minimum_names_the_pickups_not_on_time():
+    [breach] = monthly_breaches(_month(on_time=90, not_on_time_pickup_ids=["b", "a"]))
+    assert (breach.measure, breach.threshold, breach.value, breach.evidence) == ("on_time_ratio", 0.95, 0.9, ["a", "b"])
+
+
+def test_shortfall_days_beyond_the_allowance_name_the_days():
+    days = [date(2026, 2, d) for d in (9, 2, 3, 4)]
+    [breach] = monthly_breaches(_month(shortfall_days=days))
+    assert (breach.measure, breach.threshold, breach.value) == ("shortfall_days", 3.0, 4.0)
+    assert breach.evidence == ["2026-02-02", "2026-02-03", "2026-02-04", "2026-02-09"]
+
+
+def test_any_overdue_complaint_is_a_breach_and_all_three_can_occur_together():
+    found = monthly_breaches(_month(on_time=50, not_on_time_pickup_ids=["p"], overdue_complaint_ids=["k1"],
+                                    shortfall_days=[date(2026, 2, d) for d in range(1, 6)]))
+    assert [b.measure for b in found] == ["on_time_ratio", "shortfall_days", "complaints_overdue"]
+    assert (found[2].threshold, found[2].value, found[2].evidence) == (0.0, 1.0, ["k1"])
