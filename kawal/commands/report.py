@@ -13,18 +13,19 @@ from shared import clock
 console = Console()
 
 PICKUP_COLUMNS = ("Jadwal / Scheduled", "Tepat waktu / On time", "Terlambat / Late", "Tidak diangkut / Missed",
-                  "Di luar lokasi / Off-site", "Dimaafkan / Excused", "Rasio tepat waktu / On-time ratio")
+                  "Di luar lokasi / Off-site", "Dimaafkan / Excused", "Belum jatuh tempo / Not yet due",
+                  "Rasio tepat waktu / On-time ratio")
 
 
 def pickup_cells(stats) -> list[str]:
     return [str(stats.scheduled), str(stats.on_time), str(stats.late), str(stats.missed),
-            str(stats.off_site_unverified), str(stats.excused), ratio(stats.on_time_ratio)]
+            str(stats.off_site_unverified), str(stats.excused), str(stats.pending), ratio(stats.on_time_ratio)]
 
 
 def kecamatan_table(report: Report) -> Table:
     table = Table(title="Pengangkutan per kecamatan / Pickups by kecamatan")
-    table.add_column("Kontrak / Contract")
-    table.add_column("Bulan / Month")
+    table.add_column("Kontrak / Contract", no_wrap=True)
+    table.add_column("Bulan / Month", no_wrap=True)
     table.add_column("Kecamatan")
     for column in PICKUP_COLUMNS:
         table.add_column(column, justify="right")
@@ -40,7 +41,7 @@ def contract_table(report: Report) -> Table:
                    "Tonase / Tonnage", "Target", "Hari kurang / Shortfall days", "Timbangan ditahan / Flagged",
                    "Peringatan / Warnings", "Pelanggaran / Breaches"):
         table.add_column(column, justify="left" if column.startswith(("Kontrak", "Bulan", "Status", "Pel", "Per"))
-                         else "right")
+                         else "right", no_wrap=column.startswith(("Kontrak", "Bulan")))
     for row in report.rows:
         flagged = ", ".join(f"{flag} {n}" for flag, n in sorted(row.tonnage.flagged.items())) or "-"
         warnings = ", ".join(w["level"] for w in row.warnings) or "-"

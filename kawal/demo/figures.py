@@ -19,8 +19,8 @@ class PickupStats:
 
     @property
     def on_time_ratio(self) -> float | None:
-        """on time / (scheduled - excused); None when nothing was due."""
-        due = self.scheduled - self.excused
+        """on time / (scheduled - excused), over pickups already due; None when nothing was due."""
+        due = self.scheduled - self.excused - self.pending
         return self.on_time / due if due > 0 else None
 
     @property

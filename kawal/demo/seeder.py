@@ -1,6 +1,7 @@
 """Seeds the reference city through the real HTTP APIs; looks everything up first, so a second run changes nothing."""
 from __future__ import annotations
 
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -23,6 +24,11 @@ class SeedResult:
     def count(self, kind: str, created: bool) -> None:
         bucket = self.created if created else self.existing
         bucket[kind] = bucket.get(kind, 0) + 1
+
+
+def digits(npwp: str) -> str:
+    """NPWP as the contracts service stores it: its digits only."""
+    return re.sub(r"\D", "", npwp)
 
 
 def normalise_plate(plate: str) -> str:
@@ -68,10 +74,10 @@ class Seeder:
         self.advance(1)
 
     def contractors(self) -> None:
-        known = {c["npwp"]: c["id"] for c in self.kawal.list_all("contracts", "/contractors")}
+        known = {digits(c["npwp"]): c["id"] for c in self.kawal.list_all("contracts", "/contractors")}
         for firm in self.city.contractors:
-            if firm.npwp in known:
-                self._remember("contractor", firm.npwp, known[firm.npwp], False)
+            if digits(firm.npwp) in known:
+                self._remember("contractor", firm.npwp, known[digits(firm.npwp)], False)
                 continue
             body = self.kawal.must_post("contracts", "/contractors", asdict(firm))
             self._remember("contractor", firm.npwp, body["id"], True)

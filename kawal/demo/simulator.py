@@ -107,6 +107,10 @@ class Simulation:
             with self._heap_lock:
                 head = self._heap[0] if self._heap else None
             if head is None or head[0] > self.end:
+                # let the last day end on the shared clock, so the sweep and the daily evaluation see all of it
+                remaining = (self.end - clock.now()).total_seconds() / speed
+                if remaining > 0:
+                    time.sleep(remaining)
                 return
             wait = (head[0] - clock.now()).total_seconds() / speed
             if wait > 0:

@@ -1,0 +1,145 @@
+"""Every process of Kawal, as `make up` runs them (honcho and the Procfile), on fresh databases, a vhost and free ports.
+
+Used by end-to-end tests (and the deploy engineer's scrape test): `with running_system(...) as system:` yields the
+base URLs, metrics ports and the environment every process shares, and stops the whole process group at the end."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Iterator
+
+import requests
+
+from shared import config
+from tests.support import broker, databases
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+VENV_BIN = os.path.join(ROOT, ".venv", "bin")
+
+
+@dataclass
+class System:
+    """A running Kawal: where to reach it, and the environment its processes share (clock, databases, broker)."""
+
+    urls: dict[str, str]  # service -> http://127.0.0.1:port (api)
+    metrics_ports: dict[str, int]  # process without an API -> its /metrics port
+    env: dict[str, str]  # every KAWAL_* variable the processes were started with
+    database_urls: dict[str, str]
+    amqp_url: str
+    vhost: str
+    workdir: str  # the processes' working directory (.run/ lives here)
+    log_path: str
+    process: subprocess.Popen | None = field(default=None, repr=False)
+
+    def metrics_url(self, process: str) -> str:
+        if process in self.urls:
+            return f"{self.urls[process]}/metrics"
+        return f"http://127.0.0.1:{self.metrics_ports[process]}/metrics"
+
+    def log(self) -> str:
+        with open(self.log_path, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
+
+    def apply_env(self) -> dict[str, str | None]:
+        """Export this system's environment into the current process (CLI code reads it); returns what to restore."""
+        previous = {name: os.environ.get(name) for name in self.env}
+        os.environ.update(self.env)
+        return previous
+
+
+def free_ports(count: int) -> list[int]:
+    sockets = []
+    for _ in range(count):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        sockets.append(s)
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+def clock_env(start: datetime | None, speed: float, epoch: float | None = None) -> dict[str, str]:
+    if start is None:
+        return {"KAWAL_CLOCK_SPEED": str(speed)} if speed != 1 else {}
+    return {"KAWAL_CLOCK_START": start.isoformat(), "KAWAL_CLOCK_EPOCH": repr(epoch or time.time()),
+            "KAWAL_CLOCK_SPEED": str(speed)}
+
+
+def wait_ready(urls: dict[str, str], process: subprocess.Popen, log_path: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    pending = dict(urls)
+    while pending:
+        if process.poll() is not None:
+            raise RuntimeError(f"honcho exited with {process.returncode}:\n{open(log_path).read()[-4000:]}")
+        for service, url in list(pending.items()):
+            try:
+                if requests.get(f"{url}/readyz", timeout=1).status_code == 200:
+                    del pending[service]
+            except requests.RequestException:
+                pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"not ready after {timeout}s: {sorted(pending)}\n{open(log_path).read()[-4000:]}")
+        time.sleep(0.2)
+
+
+def stop(process: subprocess.Popen, timeout: float = 20.0) -> None:
+    """SIGTERM the honcho process group (honcho stops its children), SIGKILL what is left after the timeout."""
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
+    except ProcessLookupError:
+        pass
+
+
+@contextmanager
+def running_system(suffix: str = "e2e", clock_start: datetime | None = None, clock_speed: float = 1.0,
+                   extra_env: dict[str, str] | None = None, ready_timeout: float = 90.0,
+                   wait_for_readiness: bool = True, processes: tuple[str, ...] = ()) -> Iterator[System]:
+    """Fresh kawal_<service>_<suffix> databases, a fresh vhost, free ports, an optional accelerated clock;
+    every Procfile process (or only `processes`) under honcho in its own process group, stopped (all of it) on exit."""
+    suffix = f"{os.environ.get('KAWAL_TEST_DB_SUFFIX', 'test')}_{suffix}"
+    database_urls = {s: databases.fresh_service_database(s, suffix) for s in config.SERVICES}
+    vhost = broker.create_vhost("kawal_e2e")
+    amqp = broker.amqp_url(vhost)
+    api_ports = free_ports(len(config.SERVICES) + len(config.DEFAULT_METRICS_PORTS))
+    ports = dict(zip(config.SERVICES, api_ports))
+    metrics_ports = dict(zip(config.DEFAULT_METRICS_PORTS, api_ports[len(config.SERVICES):]))
+    env = {"KAWAL_AMQP_URL": amqp, "KAWAL_CELERY_BROKER_URL": amqp, "KAWAL_LOG_FORMAT": "text",
+           **{f"KAWAL_{s.upper()}_DATABASE_URL": url for s, url in database_urls.items()},
+           **{f"KAWAL_{s.upper()}_PORT": str(p) for s, p in ports.items()},
+           **{f"KAWAL_{s.upper()}_URL": f"http://127.0.0.1:{p}" for s, p in ports.items()},
+           **{f"KAWAL_{name.upper()}_METRICS_PORT": str(p) for name, p in metrics_ports.items()},
+           "KAWAL_API_WORKERS": "2",
+           **clock_env(clock_start, clock_speed), **(extra_env or {})}
+    workdir = tempfile.mkdtemp(prefix="kawal-system-")
+    log_path = os.path.join(workdir, "honcho.log")
+    os.makedirs(os.path.join(workdir, ".run", "prom"), exist_ok=True)
+    process_env = {**os.environ, **env, "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '')}",
+                   "PYTHONUNBUFFERED": "1"}
+    with open(log_path, "wb") as log:
+        # the processes run in a scratch directory, so their .run/ (metrics, beat schedule) never touches a demo's
+        process = subprocess.Popen([os.path.join(VENV_BIN, "honcho"), "-f", os.path.join(ROOT, "Procfile"),
+                                    "-d", workdir, "--no-colour", "start", *processes], cwd=workdir, env=process_env,
+                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    system = System({s: f"http://127.0.0.1:{p}" for s, p in ports.items()}, metrics_ports, env, database_urls,
+                    amqp, vhost, workdir, log_path, process)
+    try:
+        if wait_for_readiness:
+            wait_ready(system.urls, process, log_path, ready_timeout)
+        yield system
+    finally:
+        stop(process)
+        broker.delete_vhost(vhost)
