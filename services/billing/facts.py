@@ -10,22 +10,27 @@ from shared import clock
 # Every billable fact of the months asked, one row each: (fact, ref, fact_month, quantity).
 # A pickup counts as missed when it was missed and no confirmation superseded it, or when it was confirmed
 # off-site and not verified; an excused pickup never counts. Shortfall days are numbered per month and those
-# past the allowance are billed. A complaint's overdue days count in the WIB month it was resolved.
+# past the allowance are billed. (The month of a fact in the invoice's own month is known from the range, sparing
+# the per-row to_char that only facts of earlier, issued months need.) A complaint's overdue days count in the WIB month it was resolved.
 _FACTS = """
 facts AS (
     SELECT 'tonnage' AS fact, w.weighing_id::text AS ref,
-           to_char(w.weighed_at AT TIME ZONE 'Asia/Jakarta', 'YYYY-MM') AS fact_month, w.net_kg AS quantity
+           CASE WHEN w.weighed_at >= :month_at THEN :month
+                ELSE to_char(w.weighed_at AT TIME ZONE 'Asia/Jakarta', 'YYYY-MM') END AS fact_month,
+           w.net_kg AS quantity
     FROM weighings w
     WHERE w.contract_id = CAST(:contract_id AS uuid) AND w.cleared
       AND w.weighed_at >= :from_at AND w.weighed_at < :to_at
     UNION ALL
-    SELECT 'missed_pickup', p.pickup_id::text, to_char(p.date, 'YYYY-MM'), 1
+    SELECT 'missed_pickup', p.pickup_id::text,
+           CASE WHEN p.date >= :month_day THEN :month ELSE to_char(p.date, 'YYYY-MM') END, 1
     FROM pickups p
     WHERE p.contract_id = CAST(:contract_id AS uuid) AND p.date >= :from_day AND p.date < :to_day
       AND NOT p.excused AND ((p.missed AND NOT p.confirmed) OR (p.confirmed AND p.off_site AND NOT p.verified))
     UNION ALL
     SELECT 'complaint_day', c.complaint_id::text,
-           to_char(c.resolved_at AT TIME ZONE 'Asia/Jakarta', 'YYYY-MM'), c.overdue_days
+           CASE WHEN c.resolved_at >= :month_at THEN :month
+                ELSE to_char(c.resolved_at AT TIME ZONE 'Asia/Jakarta', 'YYYY-MM') END, c.overdue_days
     FROM complaints c
     WHERE c.contract_id = CAST(:contract_id AS uuid) AND c.overdue_days > 0
       AND c.resolved_at >= :from_at AND c.resolved_at < :to_at
@@ -91,7 +96,9 @@ class Scope:
     def params(self) -> dict:
         first = min(clock.month_bounds(m)[0] for m in self.months)
         following = clock.month_bounds(self.month)[1]
+        month_day = clock.month_bounds(self.month)[0]
         return {"contract_id": self.contract_id, "month": self.month, "months": list(self.months),
+                "month_day": month_day, "month_at": clock.wib_day_bounds(month_day)[0],
                 "allowance": self.shortfall_days_allowed, "from_day": first, "to_day": following,
                 "from_at": clock.wib_day_bounds(first)[0], "to_at": clock.wib_day_bounds(following)[0]}
 

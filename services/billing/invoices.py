@@ -82,8 +82,13 @@ def draft(session: Session, principal: auth.Principal, contract_id: str, month: 
     return invoice
 
 
-def _load(session: Session, invoice_id, lock: bool = False) -> Invoice:
-    query = auth.scope(select(Invoice).where(Invoice.id == str(invoice_id)), Invoice.contractor_id)
+def scoped(query, principal: auth.Principal, contractor_column):
+    """A contractor sees its own rows only, filtered in the query itself (another's is then simply not found)."""
+    return query.where(contractor_column == principal.contractor_id) if principal.is_contractor else query
+
+
+def _load(session: Session, principal: auth.Principal, invoice_id, lock: bool = False) -> Invoice:
+    query = scoped(select(Invoice).where(Invoice.id == str(invoice_id)), principal, Invoice.contractor_id)
     invoice = session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
     if invoice is None:
         raise not_found("Invoice")
@@ -97,7 +102,7 @@ def _change_event(invoice: Invoice) -> dict:
 
 def transition(session: Session, principal: auth.Principal, invoice_id, action: str) -> Invoice:
     """issue | approve | pay: each from its one allowed status, announced by its event."""
-    invoice = _load(session, invoice_id, lock=True)
+    invoice = _load(session, principal, invoice_id, lock=True)
     required, target = NEXT_STATUS[action]
     if invoice.status != required:
         raise conflict("invalid_status", f"Only a {required} invoice can be {target}; this one is {invoice.status}.",
@@ -134,9 +139,9 @@ def _issue(session: Session, invoice: Invoice, now) -> None:
                       {"contract_id": contract.id, "cap_rp": contract.cap_rp, "at": now}, producer="billing")
 
 
-def get(session: Session, invoice_id) -> dict:
+def get(session: Session, principal: auth.Principal, invoice_id) -> dict:
     """One invoice with its lines and their evidence; a draft is recomputed first, so it is never stale."""
-    return view(session, _load(session, invoice_id, lock=True))
+    return view(session, _load(session, principal, invoice_id, lock=True))
 
 
 def view(session: Session, invoice: Invoice) -> dict:
@@ -153,8 +158,9 @@ def view(session: Session, invoice: Invoice) -> dict:
     return body
 
 
-def listing(session: Session, contract_id=None, month=None, status=None, page: int = 1, per_page: int = 50) -> dict:
-    query = auth.scope(select(Invoice), Invoice.contractor_id)
+def listing(session: Session, principal: auth.Principal, contract_id=None, month=None, status=None, page: int = 1,
+            per_page: int = 50) -> dict:
+    query = scoped(select(Invoice), principal, Invoice.contractor_id)
     if contract_id:
         query = query.where(Invoice.contract_id == str(contract_id))
     if month:
@@ -169,8 +175,9 @@ def listing(session: Session, contract_id=None, month=None, status=None, page: i
                                      "pages": (total + per_page - 1) // per_page}}
 
 
-def evidence(session: Session, invoice_id, kind: str | None, page: int, per_page: int) -> dict:
-    invoice = _load(session, invoice_id)
+def evidence(session: Session, principal: auth.Principal, invoice_id, kind: str | None, page: int,
+             per_page: int) -> dict:
+    invoice = _load(session, principal, invoice_id)
     offset = (page - 1) * per_page
     if invoice.status == "draft":
         scope = scope_of(session, session.get(Contract, invoice.contract_id), invoice.month)

@@ -164,8 +164,9 @@ class InvoiceEvidence(Base):
     __tablename__ = "invoice_evidence"
     __table_args__ = (Index("ix_invoice_evidence_fact", "fact", "ref"),)
     invoice_id: Mapped[str] = mapped_column(Id, ForeignKey("invoices.id", ondelete="CASCADE"), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(40), primary_key=True)  # the line it belongs to
-    ref: Mapped[str] = mapped_column(String(64), primary_key=True)  # pickup, weighing, complaint id or a day
-    fact: Mapped[str] = mapped_column(String(40))  # tonnage, missed_pickup, complaint_day, shortfall_day
-    fact_month: Mapped[str] = mapped_column(String(7))
+    # byte-order collation ("C"): these are ids and codes, and later drafts sort and hash them by the thousand
+    kind: Mapped[str] = mapped_column(String(40, collation="C"), primary_key=True)  # the line it belongs to
+    ref: Mapped[str] = mapped_column(String(64, collation="C"), primary_key=True)  # pickup/weighing/complaint id, day
+    fact: Mapped[str] = mapped_column(String(40, collation="C"))  # tonnage, missed_pickup, complaint_day, ...
+    fact_month: Mapped[str] = mapped_column(String(7, collation="C"))
     quantity: Mapped[int] = mapped_column(BigInteger)  # kg, pickups, days; negative on a credit adjustment

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 20:31:27.876866
+Create Date: 2026-11-27 20:35:42.046959
 """
 from alembic import op
 import sqlalchemy as sa
@@ -150,10 +150,10 @@ def upgrade() -> None:
     op.create_index(op.f('ix_invoices_contractor_id'), 'invoices', ['contractor_id'], unique=False)
     op.create_table('invoice_evidence',
     sa.Column('invoice_id', sa.UUID(as_uuid=False), nullable=False),
-    sa.Column('kind', sa.String(length=40), nullable=False),
-    sa.Column('ref', sa.String(length=64), nullable=False),
-    sa.Column('fact', sa.String(length=40), nullable=False),
-    sa.Column('fact_month', sa.String(length=7), nullable=False),
+    sa.Column('kind', sa.String(length=40, collation='C'), nullable=False),
+    sa.Column('ref', sa.String(length=64, collation='C'), nullable=False),
+    sa.Column('fact', sa.String(length=40, collation='C'), nullable=False),
+    sa.Column('fact_month', sa.String(length=7, collation='C'), nullable=False),
     sa.Column('quantity', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['invoice_id'], ['invoices.id'], name=op.f('fk_invoice_evidence_invoice_id_invoices'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('invoice_id', 'kind', 'ref', name=op.f('pk_invoice_evidence'))
