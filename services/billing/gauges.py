@@ -18,6 +18,7 @@ def deductions():
     return [((r.number, r.kind), r.amount) for r in _rows(
         "SELECT c.number, l.kind, sum(l.amount_rp) AS amount FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id"
         " JOIN contracts c ON c.id = i.contract_id WHERE i.status <> 'draft' AND l.category = 'deduction'"
+        " AND l.kind <> 'carried_deduction'"
         " GROUP BY c.number, l.kind")]
 
 

@@ -19,6 +19,7 @@ FROM invoices WHERE contract_id = CAST(:c AS uuid) AND status <> 'draft'""")
 _BY_KIND = text("""
 SELECT l.kind, sum(l.amount_rp) AS amount_rp FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id
 WHERE i.contract_id = CAST(:c AS uuid) AND i.status <> 'draft' AND l.category = 'deduction'
+  AND l.kind <> 'carried_deduction'  -- already counted on the invoice it came from
 GROUP BY l.kind ORDER BY l.kind""")
 
 

@@ -109,3 +109,26 @@ def test_the_ceiling_keeps_tonnage_within_the_contract_value(billing, billing_db
         235_000_000, 200_000_000, 35_000_000)
     ledger = billing.get(f"/api/v1/contracts/{world.contract_id}/ledger", headers=AUDITOR).get_json()
     assert ledger["ceiling_used_ratio"] == 1.0
+
+
+def test_amendments_price_the_draft_and_a_late_older_one_changes_nothing(billing, billing_db):
+    from tests.integration.billing.conftest import envelope
+    world = World()
+    amended = lambda no, price: envelope("contracts.contract.amended", contract_id=world.contract_id,  # noqa: E731
+                                         amendment_no=no, unit_price_rp_per_ton=price)
+    deliver(billing_db, [world.activated(), amended(2, 250_000), amended(1, 240_000),
+                         world.weighed("40000000-0000-0000-0000-000000000000", 1_000_000,
+                                       datetime(2025, 3, 2, 3, 0, tzinfo=UTC))])
+    assert draft(billing, world, "2025-03")["tonnage_rp"] == 250_000_000
+
+
+def test_an_event_about_an_unknown_contract_is_retried_not_dropped(billing_db):
+    import pytest
+    from services.billing.handlers import HANDLERS
+    from shared import db
+    from shared.inbox import NotYetKnown
+    world = World()
+    event = world.missed("50000000-0000-0000-0000-000000000000", datetime(2025, 3, 2).date())
+    with pytest.raises(NotYetKnown):
+        with db.unit_of_work(billing_db) as session:
+            HANDLERS[event.type](session, event)
