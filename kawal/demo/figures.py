@@ -67,6 +67,7 @@ class Tonnage:
     cleared_kg: int = 0
     flagged_kg: int = 0
     weighings: int = 0
+    held: int = 0  # flagged and not cleared: left out of billing
     flagged: dict[str, int] = field(default_factory=dict)  # flag -> weighings
 
     @classmethod
@@ -77,6 +78,7 @@ class Tonnage:
             if weighing.get("cleared"):
                 result.cleared_kg += int(weighing["net_kg"])
             else:
+                result.held += 1
                 result.flagged_kg += int(weighing["net_kg"])
             for flag in weighing.get("flags") or []:
                 result.flagged[flag] = result.flagged.get(flag, 0) + 1

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# The demo: every process on one accelerated clock, the reference city seeded, a month simulated and reported.
+#   start  clock env, RabbitMQ management plugin, honcho in the background, wait for /readyz, seed, simulate, report
+#   stop   stop the honcho process group this script started
+#   reset  stop, then drop the demo's databases (the next `make demo` starts from an empty city)
+# Tunables (env): KAWAL_DEMO_DAY_SECONDS [12] real seconds per simulated day; KAWAL_DEMO_LEAD_SECONDS [75]
+# real seconds between start and the first simulated day (start-up and seeding happen before it);
+# KAWAL_DEMO_DAYS [the days of the previous month]; KAWAL_DEMO_SEED [7].
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RUN_DIR=.run
+PID_FILE=$RUN_DIR/demo.pid
+LOG_FILE=$RUN_DIR/demo.log
+ENV_FILE=$RUN_DIR/demo.env
+BIN=.venv/bin
+SERVICES=(contracts routes billing)
+
+is_running() { [[ -f $PID_FILE ]] && kill -0 "$(cat "$PID_FILE")" 2>/dev/null; }
+
+port_of() { # service -> its API port (KAWAL_<SERVICE>_PORT or the default)
+  case $1 in contracts) echo "${KAWAL_CONTRACTS_PORT:-8001}";; routes) echo "${KAWAL_ROUTES_PORT:-8002}";;
+    billing) echo "${KAWAL_BILLING_PORT:-8003}";; esac
+}
+
+clock_plan() { # prints the exports of the demo's clock: the previous WIB month, starting after the lead time
+  "$BIN/python" - "$@" <<'PY'
+import sys, time
+from datetime import datetime, timedelta
+from shared import clock
+day_seconds, lead_seconds = float(sys.argv[1]), float(sys.argv[2])
+speed = 86400.0 / day_seconds
+today = clock.wib_date(datetime.now(clock.UTC))  # real today, once, to choose the demo month
+this_month = today.replace(day=1)
+first = (this_month - timedelta(days=1)).replace(day=1)
+days = (this_month - first).days
+epoch = time.time()
+# the shared clock reads START + (now - EPOCH) x SPEED; START sits lead x SPEED before the month's first
+# WIB midnight, so start-up and seeding happen on the evening before and day 1 is simulated whole
+start = clock.wib_instant(first, datetime.min.time()) - timedelta(seconds=lead_seconds * speed)
+print(f"export KAWAL_CLOCK_START={start.isoformat()}")
+print(f"export KAWAL_CLOCK_EPOCH={epoch:.3f}")
+print(f"export KAWAL_CLOCK_SPEED={speed:g}")
+print(f"DEMO_FIRST_DAY={first.isoformat()}")
+print(f"DEMO_MONTH={first:%Y-%m}")
+print(f"DEMO_MONTH_DAYS={days}")
+PY
+}
+
+wait_ready() {
+  local deadline=$((SECONDS + ${KAWAL_DEMO_READY_TIMEOUT:-120}))
+  for service in "${SERVICES[@]}"; do
+    until curl -fsS "http://127.0.0.1:$(port_of "$service")/readyz" >/dev/null 2>&1; do
+      if ! is_running; then echo "honcho stopped; see $LOG_FILE" >&2; tail -30 "$LOG_FILE" >&2; exit 1; fi
+      if ((SECONDS > deadline)); then echo "$service not ready; see $LOG_FILE" >&2; tail -30 "$LOG_FILE" >&2; exit 1; fi
+      sleep 0.5
+    done
+    echo "$service: ready"
+  done
+}
+
+start() {
+  if is_running; then
+    echo "The demo is already running (pid $(cat "$PID_FILE")); \`make down\` stops it." >&2
+    exit 1
+  fi
+  mkdir -p "$RUN_DIR"
+  local day_seconds=${KAWAL_DEMO_DAY_SECONDS:-12} lead_seconds=${KAWAL_DEMO_LEAD_SECONDS:-75}
+  clock_plan "$day_seconds" "$lead_seconds" > "$ENV_FILE.tmp"
+  # short beat intervals: at this speed a real second is hours of simulated time
+  cat >> "$ENV_FILE.tmp" <<EOF
+export KAWAL_SWEEP_INTERVAL_SECONDS=${KAWAL_SWEEP_INTERVAL_SECONDS:-1}
+export KAWAL_EVALUATE_DAYS_INTERVAL_SECONDS=${KAWAL_EVALUATE_DAYS_INTERVAL_SECONDS:-2}
+export KAWAL_EVALUATE_MONTHS_INTERVAL_SECONDS=${KAWAL_EVALUATE_MONTHS_INTERVAL_SECONDS:-3}
+export KAWAL_SCHEDULE_AHEAD_INTERVAL_SECONDS=${KAWAL_SCHEDULE_AHEAD_INTERVAL_SECONDS:-30}
+EOF
+  mv "$ENV_FILE.tmp" "$ENV_FILE"
+  # shellcheck disable=SC1090
+  source "$ENV_FILE"
+  echo "clock: START=$KAWAL_CLOCK_START EPOCH=$KAWAL_CLOCK_EPOCH SPEED=x$KAWAL_CLOCK_SPEED (a day in ${day_seconds}s)"
+  echo "(\`source $ENV_FILE\` to run kawal commands on the demo's clock)"
+
+  if command -v rabbitmq-plugins >/dev/null; then
+    rabbitmq-plugins enable rabbitmq_management rabbitmq_prometheus >/dev/null 2>&1 \
+      || echo "note: could not enable the RabbitMQ management plugin" >&2
+  fi
+
+  # setsid: honcho leads its own process group, so `stop` ends exactly what this script started
+  setsid "$BIN/honcho" -f Procfile start >"$LOG_FILE" 2>&1 < /dev/null &
+  echo $! > "$PID_FILE"
+  echo "processes: honcho pid $(cat "$PID_FILE"), log $LOG_FILE"
+  wait_ready
+
+  "$BIN/kawal" seed --start "$DEMO_FIRST_DAY"
+  "$BIN/kawal" simulate --days "${KAWAL_DEMO_DAYS:-$DEMO_MONTH_DAYS}" --speed "$KAWAL_CLOCK_SPEED" \
+    --start "$DEMO_FIRST_DAY" --seed "${KAWAL_DEMO_SEED:-7}"
+  COLUMNS=${COLUMNS:-220} "$BIN/kawal" report --month "$DEMO_MONTH"
+
+  cat <<EOF
+
+Kawal is running (the clock keeps running at x$KAWAL_CLOCK_SPEED; \`make down\` stops everything).
+  contracts API docs  http://127.0.0.1:$(port_of contracts)/docs
+  routes API docs     http://127.0.0.1:$(port_of routes)/docs
+  billing API docs    http://127.0.0.1:$(port_of billing)/docs
+  RabbitMQ management http://127.0.0.1:15672  (guest / guest)
+  a token:            $BIN/kawal token --role auditor
+  logs:               $LOG_FILE
+EOF
+}
+
+stop() {
+  if ! [[ -f $PID_FILE ]]; then echo "The demo is not running."; return 0; fi
+  local pid
+  pid=$(cat "$PID_FILE")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid"
+    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    if kill -0 "$pid" 2>/dev/null; then kill -KILL -- "-$pid" 2>/dev/null || true; fi
+  fi
+  rm -f "$PID_FILE"
+  echo "The demo is stopped."
+}
+
+reset() {
+  stop
+  for service in "${SERVICES[@]}"; do
+    psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS kawal_$service WITH (FORCE)" postgres
+  done
+  rm -f "$ENV_FILE" "$RUN_DIR/celerybeat-schedule"
+  echo "Demo databases dropped; \`make demo\` creates and seeds them again."
+}
+
+case ${1:-} in
+  start) start ;;
+  stop) stop ;;
+  reset) reset ;;
+  *) echo "usage: $0 start|stop|reset" >&2; exit 2 ;;
+esac
