@@ -1,8 +1,6 @@
 """Amendments, warning letters, and the events contracts consumes (breaches, penalty cap), through HTTP and the broker."""
 import uuid
 
-from sqlalchemy.orm import Session
-
 from services.contracts.handlers import HANDLERS
 from shared import db, events
 from shared.inbox import NotYetKnown
@@ -55,14 +53,15 @@ def test_amendments_that_change_nothing_or_touch_a_draft_or_clash_are_refused(cl
     assert overlapping.status_code == 409 and overlapping.get_json()["error"]["code"] == "kecamatan_taken"
 
 
-def test_warning_letters_go_in_order_and_name_breaches_of_that_contract(client, api, sql, contracts_events, tap):
+def test_warning_letters_go_in_order_and_name_breaches_of_that_contract(client, api, sql, amqp_url, contracts_events,
+                                                                       tap):
     contractor = api.contractor()
     contract = api.active_contract(contractor["id"], kecamatan=["Sail"])
     other = api.active_contract(contractor["id"], kecamatan=["Kulim"])
     breach = breach_data(contract["id"])
     foreign = breach_data(other["id"])
-    publish(tap_url := contracts_events[1].amqp_url, "routes.sla.breached", breach, producer="routes")
-    publish(tap_url, "routes.sla.breached", foreign, producer="routes")
+    publish(amqp_url, "routes.sla.breached", breach, producer="routes")
+    publish(amqp_url, "routes.sla.breached", foreign, producer="routes")
     wait_until(lambda: sql("SELECT count(*) FROM breaches") == [(2,)], message="breaches recorded")
 
     assert client.post(f"{API}/contracts/{contract['id']}/warnings", headers=DINAS,
@@ -81,14 +80,14 @@ def test_warning_letters_go_in_order_and_name_breaches_of_that_contract(client, 
     assert sql("SELECT level FROM warning_letters") == [("SP1",)]
 
 
-def test_a_breach_is_kept_as_the_contracts_record_once_however_often_it_arrives(client, api, sql, contracts_events):
+def test_a_breach_is_kept_as_the_contracts_record_once_however_often_it_arrives(client, api, sql, amqp_url,
+                                                                                contracts_events):
     contract = api.active_contract(api.contractor()["id"])
     breach = breach_data(contract["id"], measure="shortfall_days")
     event_id = str(uuid.uuid4())
-    amqp = contracts_events[1].amqp_url
-    publish(amqp, "routes.sla.breached", breach, producer="routes", event_id=event_id)
-    publish(amqp, "routes.sla.breached", breach, producer="routes", event_id=event_id)  # a redelivery
-    publish(amqp, "routes.sla.breached", {**breach, "value": 6.0}, producer="routes")  # a re-evaluation
+    publish(amqp_url, "routes.sla.breached", breach, producer="routes", event_id=event_id)
+    publish(amqp_url, "routes.sla.breached", breach, producer="routes", event_id=event_id)  # a redelivery
+    publish(amqp_url, "routes.sla.breached", {**breach, "value": 6.0}, producer="routes")  # a re-evaluation
     wait_until(lambda: sql("SELECT count(*) FROM inbox") == [(2,)], message="both events applied")
     listed = client.get(f"{API}/contracts/{contract['id']}/breaches", headers=AUDITOR).get_json()
     assert [(b["id"], b["measure"], b["value"]) for b in listed["items"]] == [
@@ -96,9 +95,9 @@ def test_a_breach_is_kept_as_the_contracts_record_once_however_often_it_arrives(
     assert listed["items"][0]["evidence"] == ["2031-02-03", "2031-02-17"]
 
 
-def test_the_penalty_cap_reached_makes_the_contract_terminable(client, api, sql, contracts_events):
+def test_the_penalty_cap_reached_makes_the_contract_terminable(client, api, sql, amqp_url, contracts_events):
     contract = api.active_contract(api.contractor()["id"])
-    publish(contracts_events[1].amqp_url, "billing.penalty.cap_reached",
+    publish(amqp_url, "billing.penalty.cap_reached",
             {"contract_id": contract["id"], "cap_rp": 236_500_000, "at": "2031-04-30T17:00:00+00:00"},
             producer="billing")
     wait_until(lambda: sql("SELECT cap_reached_rp FROM contracts") == [(236_500_000,)], message="cap recorded")
@@ -124,5 +123,4 @@ def test_an_event_about_an_unknown_contract_is_retried_not_dropped(db_url):
 
 def test_the_handler_table_names_what_contracts_consumes():
     assert sorted(HANDLERS) == ["billing.penalty.cap_reached", "routes.sla.breached"]
-    assert all(isinstance(type_, str) and callable(handler) for type_, handler in HANDLERS.items())
-    assert Session  # handlers take (session, envelope)
+    assert all(callable(handler) for handler in HANDLERS.values())

@@ -1,6 +1,5 @@
 """A contract's life through HTTP: activation with everything routes and billing need, overlap, suspension,
 termination for fault, and expiry once the end date has passed, each announced on the exchange."""
-from shared import clock
 from tests.integration.contracts.conftest import API, AUDITOR, DINAS, published, utc
 
 
