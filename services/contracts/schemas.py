@@ -63,7 +63,8 @@ class PenaltiesOut(PenaltiesIn):
 
 
 class ContractIn(Schema):
-    number = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    number = fields.String(required=True, validate=[validate.Length(min=1, max=80),
+                                                    validate.Regexp(r".*\S", error="Must not be blank.")])
     contractor_id = fields.UUID(required=True)
     kawasan = fields.String(required=True, validate=validate.Length(min=1, max=120))
     kecamatan = fields.List(fields.String(validate=validate.Length(min=1, max=60)), required=True,

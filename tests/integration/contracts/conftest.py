@@ -19,9 +19,10 @@ from tests.support.processes import events_running
 API = "/api/v1"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def contracts_events(contracts_db, amqp_url):
-    """The contracts relay and consumer for the whole session (starting them per test would cost seconds)."""
+    """The contracts relay and consumer for a test module (per test would cost seconds; per session would
+    leave them running into other suites that share the database)."""
     with events_running("contracts", HANDLERS, contracts_db, amqp_url) as running:
         yield running
 

@@ -44,6 +44,7 @@ def test_terms_given_at_creation_override_the_defaults(api):
     ({"start_date": "1 Januari 2031"}, "start_date"),
     ({"contractor_id": "00000000-0000-0000-0000-000000000000"}, "contractor_id"),
     ({"surprise": True}, "surprise"),
+    ({"number": "   "}, "number"),
 ])
 def test_invalid_contracts_are_refused_with_the_field_at_fault(client, api, sql, overrides, field):
     body = {**contract_body(api.contractor()["id"]), **overrides}
