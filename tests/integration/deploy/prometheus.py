@@ -44,9 +44,12 @@ class Prometheus:
     def __init__(self, url: str):
         self.url = url
 
+    def answer(self, expr: str) -> dict:
+        """The query API's whole answer: status, data or error."""
+        return requests.get(f"{self.url}/api/v1/query", params={"query": expr}, timeout=10).json()
+
     def query(self, expr: str) -> dict:
-        response = requests.get(f"{self.url}/api/v1/query", params={"query": expr}, timeout=10)
-        body = response.json()
+        body = self.answer(expr)
         assert body["status"] == "success", (expr, body)
         return body["data"]
 

@@ -51,7 +51,7 @@ def evidence(system: System) -> dict:
 
     def draft_has_deductions() -> bool:
         invoice.update(kawal.must_post("billing", "/invoices", {"contract_id": contract["id"], "month": ENDED_MONTH}))
-        return invoice["deductions_rp"] > 0
+        return invoice["deductions_rp"] + invoice["capped_rp"] > 0  # over the cap, a deduction shows as capped
 
     wait_until(draft_has_deductions, timeout=120, interval=1.0, message="February's deductions reach billing")
     kawal.must_post("billing", f"/invoices/{invoice['id']}/issue")

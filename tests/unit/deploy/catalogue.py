@@ -90,6 +90,19 @@ def documented_metrics() -> set[str]:
     return names
 
 
+def scrape_time_gauges() -> set[str]:
+    """Documented gauges: computed at scrape time by every replica of a process alike."""
+    with open(path("docs", "DEVELOPING.md"), encoding="utf-8") as handle:
+        section = handle.read().split("## Metrics", 1)[1]
+    gauges: set[str] = set()
+    for line in section.splitlines():
+        cells = line.split("|")
+        if line.startswith("| `") and "gauge" in cells[2]:
+            for token in re.findall(r"`(kawal_[a-z_<>]+)`", cells[1]):
+                gauges.update(token.replace("<s>", s) for s in config.SERVICES)
+    return gauges
+
+
 def platform_metrics() -> set[str]:
     """Metric names the platform (shared/metrics.py) defines for every service."""
     with open(path("shared", "metrics.py"), encoding="utf-8") as handle:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import os
 
 import yaml
@@ -114,3 +115,13 @@ def test_panel_ids_are_unique_and_panels_do_not_overlap():
             mine = {(x, y) for x in range(pos["x"], pos["x"] + pos["w"]) for y in range(pos["y"], pos["y"] + pos["h"])}
             assert not cells & mine, p["title"]
             cells |= mine
+
+
+def test_scrape_time_gauges_are_read_once_however_many_replicas_report_them():
+    # every api replica (and the routes worker) computes the same gauge from the database: max first, then sum
+    gauges = catalogue.scrape_time_gauges()
+    exprs = [expr for *_, expr in catalogue.dashboard_queries()] + [r["expr"] for r in catalogue.alert_rules()]
+    for expr in exprs:
+        for name in catalogue.metric_names(expr) & gauges:
+            bare = re.sub(rf"max(?: by \([^)]*\))? \({name}\b|max\({name}\b|unless on \(contract\) {name}\b", "", expr)
+            assert not re.search(rf"\b{name}\b", bare), expr
