@@ -19,7 +19,6 @@ VEHICLE_SPECS = {"pikap": (3.0, 1_650), "dump_truck": (12.0, 5_900), "fuso": (16
 POINT_COUNTS = {"tps": 48, "tps_liar": 100}
 MORNING = ("04:00", "07:00")  # protocol roads
 AFTERNOON = ("13:00", "17:00")  # markets, arterial roads, housing
-ALL_DAYS = (1, 2, 3, 4, 5, 6, 7)
 ALTERNATE_DAYS = ((1, 3, 5, 7), (2, 4, 6))  # housing at least every two days
 
 
@@ -147,26 +146,25 @@ def build_points(rng: random.Random, kecamatan: tuple[str, ...], counts: dict[st
 
 def build_routes(rng: random.Random, contract: Contract, vehicles: list[Vehicle], points: list[Point],
                  stops_range: tuple[int, int]) -> list[Route]:
-    """Pikap routes sweep protocol roads each morning; trucks serve markets, depots and TPS in the afternoon."""
+    """Pikap routes sweep protocol roads (and markets) in the morning, trucks serve markets, depots and TPS in the
+    afternoon; each vehicle works every other day, and the two halves of the fleet alternate, so every point is
+    served daily or at least every two days."""
     mine = [p for p in points if p.kecamatan in contract.kecamatan]
-    morning_pool = [p for p in mine if p.kind == "jalan_protokol"] + [p for p in mine if p.kind == "pasar"]
-    afternoon_pool = [p for p in mine if p.kind not in ("jalan_protokol",)]
+    morning_pool = [p for p in mine if p.kind in ("jalan_protokol", "pasar")]
+    morning_pool += [p for p in mine if p.kind == "tps"][: max(0, stops_range[1] - len(morning_pool))]
+    afternoon_pool = [p for p in mine if p.kind != "jalan_protokol"]
     rng.shuffle(afternoon_pool)
-    routes, cursor = [], 0
+    routes, cursors = [], {}
     area = contract.kawasan.split()[-1]
     for n, vehicle in enumerate(vehicles, start=1):
-        size = rng.randint(*stops_range)
-        if vehicle.type == "pikap" and morning_pool:
-            extra = [p for p in mine if p.kind == "tps" and p not in morning_pool]
-            pool = morning_pool + extra
-            start = rng.randrange(len(pool))
-            stops = [pool[(start + i) % len(pool)] for i in range(min(size, len(pool)))]
-            window, days = MORNING, ALL_DAYS
-        else:
-            # walk the pool round-robin so every point is served before any is served twice
-            stops = [afternoon_pool[(cursor + i) % len(afternoon_pool)] for i in range(min(size, len(afternoon_pool)))]
-            cursor += len(stops)
-            window, days = AFTERNOON, ALTERNATE_DAYS[n % 2]
+        morning = vehicle.type == "pikap" and bool(morning_pool)
+        pool, window = (morning_pool, MORNING) if morning else (afternoon_pool, AFTERNOON)
+        days = ALTERNATE_DAYS[n % 2]
+        # walk each pool round-robin per day group, so every point is visited before any is visited twice
+        cursor = cursors.get((window, days), rng.randrange(len(pool)))
+        size = min(rng.randint(*stops_range), len(pool))
+        stops = [pool[(cursor + i) % len(pool)] for i in range(size)]
+        cursors[(window, days)] = cursor + size
         routes.append(Route(f"R{area}-{n:03d}", contract.number, vehicle.plate, tuple(p.code for p in stops),
                             days, *window))
     return routes
@@ -202,5 +200,5 @@ def build_city(start: date, seed: int = 2025, small: bool = False) -> City:
                 vehicles.append(Vehicle(plate(rng, used), contract.contractor_npwp, contract.number, kind, capacity,
                                         tare + rng.randint(-150, 150)))
         city.vehicles.extend(vehicles)
-        city.routes.extend(build_routes(rng, contract, vehicles, city.points, (6, 8) if small else (6, 10)))
+        city.routes.extend(build_routes(rng, contract, vehicles, city.points, (6, 8) if small else (6, 9)))
     return city
