@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable
 
@@ -48,6 +49,19 @@ class Outcome:
     delivery: Delivery
     kind: str  # applied, duplicate, retry, park
     reason: str = ""
+
+
+# Failures that are not the handler's fault: let them reach the reconnect loop.
+_ROLLBACK_ONLY = (OperationalError,)
+
+
+@contextmanager
+def _correlated(envelope: events.Envelope):
+    token = logs.correlation_id.set(envelope.correlation_id)
+    try:
+        yield
+    finally:
+        logs.correlation_id.reset(token)
 
 
 class Consumer:
@@ -125,9 +139,13 @@ class Consumer:
 
     def _handle(self, batch: list[Delivery]) -> None:
         started = time.perf_counter()
+        parsed = [self._parse(delivery) for delivery in batch]
+        bad = [item for item in parsed if isinstance(item, Outcome)]
+        good = [item for item in parsed if not isinstance(item, Outcome)]
         try:
-            with db.unit_of_work(self.database_url) as session:
-                outcomes = [self._apply(session, delivery) for delivery in batch]
+            outcomes = self._apply_together(good)
+            if outcomes is None:
+                outcomes = self._apply_one_by_one(good)
         except OperationalError:
             raise  # the database is away: reconnect, the deliveries come back
         except SQLAlchemyError as error:
@@ -136,13 +154,13 @@ class Consumer:
                 for delivery in batch:
                     self._handle([delivery])
                 return
-            outcomes = [Outcome(batch[0], "retry", f"commit failed: {error}")]
-        for outcome in outcomes:
+            outcomes = [Outcome(batch[0], "retry", f"commit failed: {error}")] if good else []
+        for outcome in bad + outcomes:
             self._settle(outcome)
         self._channel.basic_ack(batch[-1].tag, multiple=True)
         self.metrics.handle_seconds.observe(time.perf_counter() - started)
 
-    def _apply(self, session: Session, delivery: Delivery) -> Outcome:
+    def _parse(self, delivery: Delivery) -> Outcome | tuple[Delivery, events.Envelope, Handler]:
         try:
             envelope = events.parse(delivery.body)
         except (ValueError, events.UnknownEventType) as error:  # malformed, unknown type, invalid data
@@ -150,20 +168,47 @@ class Consumer:
         handler = self.handlers.get(envelope.type)
         if handler is None:
             return Outcome(delivery, "park", f"no handler for {envelope.type} in {self.service}")
-        token = logs.correlation_id.set(envelope.correlation_id)
+        return delivery, envelope, handler
+
+    def _apply_together(self, items) -> list[Outcome] | None:
+        """The fast path: one set-based inbox claim and every handler in one transaction, no savepoints.
+        None when a handler raised (nothing of the batch is kept); the caller then isolates it."""
+        outcomes = []
+        try:
+            with db.unit_of_work(self.database_url) as session:
+                fresh = inbox.claim_many(session, list({e.id: e.type for _, e, _ in items}.items()))
+                for delivery, envelope, handler in items:
+                    if envelope.id not in fresh:  # applied before, or a second copy in this batch
+                        outcomes.append(Outcome(delivery, "duplicate"))
+                        continue
+                    fresh.discard(envelope.id)
+                    with _correlated(envelope):
+                        handler(session, envelope)
+                    outcomes.append(Outcome(delivery, "applied"))
+        except _ROLLBACK_ONLY:
+            raise
+        except Exception:  # noqa: BLE001 - a handler failed: redo the batch with one savepoint per message
+            return None
+        return outcomes
+
+    def _apply_one_by_one(self, items) -> list[Outcome]:
+        with db.unit_of_work(self.database_url) as session:
+            return [self._apply(session, *item) for item in items]
+
+    def _apply(self, session: Session, delivery: Delivery, envelope: events.Envelope, handler: Handler) -> Outcome:
         try:
             # The savepoint holds the inbox claim and the effects: a failing handler leaves neither behind.
-            with session.begin_nested():
+            with _correlated(envelope), session.begin_nested():
                 if not inbox.claim(session, envelope.id, envelope.type):
                     return Outcome(delivery, "duplicate")
                 handler(session, envelope)
             return Outcome(delivery, "applied")
+        except OperationalError:
+            raise
         except Exception as error:  # noqa: BLE001 - any handler failure, NotYetKnown included, is retried
             log.warning("handler for %s failed: %s", envelope.type, error,
                         extra={"service": self.service, "event_type": envelope.type, "event_id": envelope.id})
             return Outcome(delivery, "retry", f"{type(error).__name__}: {error}")
-        finally:
-            logs.correlation_id.reset(token)
 
     def _settle(self, outcome: Outcome) -> None:
         delivery, type_ = outcome.delivery, outcome.delivery.type

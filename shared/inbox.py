@@ -28,3 +28,15 @@ def claim(session: Session, event_id: str, type_: str) -> bool:
         .on_conflict_do_nothing(index_elements=["event_id"]).returning(inbox.c.event_id)
     ).first()
     return inserted is not None
+
+
+def claim_many(session: Session, claims: list[tuple[str, str]]) -> set[str]:
+    """Set-based claim of (event id, type) pairs in one statement; returns the ids newly claimed."""
+    if not claims:
+        return set()
+    applied_at = clock.now()
+    rows = [{"event_id": event_id, "type": type_, "applied_at": applied_at} for event_id, type_ in claims]
+    inserted = session.execute(
+        insert(inbox).values(rows).on_conflict_do_nothing(index_elements=["event_id"]).returning(inbox.c.event_id)
+    ).scalars()
+    return {str(event_id) for event_id in inserted}

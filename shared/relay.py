@@ -18,11 +18,11 @@ log = logging.getLogger(__name__)
 
 _SELECT = text(
     "SELECT seq, id::text AS id, type, envelope::text AS body FROM outbox "
-    "WHERE sent_at IS NULL AND NOT (id::text = ANY(:deferred)) "
+    "WHERE sent_at IS NULL AND seq <> ALL(CAST(:deferred AS bigint[])) "
     "ORDER BY seq FOR UPDATE SKIP LOCKED LIMIT :batch"
 )
-_MARK_SENT = text("UPDATE outbox SET sent_at = :now WHERE id::text = ANY(:ids)")
-_MARK_FAILED = text("UPDATE outbox SET attempts = attempts + 1, last_error = :error WHERE id::text = :id")
+_MARK_SENT = text("UPDATE outbox SET sent_at = :now WHERE seq = ANY(:seqs)")
+_MARK_FAILED = text("UPDATE outbox SET attempts = attempts + 1, last_error = :error WHERE seq = :seq")
 
 
 @dataclass
@@ -69,7 +69,7 @@ class Relay:
         self.connected = threading.Event()
         self.failures = 0  # connection or database failures so far (observability, tests)
         self.published = 0  # rows this relay published and marked
-        self._deferred: dict[str, tuple[float, float]] = {}  # event id -> (retry at, current delay)
+        self._deferred: dict[int, tuple[float, float]] = {}  # outbox seq -> (retry at, current delay)
         self._connection: pika.BlockingConnection | None = None
 
     def stop(self) -> None:
@@ -120,7 +120,7 @@ class Relay:
     def pass_once(self) -> int:
         """Publish one batch in the transaction that locks it; returns how many rows were confirmed."""
         with db.unit_of_work(self.database_url) as session:
-            rows = session.execute(_SELECT, {"deferred": self._deferred_ids(), "batch": self.settings.relay_batch_size}).all()
+            rows = session.execute(_SELECT, {"deferred": self._deferred_seqs(), "batch": self.settings.relay_batch_size}).all()
             if not rows:
                 return 0
             flight = self._publish(rows)
@@ -150,27 +150,28 @@ class Relay:
         return flight
 
     def _mark(self, session: Session, rows, flight: _Flight) -> None:
-        sent = [row.id for row in rows if row.id in flight.confirmed]
+        sent = [row.seq for row in rows if row.id in flight.confirmed]
         if sent:
-            session.execute(_MARK_SENT, {"now": clock.now(), "ids": sent})
-            for event_id in sent:
-                self._deferred.pop(event_id, None)
-        if flight.failed:
-            session.execute(_MARK_FAILED, [{"id": i, "error": why} for i, why in flight.failed.items()])
-            for event_id, why in flight.failed.items():
-                self._defer(event_id)
+            session.execute(_MARK_SENT, {"now": clock.now(), "seqs": sent})
+            for seq in sent:
+                self._deferred.pop(seq, None)
+        failed = [(row.seq, row.id, flight.failed[row.id]) for row in rows if row.id in flight.failed]
+        if failed:
+            session.execute(_MARK_FAILED, [{"seq": seq, "error": why} for seq, _, why in failed])
+            for seq, event_id, why in failed:
+                self._defer(seq)
                 log.warning("relay %s: event %s not published (%s); will retry", self.service, event_id, why,
                             extra={"service": self.service, "event_id": event_id})
 
-    def _defer(self, event_id: str) -> None:
+    def _defer(self, seq: int) -> None:
         # A row the broker refused is retried with growing delay so it neither spins nor blocks the rows behind it.
-        _, delay = self._deferred.get(event_id, (0.0, self.settings.relay_idle_seconds))
+        _, delay = self._deferred.get(seq, (0.0, self.settings.relay_idle_seconds))
         delay = min(delay * 2, self.max_defer_seconds)
-        self._deferred[event_id] = (time.monotonic() + delay, delay)
+        self._deferred[seq] = (time.monotonic() + delay, delay)
 
-    def _deferred_ids(self) -> list[str]:
+    def _deferred_seqs(self) -> list[int]:
         now = time.monotonic()
-        return [event_id for event_id, (at, _) in self._deferred.items() if at > now]
+        return [seq for seq, (at, _) in self._deferred.items() if at > now]
 
 
 def _pump(connection: pika.BlockingConnection, done: Callable[[], bool], timeout: float) -> None:

@@ -59,6 +59,9 @@ class EnvelopeSchema(Schema):
     data = fields.Dict(required=True)
 
 
+_ENVELOPE = EnvelopeSchema()
+
+
 def make(type_: str, data: dict[str, Any], producer: str, correlation_id: str | None = None, version: int = 1) -> Envelope:
     """Build an envelope; an unknown type or invalid data fails here, in the producer."""
     schema = schema_for(type_, version)
@@ -86,7 +89,7 @@ def parse(body: bytes) -> Envelope:
     and InvalidEvent for data that does not match."""
     try:
         raw = json.loads(body)
-        head = EnvelopeSchema().load(raw)
+        head = _ENVELOPE.load(raw)
     except (ValueError, ValidationError) as error:
         raise ValueError(f"malformed envelope: {error}") from error
     schema = schema_for(head["type"], head["version"])

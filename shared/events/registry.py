@@ -25,11 +25,21 @@ def event(type_: str, version: int = 1):
     return register
 
 
+_INSTANCES: dict[tuple[str, int], Schema] = {}
+
+
 def schema_for(type_: str, version: int = 1) -> Schema:
+    # One instance per type: building a marshmallow schema costs more than loading a message with it.
+    key = (type_, version)
     try:
-        return _SCHEMAS[(type_, version)](unknown=EXCLUDE)
+        return _INSTANCES[key]
+    except KeyError:
+        pass
+    try:
+        instance = _SCHEMAS[key](unknown=EXCLUDE)
     except KeyError:
         raise UnknownEventType(f"{type_} v{version}") from None
+    return _INSTANCES.setdefault(key, instance)
 
 
 def known_types() -> list[str]:

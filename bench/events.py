@@ -1,0 +1,214 @@
+"""Events benchmark: 20,000 1 KiB events from a filled outbox through relay, broker and consumer to committed inbox
+rows, beside the raw broker ceiling (pika, same size, persistence, quorum queue, pipelined confirms, consume)."""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import replace
+
+import pika
+import psycopg
+from marshmallow import Schema, fields
+from sqlalchemy import Column, Integer, MetaData, Table, create_engine, insert, text
+from sqlalchemy.dialects.postgresql import UUID
+
+from shared import config, db, events, outbox, topology
+from shared.consumer import Consumer
+from shared.db import platform_metadata
+from shared.events.registry import event
+from shared.relay import Relay, _pump
+
+COUNT = int(os.environ.get("KAWAL_BENCH_EVENTS", "20000"))
+PACED = 2000
+DATABASE = "kawal_bench_events"
+ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
+URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{DATABASE}"
+SERVICE = "benchevents"
+TYPE = "bench.thing.happened"
+PAD = "x" * 800  # with the envelope, about 1 KiB a message
+BODY = b"y" * 1024
+
+
+@event(TYPE)
+class ThingHappened(Schema):
+    thing_id = fields.UUID(required=True)
+    n = fields.Integer(required=True)
+    pad = fields.String(required=True)
+
+
+effects = Table("bench_effects", MetaData(), Column("n", Integer, primary_key=True),
+                Column("thing_id", UUID(as_uuid=False), nullable=False))
+
+
+def on_happened(session, envelope) -> None:
+    session.execute(insert(effects).values(n=envelope.data["n"], thing_id=str(envelope.data["thing_id"])))
+
+
+HANDLERS = {TYPE: on_happened}
+
+
+def setup() -> tuple[str, config.EventSettings]:
+    with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{DATABASE}"')
+    engine = create_engine(URL)
+    platform_metadata.create_all(engine)
+    effects.metadata.create_all(engine)
+    engine.dispose()
+    vhost = f"kawal_bench_{uuid.uuid4().hex[:8]}"
+    subprocess.run(["rabbitmqctl", "-q", "add_vhost", vhost], check=True, capture_output=True)
+    subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"],
+                   check=True, capture_output=True)
+    return vhost, replace(config.events(), relay_idle_seconds=0.01)
+
+
+def fill(first: int, count: int) -> None:
+    """Record events through the real outbox API, in transactions of 500."""
+    for start in range(first, first + count, 500):
+        envelopes = [events.make(TYPE, {"thing_id": str(uuid.uuid4()), "n": n, "pad": PAD}, producer=SERVICE)
+                     for n in range(start, min(start + 500, first + count))]
+        with db.unit_of_work(URL) as session:
+            outbox.record_many(session, envelopes)
+
+
+def applied() -> int:
+    with db.unit_of_work(URL) as session:
+        return session.execute(text("SELECT count(*) FROM inbox")).scalar_one()
+
+
+def wait_for(predicate, timeout: float = 300.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise SystemExit("benchmark timed out")
+        time.sleep(0.02)
+
+
+def run_pipeline(amqp_url: str, settings: config.EventSettings) -> tuple[float, list[float]]:
+    """Events/s for the filled outbox, then latencies (created_at -> applied_at) of a paced stream."""
+    fill(0, COUNT)
+    consumer = multiprocessing.Process(target=lambda: _fresh_pool() or Consumer(SERVICE, HANDLERS, URL, amqp_url, settings).run())
+    consumer.start()
+    wait_for(lambda: _queue_exists(amqp_url, SERVICE))
+    started = time.monotonic()
+    relay = multiprocessing.Process(target=lambda: _fresh_pool() or Relay(SERVICE, URL, amqp_url, settings).run())
+    relay.start()
+    try:
+        wait_for(lambda: applied() >= COUNT)
+        rate = COUNT / (time.monotonic() - started)
+        for start in range(COUNT, COUNT + PACED, 50):  # about 2,000 events/s in small transactions
+            fill(start, 50)
+            time.sleep(0.025)
+        wait_for(lambda: applied() >= COUNT + PACED)
+    finally:
+        for process in (relay, consumer):
+            process.terminate()
+            process.join()
+    with db.unit_of_work(URL) as session:
+        latencies = session.execute(text(
+            "SELECT extract(epoch FROM i.applied_at - o.created_at) FROM inbox i JOIN outbox o ON o.id = i.event_id "
+            "WHERE (o.envelope->'data'->>'n')::int >= :first"), {"first": COUNT}).scalars().all()
+    return rate, [float(x) for x in latencies]
+
+
+def _fresh_pool() -> None:
+    """In a forked child: leave the parent's pooled connections alone and open our own."""
+    db.engine(URL).dispose(close=False)
+    db.dispose_all()
+
+
+def _queue_exists(amqp_url: str, queue: str) -> bool:
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
+    try:
+        connection.channel().queue_declare(queue, passive=True)
+        return True
+    except pika.exceptions.ChannelClosedByBroker:
+        return False
+    finally:
+        if connection.is_open:
+            connection.close()
+
+
+def ceiling_consume(amqp_url: str, queue: str, prefetch: int, batch: int, done) -> None:
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
+    channel = connection.channel()
+    channel.basic_qos(prefetch_count=prefetch)
+    received = 0
+    for method, _props, _body in channel.consume(queue, inactivity_timeout=1):
+        if method is None:
+            continue
+        received += 1
+        if received % batch == 0 or received == COUNT:
+            channel.basic_ack(method.delivery_tag, multiple=True)
+        if received == COUNT:
+            done.set()
+            break
+    connection.close()
+
+
+def ceiling_publish(amqp_url: str, queue: str, window: int = 1000) -> None:
+    """Pipelined confirms: up to `window` unconfirmed messages in flight."""
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
+    channel = connection.channel()._impl
+    confirmed = [0]
+
+    def on_confirm(frame):
+        confirmed[0] = frame.method.delivery_tag if frame.method.multiple else confirmed[0] + 1
+
+    channel.confirm_delivery(on_confirm)
+    props = pika.BasicProperties(content_type="application/json", delivery_mode=2)
+    for n in range(1, COUNT + 1):
+        channel.basic_publish("", queue, BODY, props, mandatory=True)
+        if n - confirmed[0] >= window:
+            _pump(connection, lambda: n - confirmed[0] < window // 2, timeout=30)
+    _pump(connection, lambda: confirmed[0] >= COUNT, timeout=60)
+    connection.close()
+
+
+def run_ceiling(amqp_url: str, settings: config.EventSettings) -> float:
+    queue = "bench.ceiling"
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
+    connection.channel().queue_declare(queue, durable=True, arguments={"x-queue-type": "quorum"})
+    connection.close()
+    done = multiprocessing.Event()
+    consumer = multiprocessing.Process(target=ceiling_consume,
+                                       args=(amqp_url, queue, settings.prefetch, settings.batch_size, done))
+    consumer.start()
+    started = time.monotonic()
+    publisher = multiprocessing.Process(target=ceiling_publish, args=(amqp_url, queue))
+    publisher.start()
+    done.wait(300)
+    elapsed = time.monotonic() - started
+    publisher.join()
+    consumer.join()
+    return COUNT / elapsed
+
+
+def percentile(values: list[float], p: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1] if len(values) > 1 else values[0]
+
+
+def main() -> None:
+    multiprocessing.set_start_method("fork")
+    vhost, settings = setup()
+    amqp_url = f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
+    try:
+        ceiling = run_ceiling(amqp_url, settings)
+        rate, latencies = run_pipeline(amqp_url, settings)
+    finally:
+        subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], capture_output=True)
+    print(f"events: {COUNT} of about 1 KiB, outbox -> relay -> RabbitMQ (quorum) -> consumer -> inbox")
+    print(f"pipeline: {rate:,.0f} events/s")
+    print(f"latency (paced {PACED} events at about 2,000/s, created_at -> applied_at): "
+          f"p50 {percentile(latencies, 50) * 1000:.1f} ms, p99 {percentile(latencies, 99) * 1000:.1f} ms")
+    print(f"broker ceiling (pika, pipelined confirms, window 1000, consume with multiple acks): {ceiling:,.0f} msg/s")
+    print(f"ratio: {rate / ceiling:.3f}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
