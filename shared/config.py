@@ -131,6 +131,16 @@ def beat_intervals_seconds() -> dict[str, float]:
     }
 
 
+def schedule_ahead_days() -> int:
+    """How many WIB days after today the routes worker keeps scheduled."""
+    return _int("KAWAL_SCHEDULE_AHEAD_DAYS", 7)
+
+
+def reevaluation_days() -> int:
+    """How many recent ended WIB days the daily evaluation recomputes to catch later evidence."""
+    return _int("KAWAL_REEVALUATION_DAYS", 62)
+
+
 def log_level() -> str:
     return _env("KAWAL_LOG_LEVEL", "INFO")
 

@@ -4,13 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from shared import clock
-
-# How far back the daily evaluation recomputes already evaluated days to catch later evidence (a weighing cleared,
-# an offline confirmation superseding a miss, an excuse, a verification). Two months cover the month billing
-# may still be invoicing plus the one before it.
-REEVALUATION_DAYS = 62
-
+from shared import clock, config
 
 def is_shortfall(net_kg: int, target_kg: int, shortfall_ratio: float) -> bool:
     """A day is a shortfall day when its net tonnage is under shortfall_ratio x the daily target."""
@@ -34,7 +28,11 @@ def last_ended_month_start(now: datetime) -> date:
     return (first_of_this_month - timedelta(days=1)).replace(day=1)
 
 
-def reevaluation_start(now: datetime, days: int = REEVALUATION_DAYS) -> date:
+def reevaluation_start(now: datetime, days: int | None = None) -> date:
+    """First day the daily evaluation recomputes to catch later evidence (a weighing cleared, an offline
+    confirmation superseding a miss, an excuse, a verification). The default, 62 days (KAWAL_REEVALUATION_DAYS),
+    covers the month billing may still be invoicing and the one before it."""
+    days = config.reevaluation_days() if days is None else days
     return last_ended_day(now) - timedelta(days=days - 1)
 
 

@@ -5,14 +5,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from shared import clock
+from shared import clock, config
 from services.routes.scheduling import schedule_pickups
 
-SCHEDULE_AHEAD_DAYS = 7
 
-
-def schedule_ahead(session: Session, now: datetime, days: int = SCHEDULE_AHEAD_DAYS) -> int:
-    """Pickups for today and the next `days` WIB days; existing ones are kept, so a repeated or late run adds only
-    what is missing. Past days are not back-filled: a pickup scheduled after its window would be born missed."""
+def schedule_ahead(session: Session, now: datetime, days: int | None = None) -> int:
+    """Pickups for today and the next `days` WIB days (KAWAL_SCHEDULE_AHEAD_DAYS, default 7); existing ones are
+    kept, so a repeated or late run adds only what is missing. Past days are not back-filled: a pickup scheduled
+    after its window would be born missed."""
     today = clock.wib_date(now)
+    days = config.schedule_ahead_days() if days is None else days
     return schedule_pickups(session, None, today, today + timedelta(days=days))
