@@ -39,7 +39,8 @@ DEFAULT_METRICS_PORTS = {"contracts_events": 9101, "routes_events": 9102, "billi
 
 def metrics_port(process: str) -> int:
     """Port of /metrics for a process that serves no HTTP API (events, worker)."""
-    return _int(f"KAWAL_{process.upper()}_METRICS_PORT", DEFAULT_METRICS_PORTS[process])
+    # A process without a registered default (a test service) gets 0: any free port.
+    return _int(f"KAWAL_{process.upper()}_METRICS_PORT", DEFAULT_METRICS_PORTS.get(process, 0))
 
 
 def service_url(service: str) -> str:
