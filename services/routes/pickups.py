@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from shared import audit, clock, outbox
+from shared import audit, clock, events, logs, outbox
 from shared.auth import Principal, scope
 from shared.errors import ApiError, conflict, not_found
 from shared.pagination import paginate
@@ -32,6 +32,9 @@ WITH confirmation AS (
                                off_site, supersedes_missed, photo_sha256, note, idempotency_key)
     VALUES (:id, :pickup_id, :contractor_id, :collected_at, :received_at, :lat, :lon, :distance_m, :on_time,
             :off_site, :supersedes_missed, :photo_sha256, :note, :idempotency_key)
+), event AS (  -- shared.outbox's row, built and validated by shared.events.make
+    INSERT INTO outbox (id, type, envelope, created_at)
+    VALUES (:event_id, :event_type, CAST(:envelope AS jsonb), :received_at)
 )
 UPDATE pickups SET status = 'confirmed', on_time = :on_time, off_site = :off_site,
        superseded_miss = :supersedes_missed, updated_at = :received_at
@@ -57,13 +60,14 @@ def confirm(session: Session, principal: Principal, pickup_id: str, claim: dict,
                   distance_m=round(distance, 1), on_time=verdict.on_time, off_site=verdict.off_site,
                   supersedes_missed=verdict.supersedes_missed, photo_sha256=claim.get("photo_sha256"),
                   note=claim.get("note"), idempotency_key=idempotency_key)
-    # the hot path: the evidence and the pickup's new state in one statement
-    session.execute(_RECORD, values)
-    outbox.record(session, "routes.pickup.confirmed", {
+    envelope = events.make("routes.pickup.confirmed", {
         "pickup_id": row.id, "contract_id": row.contract_id, "route_id": row.route_id, "point_id": row.point_id,
         "date": row.date, "on_time": verdict.on_time, "late": verdict.late, "off_site": verdict.off_site,
         "collected_at": claim["collected_at"], "received_at": received_at,
-        "supersedes_missed": verdict.supersedes_missed}, producer=PRODUCER)
+        "supersedes_missed": verdict.supersedes_missed}, producer=PRODUCER, correlation_id=logs.correlation_id.get())
+    # the hot path: the evidence, the pickup's new state and the outbox row in one statement
+    session.execute(_RECORD, {**values, "event_id": envelope.id, "event_type": envelope.type,
+                              "envelope": envelope.to_json().decode()})
     # last: the audit chain's lock is then held only for the commit
     audit.append(session, principal, "pickup.confirm", "pickup", row.id,
                  {"on_time": verdict.on_time, "off_site": verdict.off_site,

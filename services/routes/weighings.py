@@ -1,6 +1,8 @@
 """Weighing use cases: record a ticket (idempotent by ticket number and key), clear a flagged one, list."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
@@ -13,6 +15,7 @@ from services.routes.models import Contract, Route, Vehicle, Weighing
 
 PRODUCER = "routes"
 LIVE_CONTRACT = ("active", "suspended")
+FUTURE_TOLERANCE = timedelta(minutes=2)  # the weighbridge PC's clock may drift a little
 
 
 def record(session: Session, principal: Principal, body: dict, idempotency_key: str | None) -> Weighing:
@@ -20,6 +23,8 @@ def record(session: Session, principal: Principal, body: dict, idempotency_key: 
         plate = network.normalise_plate(body["plate"])
     except network.RuleError as error:
         raise invalid("invalid", str(error), {"plate": [str(error)]})
+    if body["weighed_at"] - clock.now() > FUTURE_TOLERANCE:
+        raise invalid("future", "weighed_at is in the future.", {"weighed_at": ["In the future."]})
     # one plate's tickets are judged one at a time, so two quick weighings cannot both miss each other
     session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:plate))"), {"plate": plate})
     first = _earlier_answer(session, body, plate, idempotency_key)

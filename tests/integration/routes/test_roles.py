@@ -52,3 +52,11 @@ def test_each_role_is_let_in_or_refused_as_the_matrix_says(client, method, path,
         else:
             assert (response.status_code, response.json["error"]["code"]) == (403, "forbidden"), role
     assert client.open(f"/api/v1{path}", method=method, json={}).status_code == 401
+
+
+def test_the_openapi_document_describes_every_endpoint_with_the_bearer_scheme(client):
+    spec = client.get("/openapi.json").json
+    paths = {path for path in spec["paths"]}
+    assert {"/api/v1/pickups/{pickup_id}/confirmation", "/api/v1/weighings", "/api/v1/compliance/breaches"} <= paths
+    assert len(paths) == len({_generic(p) for _, p, _ in MATRIX})
+    assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"

@@ -1,10 +1,19 @@
 """Weighbridge tickets through HTTP: net, flags, contract attribution, idempotency, clearing, scoped lists."""
-from datetime import timedelta
+from datetime import date, timedelta
+
+import pytest
 
 from tests.integration.routes.conftest import bearer, register_contractor, wib
-from datetime import date
 
 DAY = date(2026, 3, 10)
+LATER = wib(DAY + timedelta(days=2), 12)
+
+
+@pytest.fixture
+def world(world, frozen_clock):
+    """The conftest world, two days on: every ticket below is in the past."""
+    frozen_clock(LATER)
+    return world
 
 
 def ticket(world, no, gross, at, plate="BM 8123 RU", key=None, **extra):
@@ -64,9 +73,12 @@ def test_the_same_ticket_again_gets_the_first_answer_and_with_other_data_a_confl
     assert len(world.outbox("routes.weighing.recorded")) == 1
 
 
-def test_gross_not_above_tare_is_refused_on_gross(world):
-    response = ticket(world, "TPA-0011", 6_000, wib(DAY, 12))
+def test_gross_not_above_tare_or_a_ticket_from_the_future_is_refused_on_the_field(world):
+    response = ticket(world, "TPA-0011", 6_000, wib(DAY, 8))
     assert response.status_code == 422 and "gross_kg" in response.json["error"]["fields"]
+    future = ticket(world, "TPA-0012", 11_000, LATER + timedelta(minutes=2, seconds=1))
+    assert (future.status_code, future.json["error"]["code"]) == (422, "future")
+    assert "weighed_at" in future.json["error"]["fields"]
 
 
 def test_a_contractor_lists_only_its_own_contracts_weighings_and_filters_apply(world):
