@@ -3,7 +3,7 @@
 #   start  clock env, RabbitMQ management plugin, honcho in the background, wait for /readyz, seed, simulate, report
 #   stop   stop the honcho process group this script started
 #   reset  stop, then drop the demo's databases (the next `make demo` starts from an empty city)
-# Tunables (env): KAWAL_DEMO_DAY_SECONDS [12] real seconds per simulated day; KAWAL_DEMO_LEAD_SECONDS [75]
+# Tunables (env): KAWAL_DEMO_DAY_SECONDS [20] real seconds per simulated day; KAWAL_DEMO_LEAD_SECONDS [50]
 # real seconds between start and the first simulated day (start-up and seeding happen before it);
 # KAWAL_DEMO_DAYS [the days of the previous month]; KAWAL_DEMO_SEED [7].
 set -euo pipefail
@@ -14,6 +14,7 @@ PID_FILE=$RUN_DIR/demo.pid
 LOG_FILE=$RUN_DIR/demo.log
 ENV_FILE=$RUN_DIR/demo.env
 BIN=.venv/bin
+export PATH="$PWD/$BIN:$PATH"  # the Procfile's commands (gunicorn, celery, python) are the venv's
 SERVICES=(contracts routes billing)
 
 is_running() { [[ -f $PID_FILE ]] && kill -0 "$(cat "$PID_FILE")" 2>/dev/null; }
@@ -65,7 +66,7 @@ start() {
     exit 1
   fi
   mkdir -p "$RUN_DIR"
-  local day_seconds=${KAWAL_DEMO_DAY_SECONDS:-12} lead_seconds=${KAWAL_DEMO_LEAD_SECONDS:-75}
+  local day_seconds=${KAWAL_DEMO_DAY_SECONDS:-20} lead_seconds=${KAWAL_DEMO_LEAD_SECONDS:-50}
   clock_plan "$day_seconds" "$lead_seconds" > "$ENV_FILE.tmp"
   # short beat intervals: at this speed a real second is hours of simulated time
   cat >> "$ENV_FILE.tmp" <<EOF
