@@ -21,6 +21,7 @@ services:
 
 db: venv services
 	$(KAWAL) db upgrade
+	$(KAWAL) events declare
 
 up: db
 	$(VENV)/bin/honcho -f Procfile start

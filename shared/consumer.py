@@ -220,7 +220,7 @@ class Consumer:
         if outcome.kind == "retry":
             self.metrics.failed.labels(type=type_).inc()
             if failures <= len(delays):
-                self._republish(delivery, topology.retry_queue(self.service, failures - 1),
+                self._republish(delivery, topology.retry_queue(self.service, delays[failures - 1]),
                                 {topology.ATTEMPT: failures, topology.ERROR: outcome.reason[:1000]})
                 return
         self._republish(delivery, topology.parked_queue(self.service), {

@@ -22,6 +22,26 @@ def load_handlers(spec: str) -> dict:
     return getattr(importlib.import_module(module), attr or "HANDLERS")
 
 
+class Periodic:
+    """Housekeeping a service runs beside its consumer: fn(session) every interval, in its own transaction."""
+
+    def __init__(self, service: str, database_url: str, interval_seconds: float, fn):
+        self.service, self.database_url, self.interval_seconds, self.fn = service, database_url, interval_seconds, fn
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.wait(self.interval_seconds):
+            try:
+                with db.unit_of_work(self.database_url) as session:
+                    self.fn(session)
+            except Exception:  # noqa: BLE001 - logged; the next tick tries again
+                log.exception("events %s: periodic %s failed", self.service, getattr(self.fn, "__name__", self.fn),
+                              extra={"service": self.service})
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+
 def register_gauges(service: str, database_url: str, amqp_url: str) -> None:
     """Scrape-time gauges: the outbox backlog from the database, queue depths from the broker."""
 
@@ -58,7 +78,8 @@ def register_gauges(service: str, database_url: str, amqp_url: str) -> None:
         lambda: [((), depths()["parked"])]))
 
 
-def run(service: str, handlers: dict, relay: bool = True, consume: bool = True, serve_metrics: bool = True) -> None:
+def run(service: str, handlers: dict, relay: bool = True, consume: bool = True, serve_metrics: bool = True,
+        periodic: list | None = None) -> None:
     """Run until SIGTERM or SIGINT, then stop both loops cleanly (unacked deliveries are requeued)."""
     logs.configure(service)
     database_url, amqp_url = config.database_url(service), config.amqp_url()
@@ -67,6 +88,7 @@ def run(service: str, handlers: dict, relay: bool = True, consume: bool = True, 
         workers.append(Relay(service, database_url, amqp_url))
     if consume:
         workers.append(Consumer(service, handlers, database_url, amqp_url))
+        workers.extend(Periodic(service, database_url, interval, fn) for interval, fn in periodic or [])
     if serve_metrics:
         register_gauges(service, database_url, amqp_url)
         metrics.serve(config.metrics_port(f"{service}_events"))
@@ -100,8 +122,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-consumer", action="store_true", help="relay only")
     parser.add_argument("--no-metrics", action="store_true", help="do not serve /metrics")
     args = parser.parse_args(argv)
-    handlers = load_handlers(args.handlers or f"services.{args.service}.handlers:HANDLERS")
-    run(args.service, handlers, relay=not args.no_relay, consume=not args.no_consumer, serve_metrics=not args.no_metrics)
+    spec = args.handlers or f"services.{args.service}.handlers:HANDLERS"
+    handlers = load_handlers(spec)
+    # A handlers module may also list PERIODIC = [(interval_seconds, fn(session))] (e.g. contracts' expiry).
+    periodic = getattr(importlib.import_module(spec.partition(":")[0]), "PERIODIC", [])
+    run(args.service, handlers, relay=not args.no_relay, consume=not args.no_consumer,
+        serve_metrics=not args.no_metrics, periodic=periodic)
 
 
 if __name__ == "__main__":

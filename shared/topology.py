@@ -19,8 +19,13 @@ def service_queue(service: str) -> str:
     return service
 
 
-def retry_queue(service: str, n: int) -> str:
-    return f"{service}.retry.{n}"
+def retry_queue(service: str, delay_seconds: float) -> str:
+    # Named by its delay: a changed KAWAL_RETRY_DELAYS_SECONDS declares new queues instead of clashing
+    # with the old ones' x-message-ttl.
+    return f"{service}.retry.{int(delay_seconds * 1000)}ms"
+
+
+UNROUTED = "kawal.unrouted"
 
 
 def parked_queue(service: str) -> str:
@@ -38,8 +43,18 @@ def parameters(url: str, name: str) -> pika.URLParameters:
 
 
 def declare_exchange(channel: BlockingChannel, exchange: str | None = None) -> str:
+    """The events exchange, with an alternate exchange for types no service subscribes to.
+
+    Without it a mandatory publish of, say, billing.invoice.paid (which no service consumes) would come back
+    unroutable and be retried forever. With it, such events rest in the bounded kawal.unrouted queue; the
+    relay still retries what even the alternate exchange cannot route. Every service's queue is declared
+    before any process starts (`kawal events declare`, run by `make db`), so no subscribed type lands there."""
     name = exchange or config.events().exchange
-    channel.exchange_declare(name, "topic", durable=True)
+    unrouted = f"{name}.unrouted" if name != "kawal.events" else UNROUTED
+    channel.exchange_declare(unrouted, "fanout", durable=True)
+    channel.queue_declare(unrouted, durable=True, arguments={"x-max-length": 100_000, "x-overflow": "drop-head"})
+    channel.queue_bind(unrouted, unrouted)
+    channel.exchange_declare(name, "topic", durable=True, arguments={"alternate-exchange": unrouted})
     return name
 
 
@@ -56,8 +71,8 @@ def declare_service(channel: BlockingChannel, service: str, types: Iterable[str]
     channel.queue_declare(queue, durable=True, arguments={"x-queue-type": "quorum"})
     for type_ in sorted(set(types)):
         channel.queue_bind(queue, exchange, routing_key=type_)
-    for n, delay in enumerate(settings.retry_delays_seconds):
-        channel.queue_declare(retry_queue(service, n), durable=True, arguments={
+    for delay in settings.retry_delays_seconds:
+        channel.queue_declare(retry_queue(service, delay), durable=True, arguments={
             "x-message-ttl": int(delay * 1000),
             "x-dead-letter-exchange": "",
             "x-dead-letter-routing-key": queue,

@@ -15,6 +15,35 @@ def events() -> None:
     """Integration events: parked messages."""
 
 
+@events.command("declare")
+def declare() -> None:
+    """Declare the exchange and every service's queue and bindings (before any process starts)."""
+    import importlib
+
+    import pika
+
+    from shared import topology
+
+    connection = pika.BlockingConnection(topology.parameters(config.amqp_url(), "kawal.declare"))
+    try:
+        channel = connection.channel()
+        try:
+            topology.declare_exchange(channel)
+        except pika.exceptions.ChannelClosedByBroker as error:
+            if error.reply_code != 406:
+                raise
+            # An exchange from an older Kawal (no alternate exchange): replace it; the bindings follow below.
+            channel = connection.channel()
+            channel.exchange_delete(config.events().exchange)
+            console.print(f"replaced {config.events().exchange} (declared by an older version)")
+        for service in config.SERVICES:
+            handlers = importlib.import_module(f"services.{service}.handlers").HANDLERS
+            topology.declare_service(channel, service, handlers)
+            console.print(f"{service}: queue bound to {len(handlers)} event types")
+    finally:
+        connection.close()
+
+
 @events.group("parked")
 def parked_group() -> None:
     """Messages a consumer gave up on after its last attempt."""

@@ -21,3 +21,7 @@ HANDLERS = {
     "routes.sla.breached": sla_breached,
     "billing.penalty.cap_reached": penalty_cap_reached,
 }
+
+# Run by the events process beside the consumer, so an ended contract is expired (and announced) even when
+# nobody calls the API or sends an event that day.
+PERIODIC = [(60.0, lifecycle.expire_due)]

@@ -8,6 +8,8 @@ import uuid
 
 import pika
 
+from shared import topology
+
 
 def create_vhost(prefix: str = "kawal_test") -> str:
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
@@ -31,7 +33,7 @@ class Tap:
     def __init__(self, url: str, exchange: str = "kawal.events", binding: str = "#"):
         self.connection = pika.BlockingConnection(pika.URLParameters(url))
         self.channel = self.connection.channel()
-        self.channel.exchange_declare(exchange, "topic", durable=True)
+        topology.declare_exchange(self.channel, exchange)
         self.queue = self.channel.queue_declare("", exclusive=True).method.queue
         self.channel.queue_bind(self.queue, exchange, routing_key=binding)
 
