@@ -118,11 +118,12 @@ def plan_confirmation(rng: random.Random, rates: Rates, pickup_id: str, contract
 
 
 def trip_times(rng: random.Random, day: date, vehicle_type: str, trips: int) -> list[datetime]:
-    """When a vehicle reaches the TPA (open 08:00-24:00 WIB): pikaps after the morning round, trucks after 15:00."""
+    """When a vehicle reaches the TPA (open 08:00-24:00 WIB): pikaps after the morning round, trucks after the
+    afternoon window (13:00-17:00), then again late in the evening."""
     if vehicle_type == "pikap":
         slots = [(8.0, 11.5), (17.5, 20.0), (20.5, 22.0)]
     else:
-        slots = [(15.0, 18.0), (19.0, 22.5), (22.6, 23.6)]
+        slots = [(17.3, 20.0), (20.3, 23.3), (23.4, 23.9)]
     day_start = clock.wib_instant(day, time(0, 0))
     return [day_start + timedelta(hours=rng.uniform(*slots[i % len(slots)])) for i in range(trips)]
 
