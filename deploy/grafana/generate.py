@@ -180,11 +180,10 @@ def platform() -> dict:
               _per_service(f"sum by (outcome) (rate(kawal_<s>_events_consumed_total{rate}))", "<s> {{outcome}}"),
               w=8, h=8, unit="ops"),
         panel("timeseries", "Gagal dan diparkir / Failed and parked per second",
-              "Handler failures sent to retry, and events parked after their last attempt (zero when none).",
-              _per_service(f"sum(rate(kawal_<s>_events_failed_total{rate})) "
-                           f"or sum(rate(kawal_<s>_events_published_total{rate})) * 0", "<s> gagal / failed")
-              + _per_service(f"sum(rate(kawal_<s>_events_parked_total{rate})) "
-                             f"or sum(rate(kawal_<s>_events_published_total{rate})) * 0", "<s> diparkir / parked"),
+              "Handler failures sent to retry, and events parked after their last attempt (a counter appears with its "
+              "first failure: until then the line is 0).",
+              _per_service(f"sum(rate(kawal_<s>_events_failed_total{rate})) or vector(0)", "<s> gagal / failed")
+              + _per_service(f"sum(rate(kawal_<s>_events_parked_total{rate})) or vector(0)", "<s> diparkir / parked"),
               w=8, h=8, unit="ops"),
         panel("timeseries", "Antrean outbox / Outbox backlog",
               "Outbox rows not yet published, by service.",

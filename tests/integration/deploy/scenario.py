@@ -11,9 +11,10 @@ from kawal.demo.client import Kawal
 from tests.support.broker import wait_until
 from tests.support.system import VENV_BIN, System
 
-# The shared clock of the run: 20 March 2026, 10:00 WIB; contracts from 1 February, so February has ended
-# (an invoice with deductions) and March is under way (the current month's gauges).
-CLOCK_START = datetime(2026, 3, 20, 3, 0, tzinfo=timezone.utc)
+# The shared clock of the run: 20 March 2026, 14:30 WIB, inside the seeded routes' windows; contracts from
+# 1 February, so February has ended (an invoice with deductions) and March is under way (this month's gauges).
+CLOCK_START = datetime(2026, 3, 20, 7, 30, tzinfo=timezone.utc)
+TODAY = "2026-03-20"
 CONTRACTS_START = "2026-02-01"
 SCHEDULE_TO = "2026-03-20"
 ENDED_MONTH = "2026-02"
@@ -46,12 +47,25 @@ def evidence(system: System) -> dict:
     kawal.must_post("routes", "/complaints", {"point_id": point["id"], "description": "Sampah menumpuk",
                                               "channel": "whatsapp",
                                               "reported_at": (CLOCK_START - timedelta(days=5)).isoformat()})
+    # two of today's pickups whose window is open, confirmed a few minutes ago: at the point, and 5 km off it
+    today = [p for p in kawal.list_all("routes", "/pickups", contract_id=contract["id"], date=TODAY)
+             if datetime.fromisoformat(p["window_start_at"]) < now - timedelta(minutes=10)
+             < datetime.fromisoformat(p["window_end_at"])][:2]
+    assert len(today) == 2, "the seeded routes have no window open at the clock's start"
+    points = {p["id"]: p for p in kawal.list_all("routes", "/points")}
+    for pickup, offset in zip(today, (0.0, 0.05)):
+        point = points[pickup["point_id"]]
+        kawal.must_post("routes", f"/pickups/{pickup['id']}/confirmation",
+                        {"collected_at": (now - timedelta(minutes=5)).isoformat(),
+                         "lat": point["lat"] + offset, "lon": point["lon"]},
+                        role="contractor", contractor_id=contract["contractor_id"],
+                        idempotency_key=f"deploy-{pickup['id']}")
     # billing learns of February's misses from the sweep's events: recompute the draft until they are in it
     invoice: dict = {}
 
     def draft_has_deductions() -> bool:
         invoice.update(kawal.must_post("billing", "/invoices", {"contract_id": contract["id"], "month": ENDED_MONTH}))
-        return invoice["deductions_rp"] + invoice["capped_rp"] > 0  # over the cap, a deduction shows as capped
+        return any(line["category"] == "deduction" and line["amount_rp"] for line in invoice["lines"])
 
     wait_until(draft_has_deductions, timeout=120, interval=1.0, message="February's deductions reach billing")
     kawal.must_post("billing", f"/invoices/{invoice['id']}/issue")

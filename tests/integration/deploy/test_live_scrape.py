@@ -44,7 +44,8 @@ def test_every_query_of_every_dashboard_returns_at_least_one_series(live):
         for uid, title, ref, expr in queries:
             answer = prometheus.answer(catalogue.concrete(expr, RATE_INTERVAL))
             if answer["status"] != "success" or not answer["data"]["result"]:
-                failing.append((uid, title, ref, answer.get("error", "no series")))
+                present = {name: len(prometheus.series(name)) for name in catalogue.metric_names(expr)}
+                failing.append((uid, title, ref, answer.get("error", "no series"), present))
         return not failing
 
     try:
