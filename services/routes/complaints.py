@@ -38,7 +38,7 @@ def open_complaint(session: Session, principal: Principal, body: dict, key: str 
     if point is None:
         raise invalid("unknown_point", "No such point.", {"point_id": ["No such point."]})
     now = clock.now()
-    reported_at = body.get("reported_at") or now
+    reported_at = (body.get("reported_at") or now).astimezone(clock.UTC)
     if reported_at - now > FUTURE_TOLERANCE:
         raise invalid("future", "reported_at is in the future.", {"reported_at": ["In the future."]})
     contract = session.execute(
@@ -75,7 +75,7 @@ def resolve(session: Session, principal: Principal, complaint_id: str, note: str
     if complaint.status == "resolved":
         raise conflict("already_resolved", "The complaint is already resolved.")
     now = clock.now()
-    resolved_at = resolved_at or now
+    resolved_at = (resolved_at or now).astimezone(clock.UTC)
     if resolved_at - now > FUTURE_TOLERANCE:
         raise invalid("future", "resolved_at is in the future.", {"resolved_at": ["In the future."]})
     if resolved_at < complaint.reported_at:

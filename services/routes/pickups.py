@@ -91,7 +91,10 @@ def confirmation_body(confirmation) -> dict:
     body = {column: getattr(confirmation, column) for column in (
         "id", "pickup_id", "collected_at", "received_at", "lat", "lon", "distance_m", "on_time", "off_site",
         "supersedes_missed", "photo_sha256", "note")}
-    body.update(status="confirmed", late=not confirmation.on_time)
+    # instants in UTC and ids as text, so a replayed answer is byte for byte the first one
+    body.update(id=str(body["id"]), pickup_id=str(body["pickup_id"]), status="confirmed",
+                late=not confirmation.on_time, collected_at=body["collected_at"].astimezone(clock.UTC),
+                received_at=body["received_at"].astimezone(clock.UTC))
     return body
 
 

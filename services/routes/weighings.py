@@ -23,6 +23,7 @@ def record(session: Session, principal: Principal, body: dict, idempotency_key: 
         plate = network.normalise_plate(body["plate"])
     except network.RuleError as error:
         raise invalid("invalid", str(error), {"plate": [str(error)]})
+    body = {**body, "weighed_at": body["weighed_at"].astimezone(clock.UTC)}  # a replay answers as the first did
     if body["weighed_at"] - clock.now() > FUTURE_TOLERANCE:
         raise invalid("future", "weighed_at is in the future.", {"weighed_at": ["In the future."]})
     # one plate's tickets are judged one at a time, so two quick weighings cannot both miss each other

@@ -1,6 +1,7 @@
 """Complaints through HTTP: assignment to the covering contract, deadlines by point kind, resolution, days overdue."""
 from datetime import date, timedelta
 
+from shared.clock import WIB
 from tests.integration.routes.conftest import NOW, bearer, register_contractor
 
 DAY = date(2026, 3, 10)
@@ -38,8 +39,9 @@ def test_a_complaint_where_no_active_contract_covers_the_kecamatan_is_refused(wo
 
 
 def test_the_same_idempotency_key_returns_the_first_complaint(world):
-    first = open_at(world, world.point_id, key="c-1")
-    again = open_at(world, world.point_id, key="c-1")
+    reported = (NOW - timedelta(hours=1)).astimezone(WIB).isoformat()  # sent with +07:00
+    first = open_at(world, world.point_id, key="c-1", reported_at=reported)
+    again = open_at(world, world.point_id, key="c-1", reported_at=reported)
     assert (again.status_code, again.json) == (first.status_code, first.json)
     assert world.get("/complaints").json["page"]["total"] == 1
 

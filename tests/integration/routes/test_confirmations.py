@@ -1,6 +1,8 @@
 """Confirmations through HTTP: refusals, on time and late, off-site and verification, retries, supersession, excuses."""
 from datetime import date, timedelta
 
+from shared import clock
+
 from tests.integration.routes.conftest import POINT_LAT, POINT_LON, bearer, register_contractor, wib
 
 DAY = date(2026, 3, 10)
@@ -46,7 +48,7 @@ def test_each_refusal_answers_422_with_its_code_and_leaves_the_pickup_scheduled(
 def test_a_retry_with_the_same_key_gets_the_first_answer_and_another_key_gets_409(world, frozen_clock):
     pickup = world.pickup_on(DAY)
     frozen_clock(wib(DAY, 14, 5))
-    first = confirm(world, pickup, wib(DAY, 14, 0), key="abc")
+    first = confirm(world, pickup, wib(DAY, 14, 0).astimezone(clock.WIB), key="abc")  # sent with +07:00
     frozen_clock(wib(DAY, 14, 9))
     again = confirm(world, pickup, wib(DAY, 14, 0), key="abc")
     assert (again.status_code, again.json) == (first.status_code, first.json)

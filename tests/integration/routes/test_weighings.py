@@ -3,6 +3,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from shared.clock import WIB
 from tests.integration.routes.conftest import bearer, register_contractor, wib
 
 DAY = date(2026, 3, 10)
@@ -63,7 +64,7 @@ def test_an_unknown_plate_or_a_vehicle_on_no_route_is_unassigned(world):
 
 
 def test_the_same_ticket_again_gets_the_first_answer_and_with_other_data_a_conflict(world):
-    first = ticket(world, "TPA-0009", 11_000, wib(DAY, 12), key="w-1")
+    first = ticket(world, "TPA-0009", 11_000, wib(DAY, 12).astimezone(WIB), key="w-1")  # sent with +07:00
     again = ticket(world, "TPA-0009", 11_000, wib(DAY, 12), key="w-1")
     assert (again.status_code, again.json) == (first.status_code, first.json)
     changed = ticket(world, "TPA-0009", 11_200, wib(DAY, 12), key="w-1")
