@@ -58,7 +58,6 @@ def open_complaint(session: Session, principal: Principal, body: dict, key: str 
             session.add(complaint)
             session.flush()
     except IntegrityError:  # the same key raced in from a retry: answer with the winner
-        session.expunge(complaint)
         return session.execute(select(Complaint).where(Complaint.idempotency_key == key)).scalar_one()
     outbox.record(session, "routes.complaint.opened", _event(complaint), producer=PRODUCER)
     audit.append(session, principal, "complaint.open", "complaint", complaint.id,

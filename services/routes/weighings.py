@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shared import audit, clock, outbox
@@ -45,8 +46,12 @@ def record(session: Session, principal: Principal, body: dict, idempotency_key: 
                         contract_id=contract_id, gross_kg=body["gross_kg"], tare_kg=tare, net_kg=net,
                         weighed_at=body["weighed_at"], flags=flags, cleared=not flags, recorded_at=clock.now(),
                         idempotency_key=idempotency_key)
-    session.add(weighing)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(weighing)
+            session.flush()
+    except IntegrityError:  # the same ticket raced in for another plate: answer as for a re-sent ticket
+        return _earlier_answer(session, body, plate, None)
     outbox.record(session, "routes.weighing.recorded", {
         "weighing_id": weighing.id, "contract_id": contract_id, "plate": plate, "net_kg": net,
         "weighed_at": weighing.weighed_at, "flags": flags, "cleared": weighing.cleared}, producer=PRODUCER)
