@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 KAWAL := $(VENV)/bin/kawal
 RUN_DIR := .run
 
-.PHONY: venv services db up down demo test test-unit test-integration test-e2e bench clean
+.PHONY: venv services tools db up down demo test test-unit test-integration test-e2e bench clean
 
 venv: $(VENV)/.installed
 
@@ -18,6 +18,10 @@ $(VENV)/.installed: pyproject.toml
 
 services:
 	@bash scripts/ensure-services.sh
+
+# promtool and prometheus (Debian's package) for the deploy tests
+tools:
+	@bash scripts/ensure-tools.sh
 
 db: venv services
 	$(KAWAL) db upgrade
@@ -32,13 +36,13 @@ down:
 demo: db
 	@bash scripts/demo.sh start
 
-test: venv services
+test: venv services tools
 	$(PY) -m pytest -q tests
 
-test-unit: venv
+test-unit: venv tools
 	$(PY) -m pytest -q tests/unit
 
-test-integration: venv services
+test-integration: venv services tools
 	$(PY) -m pytest -q tests/integration
 
 test-e2e: venv services

@@ -27,7 +27,7 @@ def test_every_procfile_process_runs_in_compose_with_the_procfile_command(proces
 
 def test_compose_runs_no_kawal_process_the_procfile_does_not_name():
     kawal = {name for name, s in SERVICES.items() if s.get("image", "").startswith("${KAWAL_IMAGE")}
-    assert kawal == {catalogue.compose_name(p) for p in PROCESSES} | {"migrate"}
+    assert kawal == {catalogue.compose_name(p) for p in PROCESSES} | {"migrate", "declare"}
 
 
 def test_every_kawal_process_uses_the_one_image_and_waits_for_migrate_and_healthy_servers():
@@ -36,12 +36,14 @@ def test_every_kawal_process_uses_the_one_image_and_waits_for_migrate_and_health
         assert service["image"] == SERVICES["migrate"]["image"]
         assert service["depends_on"] == {
             "migrate": {"condition": "service_completed_successfully"},
+            "declare": {"condition": "service_completed_successfully"},
             "postgres": {"condition": "service_healthy"},
             "rabbitmq": {"condition": "service_healthy"},
         }
     assert SERVICES["migrate"]["command"] == ["kawal", "db", "upgrade"]
     assert SERVICES["migrate"]["restart"] == "no"
     assert SERVICES["migrate"]["build"] == "."
+    assert SERVICES["declare"]["command"] == ["kawal", "events", "declare"]
 
 
 def test_exactly_one_beat_runs_and_it_is_never_replicated():
@@ -101,8 +103,8 @@ def test_rabbitmq_enables_management_and_prometheus_and_defines_the_vhost_and_to
     with open(catalogue.path("deploy", "rabbitmq", "definitions.json"), encoding="utf-8") as handle:
         definitions = json.load(handle)
     assert definitions["vhosts"] == [{"name": "kawal"}]
-    assert definitions["exchanges"] == [{"name": config.events().exchange, "vhost": "kawal", "type": "topic",
-                                         "durable": True, "auto_delete": False, "internal": False, "arguments": {}}]
+    events = {e["name"]: e for e in definitions["exchanges"]}[config.events().exchange]
+    assert (events["vhost"], events["type"], events["durable"]) == ("kawal", "topic", True)
     assert definitions["permissions"][0]["vhost"] == "kawal"
 
 

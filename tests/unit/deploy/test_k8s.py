@@ -103,6 +103,11 @@ def test_the_migrate_job_runs_kawal_db_upgrade():
     assert job["restartPolicy"] == "OnFailure"
 
 
+def test_the_declare_job_runs_kawal_events_declare_like_compose():
+    job = BY_KIND["Job"]["kawal-declare"]["spec"]["template"]["spec"]
+    assert job["containers"][0]["command"] == COMPOSE["declare"]["command"] == ["kawal", "events", "declare"]
+
+
 def test_the_kustomization_lists_files_that_exist():
     kustomization = catalogue.load_yaml("deploy", "k8s", "kustomization.yaml")
     for resource in kustomization["resources"]:
