@@ -15,12 +15,9 @@ RUN groupadd --system --gid 10001 kawal \
 
 # Dependencies first, from pyproject alone, so a code change does not reinstall them.
 COPY pyproject.toml ./
-RUN python - <<'PY' > /tmp/requirements.txt
-import tomllib
-with open("pyproject.toml", "rb") as handle:
-    print("\n".join(tomllib.load(handle)["project"]["dependencies"]))
-PY
-RUN pip install -r /tmp/requirements.txt
+RUN python -c "import tomllib; print(chr(10).join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
+      > /tmp/requirements.txt \
+ && pip install -r /tmp/requirements.txt
 
 # The project itself, editable: `kawal db upgrade` finds alembic.ini and the migrations beside the code.
 COPY . .
