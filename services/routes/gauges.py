@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flask import current_app, has_app_context
 from sqlalchemy import text
 
 from shared import clock, db, metrics
@@ -45,6 +46,8 @@ def _month() -> dict:
 
 
 def _rows(url: str, statement, params: dict | None = None) -> list:
+    # scraped through an app's /metrics: that app's database (tests build several apps in one process)
+    url = current_app.config.get("KAWAL_DATABASE_URL", url) if has_app_context() else url
     with db.unit_of_work(url) as session:
         return session.execute(statement, params or {}).all()
 
