@@ -118,6 +118,8 @@ def serve(app_spec: str, port: int, env: dict) -> subprocess.Popen:
 
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
+        if process.poll() is not None:  # e.g. the port is taken: never measure someone else's server
+            break
         try:
             requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
             return process
@@ -130,6 +132,19 @@ def serve(app_spec: str, port: int, env: dict) -> subprocess.Popen:
 def stop(process: subprocess.Popen) -> None:
     process.terminate()
     process.wait(timeout=30)
+
+
+def cpu_seconds(process: subprocess.Popen) -> float:
+    """User + system CPU of a gunicorn master and its workers (from /proc), to price a request on a shared machine."""
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+    pids = [process.pid] + [int(pid) for pid in Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()]
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+        except (FileNotFoundError, IndexError):
+            pass
+    return total
 
 
 def load(url: str, work: queue.Queue, threads: int, headers: dict, body_of, seconds: float,
@@ -213,11 +228,15 @@ def main() -> None:
                         work: queue.Queue = queue.Queue()
                         for _ in range(PER_LEVEL):
                             work.put(next(work_ids) if name == "confirm" else uuid.uuid4())
+                        server = servers[0] if name == "bare" else servers[1]
+                        cpu_before = cpu_seconds(server)
                         result = load(f"http://127.0.0.1:{port}{target}", work, threads, token, confirmation_body,
                                       PER_LEVEL_SECONDS)
+                        result["cpu_ms"] = (cpu_seconds(server) - cpu_before) * 1000 / max(1, result["count"])
                         results[name].append((threads, result))
                         print(f"  {name:8s} {threads:3d} threads (round {round_no + 1}): {result['rate']:8.1f}/s  "
-                              f"p50 {result['p50']:6.1f} ms  p99 {result['p99']:6.1f} ms  {result['statuses']}")
+                              f"p50 {result['p50']:6.1f} ms  p99 {result['p99']:6.1f} ms  server CPU {result['cpu_ms']:.2f} ms/req  "
+                              f"{result['statuses']}")
             peak_confirm = max(r["rate"] for _, r in results["confirm"])
             half = half_rate(PORT_CONFIRM, targets["confirm"][1], work_ids, token, confirmation_body, peak_confirm / 2)
         finally:
@@ -227,6 +246,9 @@ def main() -> None:
     print(f"peak bare insert: {peak_bare:.1f}/s; peak confirmations: {peak_confirm:.1f}/s")
     print(f"at half the peak ({peak_confirm / 2:.1f}/s offered, {half['rate']:.1f}/s served): "
           f"p50 {half['p50']:.1f} ms, p99 {half['p99']:.1f} ms (goal < 50 ms)")
+    cpu = {name: statistics.median(r["cpu_ms"] for _, r in results[name]) for name in results}
+    print(f"gunicorn CPU per request (median): bare {cpu['bare']:.2f} ms, confirmation {cpu['confirm']:.2f} ms "
+          f"(CPU-bound ratio {cpu['bare'] / cpu['confirm']:.2f}; PostgreSQL's own CPU not included)")
     print(f"ratio: {peak_confirm / peak_bare:.3f}")
 
 
