@@ -13,7 +13,7 @@ import tempfile
 import threading
 import time
 import uuid
-from datetime import date, time as dtime
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -33,6 +33,9 @@ def open_complaint(session: Session, principal: Principal, body: dict, key: str 
     if key:
         first = session.execute(select(Complaint).where(Complaint.idempotency_key == key)).scalar()
         if first is not None:
+            if (first.point_id, first.description, first.channel) != (str(body["point_id"]), body["description"],
+                                                                      body["channel"]):
+                raise conflict("idempotency_key_reused", "This Idempotency-Key was used for another complaint.")
             return first
     point = session.get(Point, str(body["point_id"]))
     if point is None:

@@ -43,6 +43,8 @@ def test_the_same_idempotency_key_returns_the_first_complaint(world):
     first = open_at(world, world.point_id, key="c-1", reported_at=reported)
     again = open_at(world, world.point_id, key="c-1", reported_at=reported)
     assert (again.status_code, again.json) == (first.status_code, first.json)
+    other = open_at(world, world.point_id, key="c-1", description="another matter")
+    assert (other.status_code, other.json["error"]["code"]) == (409, "idempotency_key_reused")
     assert world.get("/complaints").json["page"]["total"] == 1
 
 
