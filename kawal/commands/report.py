@@ -37,17 +37,22 @@ def kecamatan_table(report: Report) -> Table:
 
 def contract_table(report: Report) -> Table:
     table = Table(title="Kinerja kontrak / Contract performance")
-    for column in ("Kontrak / Contract", "Bulan / Month", "Status", *PICKUP_COLUMNS,
-                   "Tonase / Tonnage", "Target", "Hari kurang / Shortfall days", "Timbangan ditahan / Flagged",
-                   "Peringatan / Warnings", "Pelanggaran / Breaches"):
-        table.add_column(column, justify="left" if column.startswith(("Kontrak", "Bulan", "Status", "Pel", "Per"))
-                         else "right", no_wrap=column.startswith(("Kontrak", "Bulan")))
+    for column, right in (("Kontrak / Contract", False), ("Bulan / Month", False), ("Status", False),
+                          ("Jadwal / Scheduled", True), ("Rasio tepat waktu / On-time ratio", True),
+                          ("Denda tidak diangkut / Misses billed", True), ("Tonase / Tonnage", True),
+                          ("Target", True), ("Hari kurang / Shortfall days", True),
+                          ("Timbangan ditahan / Held weighings", False), ("Peringatan / Warnings", False),
+                          ("Pelanggaran / Breaches", False)):
+        table.add_column(column, justify="right" if right else "left",
+                         no_wrap=column.startswith(("Kontrak", "Bulan", "Tonase", "Target")))
     for row in report.rows:
-        flagged = ", ".join(f"{flag} {n}" for flag, n in sorted(row.tonnage.flagged.items())) or "-"
+        flags = ", ".join(f"{flag} {n}" for flag, n in sorted(row.tonnage.flagged.items()))
+        held = f"{row.tonnage.held} ({flags})" if row.tonnage.held else "0"
         warnings = ", ".join(w["level"] for w in row.warnings) or "-"
-        breaches = ", ".join(f"{b['measure']} ({b['value']:.3g} vs {b['threshold']:.3g})" for b in row.breaches) or "-"
-        table.add_row(row.contract["number"], row.month, row.contract["status"], *pickup_cells(row.pickups),
-                      tons(row.tonnage.cleared_kg), tons(row.target_kg), str(row.shortfall_days), flagged,
+        breaches = "; ".join(f"{b['measure']} {b['value']:.3g} vs {b['threshold']:.3g}" for b in row.breaches) or "-"
+        table.add_row(row.contract["number"], row.month, row.contract["status"], str(row.pickups.scheduled),
+                      ratio(row.pickups.on_time_ratio), str(row.pickups.misses_billed),
+                      tons(row.tonnage.cleared_kg), tons(row.target_kg), str(row.shortfall_days), held,
                       warnings, breaches)
     return table
 
@@ -73,9 +78,9 @@ def invoice_table(row: ContractMonth) -> Table | str:
                       f"{line.get('quantity', 0):,} {line.get('unit', '')}".replace(",", "."),
                       rupiah(line.get("unit_rp")), rupiah(line.get("amount_rp")),
                       str(line.get("evidence_count", len(line.get("evidence") or []))))
-    for label, key in (("Tonase / Tonnage", "tonnage_rp"), ("Melebihi nilai kontrak / Over ceiling",
+    for label, key in (("Jumlah tonase / Tonnage total", "tonnage_rp"), ("Melebihi nilai kontrak / Over ceiling",
                                                             "ceiling_excess_rp"),
-                       ("Denda / Deduction", "deductions_rp"), ("Melebihi batas denda / Capped", "capped_rp"),
+                       ("Jumlah denda / Deduction total", "deductions_rp"), ("Melebihi batas denda / Capped", "capped_rp"),
                        ("Dibawa ke bulan depan / Carried out", "carried_out_rp"), ("DPP", "dpp_rp"),
                        ("PPN / VAT", "ppn_rp"), ("Jumlah tagihan / Total", "total_rp")):
         if key in invoice:

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from kawal.demo import behaviour
 from kawal.demo.behaviour import Action, Rates
 from kawal.demo.client import Kawal
+from kawal.demo.seeder import until_accepted
 from shared import clock, config
 
 PLAN_AHEAD = timedelta(hours=2)  # a day's pickups are fetched and drawn at 22:00 WIB the evening before
@@ -190,8 +191,10 @@ def warn_on_breaches(kawal: Kawal, months: list[str]) -> Counter:
         if not breaches or contract.get("warnings"):
             continue
         measures = ", ".join(sorted({b["measure"] for b in breaches}))
-        answer = kawal.post("contracts", f"/contracts/{contract['id']}/warnings",
-                            {"level": "SP1", "reason": f"Pelanggaran SLA / SLA breaches: {measures}",
-                             "breach_ids": [b["id"] for b in breaches]})
+        body = {"level": "SP1", "reason": f"Pelanggaran SLA / SLA breaches: {measures}",
+                "breach_ids": [b["id"] for b in breaches]}
+        # the contracts service learns the breaches from events: wait for them rather than refuse the letter
+        answer = until_accepted(lambda: kawal.post("contracts", f"/contracts/{contract['id']}/warnings", body),
+                                wait_seconds=30)
         outcomes[("warning SP1", answer.outcome)] += 1
     return outcomes

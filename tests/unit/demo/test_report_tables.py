@@ -23,7 +23,7 @@ def text_of(report):
 def test_the_report_shows_pickups_tonnage_warnings_and_breaches_with_both_languages():
     text = text_of(Report(["2026-10"], [a_month(None)]))
     for label in ("Tepat waktu / On time", "Tonase / Tonnage", "Rumbai", "80.0%", "24,4 t", "SP1",
-                  "on_time_ratio (0.8 vs 0.95)", "belum ada tagihan"):
+                  "on_time_ratio 0.8 vs 0.95", "belum ada tagihan"):
         assert label in text
 
 
@@ -35,7 +35,7 @@ def test_the_invoice_table_lists_lines_and_totals_in_rupiah():
                          {"kind": "missed_pickup", "description": "missed", "quantity": 1, "unit": "pickup",
                           "unit_rp": 779_670, "amount_rp": -779_670, "evidence_count": 1}]}
     text = text_of(Report(["2026-10"], [a_month(invoice)]))
-    for label in ("Denda / Deduction", "Rp779.670", "DPP", "Rp4.958.325", "PPN / VAT", "Rp545.416",
+    for label in ("Jumlah denda / Deduction total", "Rp779.670", "DPP", "Rp4.958.325", "PPN / VAT", "Rp545.416",
                   "Jumlah tagihan / Total", "Rp5.503.741", "24.417 kg", "(draft)"):
         assert label in text
 
