@@ -134,3 +134,26 @@ def test_pickups_are_filtered_by_date_and_status(world):
     assert world.get("/pickups", status="scheduled").json["page"]["total"] == 3
     assert world.get("/pickups", status="missed").json["page"]["total"] == 0
     assert world.get("/pickups", status="lost").status_code == 422
+
+
+def test_two_racing_confirmations_of_one_pickup_make_one_confirmation_and_a_conflict(world, frozen_clock, routes_app):
+    import threading
+
+    pickup = world.pickup_on(DAY)
+    frozen_clock(wib(DAY, 14, 5))
+    answers = []
+
+    def send(key):
+        client = routes_app.test_client()
+        answers.append(client.post(f"/api/v1/pickups/{pickup['id']}/confirmation", headers={
+            **world.contractor, "Idempotency-Key": key}, json={"collected_at": wib(DAY, 14).isoformat(),
+                                                               "lat": POINT_LAT, "lon": POINT_LON}).status_code)
+
+    threads = [threading.Thread(target=send, args=(key,)) for key in ("phone-a", "phone-b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answers) == [201, 409]
+    assert world.sql("SELECT count(*) FROM confirmations")[0][0] == 1
+    assert len(world.outbox("routes.pickup.confirmed")) == 1
