@@ -32,6 +32,11 @@ audit_log = Table(
 )
 
 
+_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+_LAST_HASH = select(audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
+_INSERT = audit_log.insert()
+
+
 def entry_hash(prev_hash: str, at: str, actor: str, role: str, action: str, object_type: str, object_id: str,
                detail: dict[str, Any]) -> str:
     canonical = json.dumps([prev_hash, at, actor, role, action, object_type, object_id, detail],
@@ -42,8 +47,9 @@ def entry_hash(prev_hash: str, at: str, actor: str, role: str, action: str, obje
 def append(session: Session, principal, action: str, object_type: str, object_id: Any,
            detail: dict[str, Any] | None = None) -> None:
     """Add one entry in the caller's transaction, chained to the last one."""
-    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
-    prev = session.execute(select(audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)).scalar()
+    # Two statements, not one: the lock must be held before the snapshot that reads the last hash is taken.
+    session.execute(_LOCK, {"key": _LOCK_KEY})
+    prev = session.execute(_LAST_HASH).scalar()
     at = clock.now()
     # round-trip the detail through JSON so the hash sees what the database stores
     stored_detail = json.loads(json.dumps(detail or {}, default=str))
@@ -54,7 +60,7 @@ def append(session: Session, principal, action: str, object_type: str, object_id
     }
     row["hash"] = entry_hash(row["prev_hash"], at.isoformat(), row["actor"], row["role"], action, object_type,
                              row["object_id"], stored_detail)
-    session.execute(audit_log.insert().values(**row))
+    session.execute(_INSERT, row)  # parameters, not .values(): the compiled statement is cached
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,9 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from shared import clock
+from shared import clock, config
 from shared.inbox import NotYetKnown
+from services.routes import scheduling
 from services.routes.models import Contract, Contractor
 
 SLA_FIELDS = ("grace_minutes", "geofence_m", "sync_allowance_hours", "min_on_time_ratio", "complaint_hours_priority",
@@ -56,6 +57,11 @@ def _status_setter(status: str):
             return  # a suspension or resumption older than the status we hold
         session.execute(update(Contract).where(Contract.id == contract.id)
                         .values(status=status, updated_at=data["at"]))
+        # Pickups follow the contract's state: none is owed while it is not active.
+        if status == "active":
+            scheduling.reschedule_after_resume(session, contract.id, data["at"], config.schedule_ahead_days())
+        else:
+            scheduling.withdraw_pickups(session, contract.id, data["at"])
 
     handle.__name__ = f"contract_{status}"
     return handle

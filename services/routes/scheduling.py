@@ -1,7 +1,7 @@
 """Scheduling pickups from routes: one per stop per matching WIB day, in one set-based statement."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Iterable
 
 from sqlalchemy import text
@@ -28,16 +28,43 @@ CROSS JOIN LATERAL (
 ) d
 WHERE (CAST(:route_ids AS uuid[]) IS NULL OR r.id = ANY(CAST(:route_ids AS uuid[])))
   AND extract(isodow FROM d.day)::int = ANY(r.weekdays)
+  AND (CAST(:not_before AS timestamptz) IS NULL
+       OR (d.day + r.window_start) AT TIME ZONE 'Asia/Jakarta' >= CAST(:not_before AS timestamptz))
 ON CONFLICT ON CONSTRAINT uq_pickups_route_stop_date DO NOTHING
 """)
 
 
-def schedule_pickups(session: Session, route_ids: Iterable[str] | None, from_date: date, to_date: date) -> int:
+def schedule_pickups(session: Session, route_ids: Iterable[str] | None, from_date: date, to_date: date,
+                     not_before: datetime | None = None) -> int:
     """Create the missing pickups of the given routes (None: every route) for WIB days from_date..to_date.
 
     Only routes of active contracts and only days inside the contract period; existing pickups are kept.
+    not_before leaves out windows that opened before that instant (a contract resumed mid-day).
     Returns how many pickups were created."""
     ids = [str(route_id) for route_id in route_ids] if route_ids is not None else None
     result = session.execute(_SCHEDULE, {"now": clock.now(), "from_date": from_date, "to_date": to_date,
-                                         "route_ids": ids})
+                                         "route_ids": ids, "not_before": not_before})
     return result.rowcount
+
+
+_WITHDRAW = text("""
+DELETE FROM pickups
+WHERE contract_id = CAST(:contract_id AS uuid) AND status = 'scheduled' AND window_end_at > :at
+""")
+
+
+def withdraw_pickups(session: Session, contract_id: str, at: datetime) -> int:
+    """Drop the contract's pickups whose window had not ended at `at` (suspension, termination, expiry).
+
+    Only an active contract's pickups are scheduled and billed; nothing was announced for a scheduled
+    pickup, so removing it needs no event. A resumed contract gets its coming pickups back."""
+    return session.execute(_WITHDRAW, {"contract_id": str(contract_id), "at": at}).rowcount
+
+
+def reschedule_after_resume(session: Session, contract_id: str, at: datetime, days_ahead: int) -> int:
+    route_ids = session.execute(text("SELECT id FROM routes WHERE contract_id = CAST(:c AS uuid)"),
+                                {"c": str(contract_id)}).scalars().all()
+    if not route_ids:
+        return 0
+    today = clock.wib_date(at)
+    return schedule_pickups(session, route_ids, today, today + timedelta(days=days_ahead), not_before=at)

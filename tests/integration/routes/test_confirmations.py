@@ -121,9 +121,10 @@ def test_a_confirmation_of_a_suspended_contracts_pickup_is_a_conflict(world, fro
     from tests.integration.routes.conftest import deliver
 
     pickup = world.pickup_on(DAY)
+    # suspended after the window ended, while a driver who collected at 14:00 is still to sync
     deliver(world.db, "contracts.contract.suspended", {"contract_id": world.contract_id, "reason": "SP3",
-                                                       "at": clock.now()})
-    frozen_clock(wib(DAY, 14, 5))
+                                                       "at": wib(DAY, 17, 30)})
+    frozen_clock(wib(DAY, 17, 35))
     response = confirm(world, pickup, wib(DAY, 14))
     assert (response.status_code, response.json["error"]["code"]) == (409, "contract_not_active")
 

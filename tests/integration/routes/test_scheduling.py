@@ -2,7 +2,7 @@
 from datetime import date, time
 
 from shared import clock
-from tests.integration.routes.conftest import deliver
+from tests.integration.routes.conftest import deliver, wib
 
 
 def test_a_week_of_a_daily_two_stop_route_schedules_fourteen_pickups_with_wib_windows_in_utc(world):
@@ -64,3 +64,24 @@ def test_a_reversed_range_is_refused_with_the_field(world):
     response = world.post(f"/routes/{world.route['id']}/schedule", {"from": "2026-03-05", "to": "2026-03-01"})
     assert response.status_code == 422
     assert "to" in response.json["error"]["fields"]
+
+
+def test_suspending_a_contract_withdraws_its_pickups_whose_window_has_not_ended(world):
+    world.schedule(date(2026, 3, 9), date(2026, 3, 12))  # 13:00-17:00 WIB each day; now is 10:00 WIB on the 10th
+    deliver(world.db, "contracts.contract.suspended", {"contract_id": world.contract_id, "reason": "banjir",
+                                                      "at": clock.now()})
+    left = [row.date for row in world.sql("SELECT date FROM pickups ORDER BY date")]
+    assert left == [date(2026, 3, 9)]  # a window already over stays (confirmed, missed or due); later ones go
+
+
+def test_resuming_a_contract_schedules_only_windows_that_open_after_the_resumption(world, frozen_clock):
+    world.schedule(date(2026, 3, 9), date(2026, 3, 12))
+    deliver(world.db, "contracts.contract.suspended", {"contract_id": world.contract_id, "reason": "banjir",
+                                                      "at": clock.now()})
+    resumed_at = wib(date(2026, 3, 11), 14, 0)  # during the 11th's 13:00-17:00 window
+    frozen_clock(resumed_at)
+    deliver(world.db, "contracts.contract.resumed", {"contract_id": world.contract_id, "reason": "air surut",
+                                                    "at": resumed_at})
+    days = [row.date for row in world.sql("SELECT date FROM pickups WHERE date >= '2026-03-11' ORDER BY date")]
+    # the 11th's window opened before the resumption: not owed; the coming days are back
+    assert days[:2] == [date(2026, 3, 12), date(2026, 3, 13)]
