@@ -129,6 +129,9 @@ def running_system(suffix: str = "e2e", clock_start: datetime | None = None, clo
     os.makedirs(os.path.join(workdir, ".run", "prom"), exist_ok=True)
     process_env = {**os.environ, **env, "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '')}",
                    "PYTHONUNBUFFERED": "1"}
+    # as `make db` does: every queue exists before any process publishes, so no early event goes unrouted
+    subprocess.run([os.path.join(VENV_BIN, "kawal"), "events", "declare"], env=process_env, check=True,
+                   capture_output=True)
     with open(log_path, "wb") as log:
         # the processes run in a scratch directory, so their .run/ (metrics, beat schedule) never touches a demo's
         process = subprocess.Popen([os.path.join(VENV_BIN, "honcho"), "-f", os.path.join(ROOT, "Procfile"),
