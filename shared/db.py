@@ -6,7 +6,7 @@ from typing import Iterator
 
 from sqlalchemy import MetaData, create_engine
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -20,13 +20,9 @@ NAMING = {
 platform_metadata = MetaData(naming_convention=NAMING)
 
 
-class ServiceBase(DeclarativeBase):
-    """Each service subclasses this once (with its own MetaData) for its models."""
-
-    __abstract__ = True
-
-
 def service_metadata() -> MetaData:
+    """Each service declares `class Base(DeclarativeBase): metadata = service_metadata()` once: a registry of its
+    own, so two services' models of the same name (every service has a Contract) never resolve to each other."""
     return MetaData(naming_convention=NAMING)
 
 

@@ -7,13 +7,14 @@ from datetime import date, datetime
 from sqlalchemy import (BigInteger, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, text,
                         UniqueConstraint)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from shared.db import ServiceBase, service_metadata
+from shared.db import service_metadata
 
 
-class Base(ServiceBase):
-    __abstract__ = True
+class Base(DeclarativeBase):
+    """The service's own declarative base: its own registry and metadata, apart from other services' models."""
+
     metadata = service_metadata()
 
 

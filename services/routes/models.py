@@ -7,13 +7,14 @@ from datetime import date, datetime, time
 from sqlalchemy import (ARRAY, BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, Numeric,
                         String, Text, Time, UniqueConstraint, text)
 from sqlalchemy.dialects.postgresql import JSONB, UUID
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.db import ServiceBase, service_metadata
+from shared.db import service_metadata
 
 
-class Base(ServiceBase):
-    __abstract__ = True
+class Base(DeclarativeBase):
+    """The service's own declarative base: its own registry and metadata, apart from other services' models."""
+
     metadata = service_metadata()
 
 
