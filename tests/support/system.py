@@ -5,6 +5,7 @@ base URLs, metrics ports and the environment every process shares, and stops the
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -146,3 +147,4 @@ def running_system(suffix: str = "e2e", clock_start: datetime | None = None, clo
     finally:
         stop(process)
         broker.delete_vhost(vhost)
+        shutil.rmtree(workdir, ignore_errors=True)  # readiness failures carry the log's tail in their message
