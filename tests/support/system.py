@@ -9,6 +9,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from contextlib import contextmanager
@@ -22,7 +23,7 @@ from shared import config
 from tests.support import broker, databases
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-VENV_BIN = os.path.join(ROOT, ".venv", "bin")
+VENV_BIN = os.path.dirname(sys.executable)  # the environment running the tests has honcho, gunicorn and celery
 
 
 @dataclass
