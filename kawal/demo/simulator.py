@@ -59,11 +59,17 @@ class Tally:
             self.outcomes[(action.kind, action.label, outcome)] += 1
             self.lag_seconds.append(lag)
 
+    def count(self, kind: str, label: str, outcome: str) -> None:
+        with self.lock:
+            self.outcomes[(kind, label, outcome)] += 1
+
     def refusals(self) -> dict[str, int]:
+        """Calls the services refused (by status) or that failed; planned misses and skips are not refusals."""
         refused = Counter()
         for (_, _, outcome), n in self.outcomes.items():
-            if outcome != "accepted":
-                refused[outcome.split()[0]] += n
+            head = outcome.split()[0]
+            if head.isdigit() or head == "error":
+                refused[head] += n
         return dict(refused)
 
 
@@ -143,7 +149,7 @@ class Simulation:
             action = behaviour.plan_confirmation(rng, rates, pickup["id"], pickup["contractor_id"], window,
                                                  (point["lat"], point["lon"]))
             if action is None:
-                self.tally.outcomes[("confirm", "missed", "not sent")] += 1
+                self.tally.count("confirm", "missed", "not sent")
             else:
                 self.push(action.at, action)
         for vehicle in net.routed_vehicles():

@@ -24,9 +24,11 @@ def test_a_run_never_starts_before_the_contracts_do():
 def test_refusals_are_counted_by_status_and_accepted_calls_are_not():
     tally = Tally()
     action = Action(wib(2026, 10, 5, 9), "confirm", "/pickups/x/confirmation", {})
-    for outcome in ("accepted", "422 window_closed", "422 stale", "409 already_confirmed"):
+    for outcome in ("accepted", "422 window_closed", "422 stale", "409 already_confirmed", "error ConnectionError",
+                    "skipped (simulator behind)"):
         tally.add(action, outcome, 0.0)
-    assert tally.refusals() == {"422": 2, "409": 1}
+    tally.count("confirm", "missed", "not sent")
+    assert tally.refusals() == {"422": 2, "409": 1, "error": 1}
     assert tally.outcomes[("confirm", "", "422 stale")] == 1
 
 
