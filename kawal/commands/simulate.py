@@ -22,7 +22,7 @@ def rate_options(command):
     """One --option per rate of the Rates dataclass, so the defaults are stated once."""
     for f in reversed(TUNABLE):
         command = click.option(f"--{f.name.replace('_', '-')}", f.name, type=float if f.type == "float" else int,
-                               default=None, help=f"default {f.default}")(command)
+                               default=None, help=f"{f.metadata.get('help', '')} [default {f.default}]")(command)
     return command
 
 
@@ -30,8 +30,9 @@ def rates_table(rates: Rates) -> Table:
     table = Table(title="Simulation rates / Tingkat perilaku")
     table.add_column("rate")
     table.add_column("value", justify="right")
-    for name, value in rates.describe():
-        table.add_row(name, value)
+    table.add_column("meaning / arti")
+    for name, value, meaning in rates.describe():
+        table.add_row(name, value, meaning)
     return table
 
 
@@ -53,9 +54,11 @@ def summary_table(simulation: Simulation) -> Table:
               help="First simulated day (default: the next whole day on the shared clock, not before the contracts).")
 @click.option("--threads", default=8, show_default=True)
 @click.option("--warn/--no-warn", default=True, show_default=True, help="Issue SP1 for months with breaches.")
+@click.option("--missed", type=float, default=None,
+              help="pickups never confirmed; sets --on-time to what the other rates leave [default 0.015]")
 @rate_options
 def simulate(days: int, speed: float | None, seed: int, start: datetime | None, threads: int, warn: bool,
-             **overrides) -> None:
+             missed: float | None, **overrides) -> None:
     """Confirmations, weighings, complaints and resolutions drawn from stated rates, sent on the shared clock."""
     configured = config.clock().speed
     if speed is not None and abs(speed - configured) > 1e-9:
@@ -63,6 +66,8 @@ def simulate(days: int, speed: float | None, seed: int, start: datetime | None, 
                                f"share one clock, so restart them with KAWAL_CLOCK_SPEED={speed:g} "
                                f"(scripts/demo.sh does this)")
     rates = replace(Rates(), **{k: v for k, v in overrides.items() if v is not None})
+    if missed is not None:
+        rates = rates.with_missed(missed)
     console.print(rates_table(rates))
     console.print(f"clock: {clock.to_wib(clock.now()):%Y-%m-%d %H:%M} WIB, speed x{configured:g}; seed {seed}")
     with Progress(TextColumn("[bold]Simulating / Simulasi[/] {task.description}"), BarColumn(),

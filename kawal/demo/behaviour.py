@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, time, timedelta
 
 from shared import clock
@@ -23,21 +23,22 @@ LOAD_KG = {"pikap": (900, 1_500), "dump_truck": (4_000, 6_600), "fuso": (5_800, 
 
 @dataclass(frozen=True)
 class Rates:
-    """Every behaviour the simulation draws, as a probability or a count; missed is what the others leave."""
+    """Every behaviour the simulation draws, as a probability or a count; missed (never confirmed) is what on time,
+    late, off site and offline sync leave of 1."""
 
-    on_time: float = 0.935  # confirmed inside the window, on site, sent at once
-    late: float = 0.02  # collected after the window, inside the grace
-    off_site: float = 0.015  # confirmed in the window but GPS outside the geofence
-    offline_sync: float = 0.015  # collected in the window, synced hours later (after the sweep)
-    trips_per_truck: int = 2  # weighings a truck a day at the TPA (pikap: one)
-    overloaded: float = 0.004  # a trip loaded with soil or sand, over capacity x 600 kg/m3
-    double_weighing: float = 0.003  # the same truck weighed again within minutes
-    complaints_per_point_day: float = 0.015  # pengaduan a point a day
-    resolution_late: float = 0.2  # complaints resolved after their deadline
-    grace_minutes: int = 60  # the contracts' SLA grace the late draws stay inside
-    geofence_m: int = 150
-    # multiplies late/off-site/offline/missed per contract (by number order): one good, one average, one poor
-    discipline: tuple[float, ...] = (0.5, 1.0, 1.8)
+    on_time: float = field(default=0.935, metadata={"help": "confirmed inside the window, on site, sent at once"})
+    late: float = field(default=0.02, metadata={"help": "collected after the window, inside the grace"})
+    off_site: float = field(default=0.015, metadata={"help": "confirmed in the window, GPS outside the geofence"})
+    offline_sync: float = field(default=0.015, metadata={"help": "collected in the window, synced hours later"})
+    trips_per_truck: int = field(default=2, metadata={"help": "weighings a truck a day at the TPA (pikap: one)"})
+    overloaded: float = field(default=0.004, metadata={"help": "trips loaded with soil or sand, over capacity"})
+    double_weighing: float = field(default=0.003, metadata={"help": "trips weighed twice within minutes"})
+    complaints_per_point_day: float = field(default=0.015, metadata={"help": "pengaduan a point a day"})
+    resolution_late: float = field(default=0.2, metadata={"help": "complaints resolved after their deadline"})
+    grace_minutes: int = field(default=60, metadata={"help": "the contracts' SLA grace, late draws stay inside"})
+    geofence_m: int = field(default=150, metadata={"help": "the contracts' geofence, off-site draws fall outside"})
+    discipline: tuple[float, ...] = field(default=(0.5, 1.0, 1.8), metadata={
+        "help": "per contract (by number): multiplies late, off-site, offline and missed; good, average, poor"})
 
     @property
     def missed(self) -> float:
@@ -50,9 +51,13 @@ class Rates:
         missed = self.missed * factor
         return replace(self, on_time=max(0.0, 1.0 - sum(slips.values()) - missed), **slips)
 
-    def describe(self) -> list[tuple[str, str]]:
-        rows = [(f.name, str(getattr(self, f.name))) for f in fields(self)]
-        return rows + [("missed (rest)", f"{self.missed:.3f}")]
+    def with_missed(self, missed: float) -> "Rates":
+        """The same slips with `missed` never confirmed: on time is what is left."""
+        return replace(self, on_time=max(0.0, 1.0 - missed - self.late - self.off_site - self.offline_sync))
+
+    def describe(self) -> list[tuple[str, str, str]]:
+        rows = [(f.name, str(getattr(self, f.name)), f.metadata.get("help", "")) for f in fields(self)]
+        return rows + [("missed", f"{self.missed:.3f}", "never confirmed: what the four above leave of 1")]
 
 
 @dataclass(frozen=True)

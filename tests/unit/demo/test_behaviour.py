@@ -32,6 +32,11 @@ def test_missed_is_what_the_stated_rates_leave():
     assert math.isclose(Rates(on_time=0.9, late=0.03, off_site=0.02, offline_sync=0.01).missed, 0.04)
 
 
+def test_setting_missed_leaves_the_rest_on_time():
+    rates = Rates(late=0.05, off_site=0.05, offline_sync=0.05).with_missed(0.1)
+    assert math.isclose(rates.on_time, 0.75) and math.isclose(rates.missed, 0.1)
+
+
 def test_outcomes_come_out_near_their_rates():
     actions = draws(Rates())
     labels = Counter(a.label if a else "missed" for a in actions)
