@@ -50,6 +50,17 @@ class Tap:
                 return got
             self.connection.process_data_events(time_limit=0.05)
 
+    def collect_until(self, condition, timeout: float = 10.0) -> list[dict]:
+        """Messages so far, waiting until condition(messages) holds (other producers' messages included)."""
+        got: list[dict] = []
+        deadline = time.monotonic() + timeout
+        while not condition(got):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out after {timeout}s; the tap saw {[m.get('type') for m in got]}")
+            got.extend(self.drain(timeout=0))
+            self.connection.process_data_events(time_limit=0.05)
+        return got
+
     def close(self) -> None:
         try:
             self.connection.close()
