@@ -24,28 +24,8 @@ port_of() { # service -> its API port (KAWAL_<SERVICE>_PORT or the default)
     billing) echo "${KAWAL_BILLING_PORT:-8003}";; esac
 }
 
-clock_plan() { # prints the exports of the demo's clock: the previous WIB month, starting after the lead time
-  "$BIN/python" - "$@" <<'PY'
-import sys, time
-from datetime import datetime, timedelta
-from shared import clock
-day_seconds, lead_seconds = float(sys.argv[1]), float(sys.argv[2])
-speed = 86400.0 / day_seconds
-today = clock.wib_date(datetime.now(clock.UTC))  # real today, once, to choose the demo month
-this_month = today.replace(day=1)
-first = (this_month - timedelta(days=1)).replace(day=1)
-days = (this_month - first).days
-epoch = time.time()
-# the shared clock reads START + (now - EPOCH) x SPEED; START sits lead x SPEED before the month's first
-# WIB midnight, so start-up and seeding happen on the evening before and day 1 is simulated whole
-start = clock.wib_instant(first, datetime.min.time()) - timedelta(seconds=lead_seconds * speed)
-print(f"export KAWAL_CLOCK_START={start.isoformat()}")
-print(f"export KAWAL_CLOCK_EPOCH={epoch:.3f}")
-print(f"export KAWAL_CLOCK_SPEED={speed:g}")
-print(f"DEMO_FIRST_DAY={first.isoformat()}")
-print(f"DEMO_MONTH={first:%Y-%m}")
-print(f"DEMO_MONTH_DAYS={days}")
-PY
+clock_plan() { # day seconds, lead seconds -> the exports of the demo's clock (kawal/demo/clockplan.py)
+  "$BIN/python" -m kawal.demo.clockplan "$@"
 }
 
 wait_ready() {
