@@ -19,6 +19,20 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Session, events.Envelope], None]
 
 
+def batch_handler(handle_many: Callable[[Session, list[events.Envelope]], None]) -> Handler:
+    """Mark a handler that takes a run of same-type envelopes at once (one set-based statement for many).
+
+    The consumer hands it each run of consecutive same-type events of a batch; when a batch has to be
+    isolated after a failure it gets one envelope at a time. Either way its effects share the inbox claims'
+    transaction."""
+    def handle_one(session: Session, envelope: events.Envelope) -> None:
+        handle_many(session, [envelope])
+
+    handle_one.many = handle_many
+    handle_one.__name__ = getattr(handle_many, "__name__", "batch_handler")
+    return handle_one
+
+
 @dataclass(frozen=True)
 class Delivery:
     tag: int
@@ -177,14 +191,24 @@ class Consumer:
         try:
             with db.unit_of_work(self.database_url) as session:
                 fresh = inbox.claim_many(session, list({e.id: e.type for _, e, _ in items}.items()))
+                run: list[events.Envelope] = []  # consecutive fresh events for one batch handler
                 for delivery, envelope, handler in items:
                     if envelope.id not in fresh:  # applied before, or a second copy in this batch
                         outcomes.append(Outcome(delivery, "duplicate"))
                         continue
                     fresh.discard(envelope.id)
-                    with _correlated(envelope):
-                        handler(session, envelope)
+                    many = getattr(handler, "many", None)
+                    if run and (many is None or run[0].type != envelope.type):
+                        self.handlers[run[0].type].many(session, run)
+                        run = []
+                    if many is not None:
+                        run.append(envelope)
+                    else:
+                        with _correlated(envelope):
+                            handler(session, envelope)
                     outcomes.append(Outcome(delivery, "applied"))
+                if run:
+                    self.handlers[run[0].type].many(session, run)
         except _ROLLBACK_ONLY:
             raise
         except Exception:  # noqa: BLE001 - a handler failed: redo the batch with one savepoint per message

@@ -82,14 +82,26 @@ def _jsonable(value: Any) -> Any:
     raise TypeError(f"not serialisable: {type(value).__name__}")
 
 
+_HEAD_TYPES = {"id": str, "type": str, "version": int, "occurred_at": str, "producer": str, "data": dict}
+
+
+def _head(raw: Any) -> dict:
+    """The envelope's own fields. A plain type check on the hot path: the full EnvelopeSchema only runs to
+    explain what is wrong with a malformed one."""
+    if isinstance(raw, dict) and all(isinstance(raw.get(k), t) for k, t in _HEAD_TYPES.items()):
+        uuid.UUID(raw["id"])
+        cid = raw.get("correlation_id")
+        return {**raw, "correlation_id": cid if isinstance(cid, str) else None}
+    return _ENVELOPE.load(raw)
+
+
 def parse(body: bytes) -> Envelope:
     """Load a message body: the envelope, then its data by its type's schema (unknown fields excluded).
 
     Raises ValueError for a malformed body, UnknownEventType for a type no schema knows,
     and InvalidEvent for data that does not match."""
     try:
-        raw = json.loads(body)
-        head = _ENVELOPE.load(raw)
+        head = _head(json.loads(body))
     except (ValueError, ValidationError) as error:
         raise ValueError(f"malformed envelope: {error}") from error
     schema = schema_for(head["type"], head["version"])
