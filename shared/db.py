@@ -1,10 +1,12 @@
 """SQLAlchemy engines and sessions per service, the unit of work, and the platform's own tables' metadata."""
 from __future__ import annotations
 
+import uuid
 from contextlib import contextmanager
 from typing import Iterator
 
-from sqlalchemy import MetaData, create_engine
+from sqlalchemy import DateTime, MetaData, create_engine
+from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,6 +20,15 @@ NAMING = {
 
 # The outbox, inbox and audit log live in every service's own database.
 platform_metadata = MetaData(naming_convention=NAMING)
+
+
+# Column types every service's models use: ids are uuids handled as strings, instants are UTC-aware.
+Id = UUID(as_uuid=False)
+Instant = DateTime(timezone=True)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
 
 
 def service_metadata() -> MetaData:

@@ -1,30 +1,21 @@
 """The billing service's tables: its read model of contracts and evidence, and the invoices with their lines."""
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import (ARRAY, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric, String,
+from sqlalchemy import (ARRAY, BigInteger, Boolean, Date, ForeignKey, Index, Integer, Numeric, String,
                         Text, UniqueConstraint)
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.db import service_metadata
+from shared.db import Id, Instant, new_id, service_metadata
 
 
 class Base(DeclarativeBase):
     """The service's own declarative base: its own registry and metadata, apart from other services' models."""
 
     metadata = service_metadata()
-
-
-def _uuid() -> str:
-    return str(uuid.uuid4())
-
-
-Id = UUID(as_uuid=False)
-Instant = DateTime(timezone=True)
 
 
 class Contract(Base):
@@ -118,7 +109,7 @@ class Invoice(Base):
 
     __tablename__ = "invoices"
     __table_args__ = (UniqueConstraint("contract_id", "month", name="uq_invoices_contract_month"),)
-    id: Mapped[str] = mapped_column(Id, primary_key=True, default=_uuid)
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
     contract_id: Mapped[str] = mapped_column(Id, ForeignKey("contracts.id"), index=True)
     contractor_id: Mapped[str] = mapped_column(Id, index=True)
     month: Mapped[str] = mapped_column(String(7))

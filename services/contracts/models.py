@@ -1,15 +1,14 @@
 """The contracts service's tables: contractors, contracts with their terms, amendments, warning letters, breaches."""
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime
 
-from sqlalchemy import (BigInteger, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, text,
+from sqlalchemy import (BigInteger, Date, Float, ForeignKey, Index, Integer, String, Text, text,
                         UniqueConstraint)
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from shared.db import service_metadata
+from shared.db import Id, Instant, new_id, service_metadata
 
 
 class Base(DeclarativeBase):
@@ -18,19 +17,11 @@ class Base(DeclarativeBase):
     metadata = service_metadata()
 
 
-def _uuid() -> str:
-    return str(uuid.uuid4())
-
-
-Id = UUID(as_uuid=False)
-Instant = DateTime(timezone=True)
-
-
 class Contractor(Base):
     """A penyedia: the firm a contract is awarded to."""
 
     __tablename__ = "contractors"
-    id: Mapped[str] = mapped_column(Id, primary_key=True, default=_uuid)
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(200))
     npwp: Mapped[str] = mapped_column(String(16), unique=True)  # digits only
     address: Mapped[str | None] = mapped_column(Text)
@@ -43,7 +34,7 @@ class Contract(Base):
     """A contract with its current terms (amendments applied) and where it stands in its life."""
 
     __tablename__ = "contracts"
-    id: Mapped[str] = mapped_column(Id, primary_key=True, default=_uuid)
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
     number: Mapped[str] = mapped_column(String(80), unique=True)
     contractor_id: Mapped[str] = mapped_column(Id, ForeignKey("contractors.id"), index=True)
     kawasan: Mapped[str] = mapped_column(String(120))
@@ -97,7 +88,7 @@ class Amendment(Base):
     """An adendum: numbered from 1 per contract, with what it changed and what was there before."""
 
     __tablename__ = "amendments"
-    id: Mapped[str] = mapped_column(Id, primary_key=True, default=_uuid)
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
     contract_id: Mapped[str] = mapped_column(Id, ForeignKey("contracts.id"), index=True)
     amendment_no: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str | None] = mapped_column(Text)
@@ -113,7 +104,7 @@ class WarningLetter(Base):
     """A surat peringatan (SP1-SP3), naming the breaches it rests on."""
 
     __tablename__ = "warning_letters"
-    id: Mapped[str] = mapped_column(Id, primary_key=True, default=_uuid)
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
     contract_id: Mapped[str] = mapped_column(Id, ForeignKey("contracts.id"), index=True)
     level: Mapped[str] = mapped_column(String(3))
     reason: Mapped[str] = mapped_column(Text)

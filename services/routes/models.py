@@ -1,29 +1,20 @@
 """The routes service's tables: its read model of contracts, the network, pickups and their evidence, compliance."""
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime, time
 
-from sqlalchemy import (ARRAY, BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, Numeric,
+from sqlalchemy import (ARRAY, BigInteger, Boolean, Date, Float, ForeignKey, Index, Integer, Numeric,
                         String, Text, Time, UniqueConstraint, text)
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.db import service_metadata
+from shared.db import Id, Instant, new_id, service_metadata
 
 
 class Base(DeclarativeBase):
     """The service's own declarative base: its own registry and metadata, apart from other services' models."""
 
     metadata = service_metadata()
-
-
-def _uuid() -> str:
-    return str(uuid.uuid4())
-
-
-Id = UUID(as_uuid=False)
-Instant = DateTime(timezone=True)
 
 
 class Contractor(Base):
@@ -65,7 +56,7 @@ class Point(Base):
     """A titik layanan: TPS, TPS liar, depo, jalan protokol, pasar."""
 
     __tablename__ = "points"
-    id: Mapped[str] = mapped_column(Id, primary_key=True, default=_uuid)
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(30))
@@ -80,7 +71,7 @@ class Vehicle(Base):
     """An armada unit; its plate is stored normalised (upper case, single spaces)."""
 
     __tablename__ = "vehicles"
-    id: Mapped[str] = mapped_column(Id, primary_key=True, default=_uuid)
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
     plate: Mapped[str] = mapped_column(String(20), unique=True)
     contractor_id: Mapped[str] = mapped_column(Id, index=True)
     type: Mapped[str] = mapped_column(String(20))
@@ -91,7 +82,7 @@ class Vehicle(Base):
 
 class Route(Base):
     __tablename__ = "routes"
-    id: Mapped[str] = mapped_column(Id, primary_key=True, default=_uuid)
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     contract_id: Mapped[str] = mapped_column(Id, ForeignKey("contracts.id"), index=True)
     contractor_id: Mapped[str] = mapped_column(Id, index=True)
@@ -142,7 +133,7 @@ class Confirmation(Base):
     """What the contractor said: device time, GPS, photo hash; the server's receipt time beside it."""
 
     __tablename__ = "confirmations"
-    id: Mapped[str] = mapped_column(Id, primary_key=True, default=_uuid)
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
     pickup_id: Mapped[str] = mapped_column(Id, ForeignKey("pickups.id"), unique=True)
     contractor_id: Mapped[str] = mapped_column(Id)
     collected_at: Mapped[datetime] = mapped_column(Instant)
@@ -164,7 +155,7 @@ class Weighing(Base):
     __tablename__ = "weighings"
     __table_args__ = (Index("ix_weighings_plate_at", "plate", "weighed_at"),
                       Index("ix_weighings_contract_at", "contract_id", "weighed_at"))
-    id: Mapped[str] = mapped_column(Id, primary_key=True, default=_uuid)
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
     ticket_no: Mapped[str] = mapped_column(String(60), unique=True)
     plate: Mapped[str] = mapped_column(String(20))
     vehicle_id: Mapped[str | None] = mapped_column(Id, ForeignKey("vehicles.id"))
@@ -186,7 +177,7 @@ class Complaint(Base):
 
     __tablename__ = "complaints"
     __table_args__ = (Index("ix_complaints_open_due", "due_at", postgresql_where=text("resolved_at IS NULL")),)
-    id: Mapped[str] = mapped_column(Id, primary_key=True, default=_uuid)
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
     point_id: Mapped[str] = mapped_column(Id, ForeignKey("points.id"))
     contract_id: Mapped[str] = mapped_column(Id, ForeignKey("contracts.id"), index=True)
     contractor_id: Mapped[str] = mapped_column(Id, index=True)
@@ -240,7 +231,7 @@ class Breach(Base):
 
     __tablename__ = "breaches"
     __table_args__ = (UniqueConstraint("contract_id", "month", "measure", name="uq_breaches_contract_month_measure"),)
-    id: Mapped[str] = mapped_column(Id, primary_key=True, default=_uuid)
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
     contract_id: Mapped[str] = mapped_column(Id, ForeignKey("contracts.id"), index=True)
     contractor_id: Mapped[str] = mapped_column(Id, index=True)
     month: Mapped[str] = mapped_column(String(7))
