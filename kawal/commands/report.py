@@ -88,9 +88,24 @@ def invoice_table(row: ContractMonth) -> Table | str:
     return table
 
 
+def ledger_table(report: Report) -> Table:
+    table = Table(title="Buku besar kontrak / Contract ledger (issued invoices to date)")
+    for column in ("Kontrak / Contract", "Nilai kontrak / Contract value", "Tonase ditagih / Tonnage billed",
+                   "Pagu terpakai / Ceiling used", "Denda / Deductions", "Batas denda / Penalty cap",
+                   "Batas terpakai / Cap used"):
+        table.add_column(column, justify="left" if column.startswith("Kontrak") else "right", no_wrap=True)
+    for ledger in report.ledgers:
+        table.add_row(ledger.get("number", ""), rupiah(ledger.get("value_rp")), rupiah(ledger.get("tonnage_rp")),
+                      ratio(ledger.get("ceiling_used_ratio")), rupiah(ledger.get("deductions_rp")),
+                      rupiah(ledger.get("cap_rp")), ratio(ledger.get("cap_used_ratio")))
+    return table
+
+
 def render(report: Report) -> Group:
     parts = [kecamatan_table(report), contract_table(report)]
     parts += [invoice_table(row) for row in report.rows]
+    if report.ledgers:
+        parts.append(ledger_table(report))
     return Group(*parts)
 
 

@@ -28,6 +28,7 @@ class ContractMonth:
 class Report:
     months: list[str]
     rows: list[ContractMonth] = field(default_factory=list)
+    ledgers: list[dict] = field(default_factory=list)  # per contract, to date: cap and ceiling used
 
 
 def default_month(today: date) -> str:
@@ -61,6 +62,10 @@ def gather(kawal: Kawal, months: list[str], draft_invoices: bool = True) -> Repo
                 contract, month, by_kecamatan, figures.total(by_kecamatan), figures.Tonnage.of(weighings),
                 figures.target_kg(contract["daily_target_kg"], first, following, start, end, min(last, today)),
                 sum(1 for d in daily if d.get("shortfall")), breaches, contract.get("warnings") or [], invoice, error))
+    for contract_id in dict.fromkeys(row.contract["id"] for row in report.rows):
+        answer = kawal.call("GET", "billing", f"/contracts/{contract_id}/ledger", role="auditor")
+        if answer.ok:
+            report.ledgers.append(answer.body)
     return report
 
 

@@ -186,7 +186,7 @@ def test_the_report_command_prints_the_month_with_indonesian_labels(system, simu
     result = CliRunner().invoke(main, ["report", "--month", MONTH], catch_exceptions=False,
                                 env={"COLUMNS": "300"})
     assert result.exit_code == 0, result.output
-    for label in ("Tepat waktu / On time", "Tonase / Tonnage", "Denda", "DPP", "PPN / VAT", "Rumbai",
+    for label in ("Tepat waktu / On time", "Tonase / Tonnage", "Denda", "DPP", "PPN / VAT", "Rumbai", "Buku besar",
                   "DLHK-2026/10/KAWASAN3"):
         assert label in result.output
 

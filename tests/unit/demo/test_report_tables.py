@@ -34,9 +34,12 @@ def test_the_invoice_table_lists_lines_and_totals_in_rupiah():
                           "unit_rp": 235_000, "amount_rp": 5_737_995, "evidence_count": 6},
                          {"kind": "missed_pickup", "description": "missed", "quantity": 1, "unit": "pickup",
                           "unit_rp": 779_670, "amount_rp": -779_670, "evidence_count": 1}]}
-    text = text_of(Report(["2026-10"], [a_month(invoice)]))
+    ledger = {"number": "DLHK-2026/10/KAWASAN3", "value_rp": 4_730_000_000, "tonnage_rp": 5_737_995,
+              "ceiling_used_ratio": 0.0012, "deductions_rp": 779_670, "cap_rp": 236_500_000, "cap_used_ratio": 0.0033}
+    text = text_of(Report(["2026-10"], [a_month(invoice)], [ledger]))
     for label in ("Jumlah denda / Deduction total", "Rp779.670", "DPP", "Rp4.958.325", "PPN / VAT", "Rp545.416",
-                  "Jumlah tagihan / Total", "Rp5.503.741", "24.417 kg", "(draft)"):
+                  "Jumlah tagihan / Total", "Rp5.503.741", "24.417 kg", "(draft)", "Batas denda / Penalty cap",
+                  "Rp236.500.000", "Rp4.730.000.000"):
         assert label in text
 
 
