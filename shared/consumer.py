@@ -129,12 +129,7 @@ class Consumer:
 
     def _close(self) -> None:
         self.ready.clear()
-        if self._connection is not None:
-            try:
-                if self._connection.is_open:
-                    self._connection.close()
-            except Exception:  # noqa: BLE001 - already broken
-                pass
+        topology.close_quietly(self._connection)
         self._connection = None
 
     def _on_message(self, _channel, method, properties, body) -> None:

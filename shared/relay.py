@@ -109,12 +109,7 @@ class Relay:
 
     def _close(self) -> None:
         self.connected.clear()
-        if self._connection is not None:
-            try:
-                if self._connection.is_open:
-                    self._connection.close()
-            except Exception:  # noqa: BLE001 - already broken
-                pass
+        topology.close_quietly(self._connection)
         self._connection = None
 
     def pass_once(self) -> int:

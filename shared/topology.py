@@ -42,6 +42,17 @@ def parameters(url: str, name: str) -> pika.URLParameters:
     return params
 
 
+def close_quietly(connection: pika.BlockingConnection | None) -> None:
+    """Close a connection that may already be broken (the reconnect loops' clean-up)."""
+    if connection is None:
+        return
+    try:
+        if connection.is_open:
+            connection.close()
+    except Exception:  # noqa: BLE001 - already broken
+        pass
+
+
 def declare_exchange(channel: BlockingChannel, exchange: str | None = None) -> str:
     """The events exchange, with an alternate exchange for types no service subscribes to.
 
