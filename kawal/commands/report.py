@@ -80,7 +80,8 @@ def invoice_table(row: ContractMonth) -> Table | str:
                       str(line.get("evidence_count", len(line.get("evidence") or []))))
     for label, key in (("Jumlah tonase / Tonnage total", "tonnage_rp"), ("Melebihi nilai kontrak / Over ceiling",
                                                             "ceiling_excess_rp"),
-                       ("Jumlah denda / Deduction total", "deductions_rp"), ("Melebihi batas denda / Capped", "capped_rp"),
+                       ("Jumlah denda / Deduction total", "deductions_rp"),
+                       ("Melebihi batas denda / Capped", "capped_rp"),
                        ("Dibawa ke bulan depan / Carried out", "carried_out_rp"), ("DPP", "dpp_rp"),
                        ("PPN / VAT", "ppn_rp"), ("Jumlah tagihan / Total", "total_rp")):
         if key in invoice:

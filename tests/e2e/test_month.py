@@ -177,8 +177,8 @@ def test_the_invoice_follows_the_domain_arithmetic_on_the_evidence(system, simul
     assert invoice["ppn_rp"] == half_up_div(invoice["dpp_rp"] * 11, 100)
     assert invoice["total_rp"] == invoice["dpp_rp"] + invoice["ppn_rp"]
     with engine(system, "billing").connect() as conn:
-        stored = conn.execute(text("SELECT dpp_rp, ppn_rp, total_rp FROM invoices WHERE contract_id = :c AND month = :m"),
-                              {"c": contract["id"], "m": MONTH}).one()
+        stored = conn.execute(text("SELECT dpp_rp, ppn_rp, total_rp FROM invoices "
+                                   "WHERE contract_id = :c AND month = :m"), {"c": contract["id"], "m": MONTH}).one()
     assert tuple(stored) == (invoice["dpp_rp"], invoice["ppn_rp"], invoice["total_rp"])
 
 
