@@ -63,6 +63,14 @@ LINE_LABELS = {"tonnage": "Tonase / Tonnage", "missed_pickup": "Denda tidak dian
                "carried_deduction": "Denda dibawa / Carried deduction"}
 
 
+INVOICE_TOTALS = (
+    ("Jumlah tonase / Tonnage total", "tonnage_rp"), ("Melebihi nilai kontrak / Over ceiling", "ceiling_excess_rp"),
+    ("Jumlah denda / Deduction total", "deductions_rp"), ("Melebihi batas denda / Capped", "capped_rp"),
+    ("Dibawa ke bulan depan / Carried out", "carried_out_rp"), ("DPP", "dpp_rp"), ("PPN / VAT", "ppn_rp"),
+    ("Jumlah tagihan / Total", "total_rp"),
+)
+
+
 def invoice_table(row: ContractMonth) -> Table | str:
     title = f"Tagihan / Invoice {row.contract['number']} {row.month}"
     if row.invoice is None:
@@ -78,12 +86,7 @@ def invoice_table(row: ContractMonth) -> Table | str:
                       f"{line.get('quantity', 0):,} {line.get('unit', '')}".replace(",", "."),
                       rupiah(line.get("unit_rp")), rupiah(line.get("amount_rp")),
                       str(line.get("evidence_count", len(line.get("evidence") or []))))
-    for label, key in (("Jumlah tonase / Tonnage total", "tonnage_rp"), ("Melebihi nilai kontrak / Over ceiling",
-                                                            "ceiling_excess_rp"),
-                       ("Jumlah denda / Deduction total", "deductions_rp"),
-                       ("Melebihi batas denda / Capped", "capped_rp"),
-                       ("Dibawa ke bulan depan / Carried out", "carried_out_rp"), ("DPP", "dpp_rp"),
-                       ("PPN / VAT", "ppn_rp"), ("Jumlah tagihan / Total", "total_rp")):
+    for label, key in INVOICE_TOTALS:
         if key in invoice:
             table.add_row(f"[bold]{label}[/]", "", "", "", f"[bold]{rupiah(invoice[key])}[/]", "")
     return table
