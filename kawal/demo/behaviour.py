@@ -155,17 +155,18 @@ def plan_weighings(seed: int, rates: Rates, day: date, plate: str, vehicle_type:
     return actions
 
 
-def plan_complaints(seed: int, rates: Rates, day: date, point_ids: list[str]) -> list[Action]:
-    """Residents' complaints of one day, each at a point, reported between 06:00 and 21:00 WIB."""
+def plan_complaints(seed: int, rates: Rates, day: date, points: list[tuple[str, str]]) -> list[Action]:
+    """Residents' complaints of one day, each at a point (id, code), reported between 06:00 and 21:00 WIB; drawn by
+    point code, so a fresh city with new ids gets the same complaints."""
     actions = []
-    for point_id in point_ids:
-        rng = rng_for(seed, "complain", day, point_id)
+    for point_id, code in points:
+        rng = rng_for(seed, "complain", day, code)
         if rng.random() >= rates.complaints_per_point_day:
             continue
         at = clock.wib_instant(day, time(0, 0)) + timedelta(hours=rng.uniform(6, 21))
         body = {"point_id": point_id, "description": rng.choice(COMPLAINT_TEXTS), "channel": rng.choice(CHANNELS)}
         actions.append(Action(at, "complain", "/complaints", body, "dinas", None,
-                              f"demo-complaint-{day}-{point_id}", "complaint"))
+                              f"demo-complaint-{day}-{code}", "complaint"))
     return actions
 
 

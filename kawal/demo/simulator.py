@@ -138,7 +138,11 @@ class Simulation:
     def _plan_day(self, day: date) -> None:
         self.on_day(day)
         net = self.network
-        pickups = self.kawal.list_all("routes", "/pickups", date=day.isoformat(), status="scheduled")
+        try:
+            pickups = self.kawal.list_all("routes", "/pickups", date=day.isoformat(), status="scheduled")
+        except Exception as error:  # one unreadable day is counted; the run goes on with the next
+            self.tally.count("plan", str(day), f"error {type(error).__name__}")
+            return
         for pickup in sorted(pickups, key=lambda p: (p["route_id"], p["stop_seq"])):
             route, point = net.routes.get(pickup["route_id"]), net.points.get(pickup["point_id"])
             if route is None or point is None or pickup["contract_id"] not in net.contracts:
@@ -156,7 +160,7 @@ class Simulation:
             for action in behaviour.plan_weighings(self.seed, self.rates, day, vehicle["plate"], vehicle["type"],
                                                    float(vehicle["capacity_m3"]), int(vehicle["tare_kg"])):
                 self.push(action.at, action)
-        served = sorted(p["id"] for p in net.points.values()
+        served = sorted((p["id"], p["code"]) for p in net.points.values()
                         if any(p["kecamatan"] in c["kecamatan"] for c in net.contracts.values()))
         for action in behaviour.plan_complaints(self.seed, self.rates, day, served):
             self.push(action.at, action)
@@ -168,9 +172,8 @@ class Simulation:
             # the services are slower than the clock: skip what would only be refused, and say so in the summary
             self.tally.add(action, "skipped (simulator behind)", lag)
             return
-        service = "routes"
         try:
-            answer = self.kawal.post(service, action.path, action.body, role=action.role,
+            answer = self.kawal.post("routes", action.path, action.body, role=action.role,
                                      contractor_id=action.contractor_id, idempotency_key=action.idempotency_key)
         except Exception as error:  # a dropped connection is an outcome to count, not a reason to stop the run
             self.tally.add(action, f"error {type(error).__name__}", lag)

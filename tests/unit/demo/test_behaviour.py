@@ -100,9 +100,12 @@ def test_overloaded_trips_exceed_capacity_and_double_weighings_follow_within_20_
 
 
 def test_complaints_follow_their_rate_and_late_resolutions_come_after_the_deadline():
-    points = [f"pt{i}" for i in range(1000)]
+    points = [(f"id{i}", f"TPS-{i:03d}") for i in range(1000)]
     complaints = behaviour.plan_complaints(5, Rates(complaints_per_point_day=0.1), DAY, points)
     assert 60 < len(complaints) < 140
+    renamed = behaviour.plan_complaints(5, Rates(complaints_per_point_day=0.1), DAY,
+                                        [(f"other{i}", code) for i, (_, code) in enumerate(points)])
+    assert [a.at for a in renamed] == [a.at for a in complaints]  # drawn by code: new ids, same complaints
     reported = clock.wib_instant(DAY, behaviour.time(9, 0))
     due = reported + timedelta(hours=72)
     late = behaviour.plan_resolution(5, Rates(resolution_late=1.0), "c1", "k1", reported, due, "key")
