@@ -28,7 +28,7 @@ db: venv services
 	$(KAWAL) events declare
 
 up: db
-	$(VENV)/bin/honcho -f Procfile start
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho -f Procfile start
 
 down:
 	@bash scripts/demo.sh stop
