@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -85,10 +85,14 @@ def _contract_served(session: Session, vehicle_id: str) -> str | None:
 
 
 def _nearest(session: Session, plate: str, weighed_at):
-    other = session.execute(
-        select(Weighing.weighed_at).where(Weighing.plate == plate)
-        .order_by(func.abs(func.extract("epoch", Weighing.weighed_at - weighed_at))).limit(1)).scalar()
-    return weighbridge.gap(other, weighed_at) if other is not None else None
+    """The gap to the plate's nearest other weighing, either side: two index probes on (plate, weighed_at),
+    so a ticket costs the same on the first day of a contract as on its last."""
+    same_plate = select(Weighing.weighed_at).where(Weighing.plate == plate)
+    before = same_plate.where(Weighing.weighed_at <= weighed_at).order_by(Weighing.weighed_at.desc()).limit(1)
+    after = same_plate.where(Weighing.weighed_at > weighed_at).order_by(Weighing.weighed_at.asc()).limit(1)
+    others = session.execute(union_all(before, after)).scalars().all()
+    gaps = [weighbridge.gap(other, weighed_at) for other in others]
+    return min(gaps) if gaps else None
 
 
 def clear(session: Session, principal: Principal, weighing_id: str, reason: str) -> Weighing:
