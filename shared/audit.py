@@ -33,15 +33,25 @@ audit_log = Table(
 
 
 _LOCK = text("SELECT pg_advisory_xact_lock(:key)")
-_LAST_HASH = select(audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
-_INSERT = audit_log.insert()
+# The database chains the entry: it reads the last hash and hashes it with the entry's canonical text in the
+# same statement, so an append is two round trips (lock, insert) and Python never waits for the last hash.
+_INSERT = text("""
+INSERT INTO audit_log (at, actor, role, action, object_type, object_id, detail, prev_hash, hash)
+SELECT :at, :actor, :role, :action, :object_type, :object_id, CAST(:detail AS jsonb), last.hash,
+       encode(sha256(convert_to(last.hash || :canonical, 'UTF8')), 'hex')
+FROM (SELECT coalesce((SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1), :genesis) AS hash) AS last
+""")
 
 
-def entry_hash(prev_hash: str, at: str, actor: str, role: str, action: str, object_type: str, object_id: str,
-               detail: dict[str, Any]) -> str:
-    canonical = json.dumps([prev_hash, at, actor, role, action, object_type, object_id, detail],
-                           sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+def canonical(at: str, actor: str, role: str, action: str, object_type: str, object_id: str,
+              detail: dict[str, Any]) -> str:
+    return json.dumps([at, actor, role, action, object_type, object_id, detail],
+                      sort_keys=True, separators=(",", ":"), default=str)
+
+
+def entry_hash(prev_hash: str, entry_canonical: str) -> str:
+    """sha256 of the previous entry's hash followed by this entry's canonical text (what the INSERT computes)."""
+    return hashlib.sha256((prev_hash + entry_canonical).encode()).hexdigest()
 
 
 def append(session: Session, principal, action: str, object_type: str, object_id: Any,
@@ -49,18 +59,14 @@ def append(session: Session, principal, action: str, object_type: str, object_id
     """Add one entry in the caller's transaction, chained to the last one."""
     # Two statements, not one: the lock must be held before the snapshot that reads the last hash is taken.
     session.execute(_LOCK, {"key": _LOCK_KEY})
-    prev = session.execute(_LAST_HASH).scalar()
     at = clock.now()
     # round-trip the detail through JSON so the hash sees what the database stores
     stored_detail = json.loads(json.dumps(detail or {}, default=str))
-    row = {
-        "at": at, "actor": principal.sub, "role": principal.role, "action": action,
-        "object_type": object_type, "object_id": str(object_id), "detail": stored_detail,
-        "prev_hash": prev or GENESIS,
-    }
-    row["hash"] = entry_hash(row["prev_hash"], at.isoformat(), row["actor"], row["role"], action, object_type,
-                             row["object_id"], stored_detail)
-    session.execute(_INSERT, row)  # parameters, not .values(): the compiled statement is cached
+    row = {"at": at, "actor": principal.sub, "role": principal.role, "action": action,
+           "object_type": object_type, "object_id": str(object_id)}
+    session.execute(_INSERT, {**row, "detail": json.dumps(stored_detail), "genesis": GENESIS,
+                              "canonical": canonical(at.isoformat(), principal.sub, principal.role, action,
+                                                     object_type, str(object_id), stored_detail)})
 
 
 @dataclass(frozen=True)
@@ -77,8 +83,8 @@ def verify_rows(rows: Iterable) -> Verdict:
     prev, count = GENESIS, 0
     for row in rows:
         count += 1
-        expected = entry_hash(prev, row.at.astimezone(clock.UTC).isoformat(), row.actor, row.role, row.action,
-                              row.object_type, row.object_id, row.detail)
+        expected = entry_hash(prev, canonical(row.at.astimezone(clock.UTC).isoformat(), row.actor, row.role,
+                                              row.action, row.object_type, row.object_id, row.detail))
         if row.prev_hash != prev or row.hash != expected:
             return Verdict(entries=count, broken_at=row.seq)
         prev = row.hash
