@@ -3,7 +3,7 @@
 #   start  clock env, RabbitMQ management plugin, honcho in the background, wait for /readyz, seed, simulate, report
 #   stop   stop the honcho process group this script started
 #   reset  stop, then drop the demo's databases (the next `make demo` starts from an empty city)
-# Tunables (env): KAWAL_DEMO_DAY_SECONDS [20] real seconds per simulated day; KAWAL_DEMO_LEAD_SECONDS [50]
+# Tunables (env): KAWAL_DEMO_DAY_SECONDS [10] real seconds per simulated day; KAWAL_DEMO_LEAD_SECONDS [50]
 # real seconds between start and the first simulated day (start-up and seeding happen before it);
 # KAWAL_DEMO_DAYS [the days of the previous month]; KAWAL_DEMO_SEED [7].
 set -euo pipefail
@@ -46,7 +46,7 @@ start() {
     exit 1
   fi
   mkdir -p "$RUN_DIR"
-  local day_seconds=${KAWAL_DEMO_DAY_SECONDS:-20} lead_seconds=${KAWAL_DEMO_LEAD_SECONDS:-50}
+  local day_seconds=${KAWAL_DEMO_DAY_SECONDS:-10} lead_seconds=${KAWAL_DEMO_LEAD_SECONDS:-50}
   clock_plan "$day_seconds" "$lead_seconds" > "$ENV_FILE.tmp"
   # short beat intervals: at this speed a real second is hours of simulated time
   cat >> "$ENV_FILE.tmp" <<EOF
