@@ -17,7 +17,7 @@ from marshmallow import Schema, fields
 from sqlalchemy import Column, Integer, MetaData, Table, create_engine, insert, text
 from sqlalchemy.dialects.postgresql import UUID
 
-from shared import config, db, events, outbox, topology
+from shared import config, db, events, outbox
 from shared.consumer import Consumer, batch_handler
 from shared.db import platform_metadata
 from shared.events.registry import event

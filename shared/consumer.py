@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from shared import clock, config, db, events, inbox, logs, metrics, topology
+from shared.brokerloop import BrokerLoop
 
 log = logging.getLogger(__name__)
 
@@ -78,42 +79,24 @@ def _correlated(envelope: events.Envelope):
         logs.correlation_id.reset(token)
 
 
-class Consumer:
+class Consumer(BrokerLoop):
     """Consumes a service's queue; one transaction per batch; failures go to retry queues, then to parked."""
+
+    kind = "consumer"
 
     def __init__(self, service: str, handlers: dict[str, Handler], database_url: str, amqp_url: str,
                  settings: config.EventSettings | None = None):
-        self.service, self.handlers = service, dict(handlers)
+        super().__init__(service, settings)
+        self.handlers = dict(handlers)
         self.database_url, self.amqp_url = database_url, amqp_url
-        self.settings = settings or config.events()
         self.metrics = metrics.events(service)
-        self.stopping = threading.Event()
         self.ready = threading.Event()
-        self._connection: pika.BlockingConnection | None = None
         self._buffer: list[Delivery] = []
 
-    def stop(self) -> None:
-        self.stopping.set()
-
-    def run(self) -> None:
-        backoff = self.settings.reconnect_seconds
-        while not self.stopping.is_set():
-            try:
-                self._connect()
-                backoff = self.settings.reconnect_seconds
-                while not self.stopping.is_set():
-                    batch = self._collect()
-                    if batch:
-                        self._handle(batch)
-            except Exception as error:  # noqa: BLE001 - any failure: unacked deliveries come back after reconnecting
-                if self.stopping.is_set():
-                    break
-                log.warning("consumer %s: %s; reconnecting in %.1fs", self.service, error, backoff,
-                            extra={"service": self.service, "process_kind": "consumer"})
-                self._close()
-                self.stopping.wait(backoff)
-                backoff = min(backoff * 2, 30.0)
-        self._close()
+    def _step(self) -> None:
+        batch = self._collect()
+        if batch:
+            self._handle(batch)
 
     def _connect(self) -> None:
         self._buffer = []
@@ -127,10 +110,8 @@ class Consumer:
         self._channel = channel
         self.ready.set()
 
-    def _close(self) -> None:
+    def _on_close(self) -> None:
         self.ready.clear()
-        topology.close_quietly(self._connection)
-        self._connection = None
 
     def _on_message(self, _channel, method, properties, body) -> None:
         self._buffer.append(Delivery(method.delivery_tag, method.routing_key, properties, body))

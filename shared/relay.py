@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from shared import clock, config, db, metrics, topology
+from shared.brokerloop import BrokerLoop
 
 log = logging.getLogger(__name__)
 
@@ -54,47 +55,26 @@ class _Flight:
         self.failed[properties.message_id] = f"unroutable: {method.reply_code} {method.reply_text}"
 
 
-class Relay:
+class Relay(BrokerLoop):
     """Moves a service's outbox to the exchange. Safe to run several at once (row locks, SKIP LOCKED)."""
+
+    kind = "relay"
 
     def __init__(self, service: str, database_url: str, amqp_url: str, settings: config.EventSettings | None = None,
                  max_defer_seconds: float = 60.0, after_confirm: Callable[[list[str]], None] | None = None):
-        self.service, self.database_url, self.amqp_url = service, database_url, amqp_url
-        self.settings = settings or config.events()
+        super().__init__(service, settings)
+        self.database_url, self.amqp_url = database_url, amqp_url
         self.max_defer_seconds = max_defer_seconds
         # Test hook: runs after the broker confirmed a batch, before the rows are marked (crash tests).
         self.after_confirm = after_confirm
         self.metrics = metrics.events(service)
-        self.stopping = threading.Event()
         self.connected = threading.Event()
-        self.failures = 0  # connection or database failures so far (observability, tests)
         self.published = 0  # rows this relay published and marked
         self._deferred: dict[int, tuple[float, float]] = {}  # outbox seq -> (retry at, current delay)
-        self._connection: pika.BlockingConnection | None = None
 
-    def stop(self) -> None:
-        self.stopping.set()
-
-    def run(self) -> None:
-        """Publish until stopped, reconnecting with growing backoff whenever the broker or database fails."""
-        backoff = self.settings.reconnect_seconds
-        while not self.stopping.is_set():
-            try:
-                self._connect()
-                backoff = self.settings.reconnect_seconds
-                while not self.stopping.is_set():
-                    if self.pass_once() == 0:
-                        self._connection.process_data_events(time_limit=self.settings.relay_idle_seconds)
-            except Exception as error:  # noqa: BLE001 - any failure: drop the connection, wait, start over
-                if self.stopping.is_set():
-                    break
-                self.failures += 1
-                log.warning("relay %s: %s; reconnecting in %.1fs", self.service, error, backoff,
-                            extra={"service": self.service, "process_kind": "relay"})
-                self._close()
-                self.stopping.wait(backoff)
-                backoff = min(backoff * 2, 30.0)
-        self._close()
+    def _step(self) -> None:
+        if self.pass_once() == 0:
+            self._connection.process_data_events(time_limit=self.settings.relay_idle_seconds)
 
     def _connect(self) -> None:
         self._connection = pika.BlockingConnection(topology.parameters(self.amqp_url, f"{self.service}.relay"))
@@ -107,10 +87,8 @@ class Relay:
         self._connection.process_data_events(time_limit=0)
         self.connected.set()
 
-    def _close(self) -> None:
+    def _on_close(self) -> None:
         self.connected.clear()
-        topology.close_quietly(self._connection)
-        self._connection = None
 
     def pass_once(self) -> int:
         """Publish one batch in the transaction that locks it; returns how many rows were confirmed."""
