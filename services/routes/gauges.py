@@ -31,6 +31,7 @@ FROM contracts
 _COMPLAINTS = text("""
 SELECT c.number, k.status, count(*) FROM complaints k JOIN contracts c ON c.id = k.contract_id GROUP BY 1, 2
 """)
+_MIN_ON_TIME = text("SELECT number, min_on_time_ratio FROM contracts WHERE status IN ('active', 'suspended')")
 _FLAGGED = text("""
 SELECT coalesce(c.number, 'none'), flag, count(*)
 FROM weighings w LEFT JOIN contracts c ON c.id = w.contract_id CROSS JOIN unnest(w.flags) AS flag
@@ -75,6 +76,8 @@ def register(url: str) -> None:
          lambda: pickups(url)),
         ("kawal_routes_on_time_ratio", "On-time ratio of the current WIB month's decided pickups.",
          ["contract", "kecamatan"], lambda: on_time_ratio(url)),
+        ("kawal_routes_min_on_time_ratio", "The contract's minimum monthly on-time ratio (SLA term).", ["contract"],
+         lambda: [((n,), v) for n, v in _rows(url, _MIN_ON_TIME)]),
         ("kawal_routes_net_tonnage_kg", "Net kg of cleared weighings, current WIB month to date.", ["contract"],
          lambda: [((n,), v) for n, v in _rows(url, _NET, _month())]),
         ("kawal_routes_target_tonnage_kg", "Daily target x contract days of the current WIB month to date.",

@@ -46,6 +46,7 @@ def test_the_domain_gauges_count_pickups_by_outcome_tonnage_complaints_and_flags
         f'kawal_routes_pickups{{contract="{number}",kecamatan="Rumbai",outcome="excused"}} 1.0',
         f'kawal_routes_pickups{{contract="{number}",kecamatan="Rumbai",outcome="scheduled"}} 1.0',
         f'kawal_routes_on_time_ratio{{contract="{number}",kecamatan="Rumbai"}} 1.0',
+        f'kawal_routes_min_on_time_ratio{{contract="{number}"}} 0.95',
         f'kawal_routes_net_tonnage_kg{{contract="{number}"}} 5000.0',
         f'kawal_routes_target_tonnage_kg{{contract="{number}"}} 1.1e+06',  # 10 days of March x 110 t
         f'kawal_routes_complaints{{contract="{number}",status="open"}} 1.0',
