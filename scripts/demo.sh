@@ -107,8 +107,22 @@ reset() {
   for service in "${SERVICES[@]}"; do
     psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS kawal_$service WITH (FORCE)" postgres
   done
+  # the old city's events still queued or parked would only fail against the new databases
+  "$BIN/python" - <<'PY'
+import pika
+from shared import config, topology
+connection = pika.BlockingConnection(topology.parameters(config.amqp_url(), "kawal.demo-reset"))
+channel = connection.channel()
+for service in config.SERVICES:
+    queues = [topology.service_queue(service), topology.parked_queue(service)]
+    queues += [topology.retry_queue(service, delay) for delay in config.events().retry_delays_seconds]
+    for queue in queues:
+        channel.queue_delete(queue)
+channel.queue_delete(topology.UNROUTED)
+connection.close()
+PY
   rm -f "$ENV_FILE" "$RUN_DIR/celerybeat-schedule"
-  echo "Demo databases dropped; \`make demo\` creates and seeds them again."
+  echo "Demo databases and event queues dropped; \`make demo\` creates and seeds them again."
 }
 
 case ${1:-} in
