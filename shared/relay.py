@@ -4,11 +4,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
 
 import pika
-from pika import spec
+from pika import frame, spec
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -38,9 +39,17 @@ class _Flight:
     def settled(self) -> bool:
         return not self.by_tag
 
-    def on_confirm(self, frame: pika.frame.Method) -> None:
-        method = frame.method
-        tags = [t for t in self.by_tag if t <= method.delivery_tag] if method.multiple else [method.delivery_tag]
+    def on_confirm(self, confirm: frame.Method) -> None:
+        method = confirm.method
+        if method.multiple:
+            # by_tag holds tags in ascending order (they are inserted so): stop at the first one above.
+            tags = []
+            for tag in self.by_tag:
+                if tag > method.delivery_tag:
+                    break
+                tags.append(tag)
+        else:
+            tags = [method.delivery_tag]
         for tag in tags:
             event_id = self.by_tag.pop(tag, None)
             if event_id is None:
@@ -82,7 +91,7 @@ class Relay(BrokerLoop):
         topology.declare_exchange(channel, self.settings.exchange)
         self._channel = channel._impl  # the async channel underneath: pipelined publishes and confirms
         self._flight = _Flight()
-        self._channel.confirm_delivery(lambda frame: self._flight.on_confirm(frame))
+        self._channel.confirm_delivery(lambda confirm: self._flight.on_confirm(confirm))
         self._channel.add_on_return_callback(lambda *args: self._flight.on_return(*args))
         self._connection.process_data_events(time_limit=0)
         self.connected.set()
@@ -101,9 +110,8 @@ class Relay(BrokerLoop):
                 self.after_confirm(sorted(flight.confirmed))
             self._mark(session, rows, flight)
         self.published += len(flight.confirmed)
-        for row in rows:
-            if row.id in flight.confirmed:
-                self.metrics.published.labels(type=row.type).inc()
+        for type_, count in Counter(row.type for row in rows if row.id in flight.confirmed).items():
+            self.metrics.published.labels(type=type_).inc(count)
         return len(flight.confirmed)
 
     def _publish(self, rows) -> _Flight:
@@ -111,12 +119,15 @@ class Relay(BrokerLoop):
         flight.by_tag.clear()
         flight.confirmed.clear()
         flight.failed.clear()
+        now = int(time.time())
+        messages = []
         for row in rows:
             props = pika.BasicProperties(content_type="application/json", delivery_mode=2, message_id=row.id,
-                                         type=row.type, timestamp=int(time.time()))
-            self._channel.basic_publish(self.settings.exchange, row.type, row.body.encode(), props, mandatory=True)
+                                         type=row.type, timestamp=now)
+            messages.append((row.type, props, row.body.encode()))
             flight.by_tag[flight.next_tag] = row.id
             flight.next_tag += 1
+        _write_batch(self._channel, self.settings.exchange, messages)
         _pump(self._connection, flight.settled, timeout=30.0)
         if not flight.settled():
             raise TimeoutError(f"{len(flight.by_tag)} confirms still outstanding after 30s")
@@ -145,6 +156,32 @@ class Relay(BrokerLoop):
     def _deferred_seqs(self) -> list[int]:
         now = time.monotonic()
         return [seq for seq, (at, _) in self._deferred.items() if at > now]
+
+
+def _write_batch(channel, exchange: str, messages: list[tuple[str, pika.BasicProperties, bytes]]) -> None:
+    """Publish (routing key, properties, body) messages, mandatory, as one buffer written once.
+
+    channel.basic_publish hands the transport three buffers a message (method, header, body frames) and the
+    transport sends each with its own send() call: 1,500 system calls for a batch of 500, the relay's largest
+    single cost. The frames are the same pika would write; the publish method frame is marshalled once a key."""
+    if not channel.is_open:
+        raise pika.exceptions.ChannelWrongStateError("channel is closed")
+    connection = channel.connection
+    number, limit = channel.channel_number, connection._body_max_length
+    publish_frames: dict[str, bytes] = {}
+    parts: list[bytes] = []
+    for routing_key, props, body in messages:
+        method = publish_frames.get(routing_key)
+        if method is None:
+            publish = spec.Basic.Publish(exchange=exchange, routing_key=routing_key, mandatory=True)
+            method = publish_frames[routing_key] = frame.Method(number, publish).marshal()
+        parts.append(method)
+        parts.append(frame.Header(number, len(body), props).marshal())
+        parts.extend(frame.Body(number, body[start:start + limit]).marshal() for start in range(0, len(body), limit))
+    data = b"".join(parts)
+    connection.bytes_sent += len(data)  # pika's heartbeat checker reads these
+    connection.frames_sent += len(parts)
+    connection._adapter_emit_data(data)
 
 
 def _pump(connection: pika.BlockingConnection, done: Callable[[], bool], timeout: float) -> None:
