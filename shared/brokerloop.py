@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import threading
 from abc import ABC, abstractmethod
+from typing import Callable
 
 import pika
 
@@ -63,3 +64,17 @@ class BrokerLoop(ABC):
         self._on_close()
         topology.close_quietly(self._connection)
         self._connection = None
+
+
+def pump(connection: pika.BlockingConnection, done: Callable[[], bool], timeout: float) -> None:
+    """Process I/O until done() or the timeout, returning as soon as done() holds.
+
+    BlockingConnection.process_data_events(time_limit) would always wait the whole limit for callbacks
+    registered on the underlying channel, so we drive its loop with our own condition."""
+    expired: list[bool] = []
+    ioloop = connection._impl.ioloop
+    timer = ioloop.call_later(timeout, lambda: expired.append(True))
+    try:
+        connection._flush_output(lambda: bool(expired), done)
+    finally:
+        ioloop.remove_timeout(timer)

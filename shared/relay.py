@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from shared import clock, config, db, metrics, topology
 from shared.brokerloop import BrokerLoop
+from shared.brokerloop import pump as _pump  # the bench and older callers import it from here
 
 log = logging.getLogger(__name__)
 
@@ -182,17 +183,3 @@ def _write_batch(channel, exchange: str, messages: list[tuple[str, pika.BasicPro
     connection.bytes_sent += len(data)  # pika's heartbeat checker reads these
     connection.frames_sent += len(parts)
     connection._adapter_emit_data(data)
-
-
-def _pump(connection: pika.BlockingConnection, done: Callable[[], bool], timeout: float) -> None:
-    """Process I/O until done() or the timeout, returning as soon as done() holds.
-
-    BlockingConnection.process_data_events(time_limit) would always wait the whole limit for callbacks
-    registered on the underlying channel, so we drive its loop with our own condition."""
-    expired: list[bool] = []
-    ioloop = connection._impl.ioloop
-    timer = ioloop.call_later(timeout, lambda: expired.append(True))
-    try:
-        connection._flush_output(lambda: bool(expired), done)
-    finally:
-        ioloop.remove_timeout(timer)
