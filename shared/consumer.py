@@ -120,14 +120,19 @@ class Consumer(BrokerLoop):
         self._buffer.append(Delivery(method.delivery_tag, method.routing_key, properties, body))
 
     def _collect(self) -> list[Delivery]:
-        """Up to batch_size deliveries, or fewer when no more arrive within batch_wait_seconds."""
+        """Up to batch_size deliveries, or fewer once batch_wait_seconds have passed since the first one.
+
+        The wait counts from the first delivery, not from the last: a steady trickle would otherwise hold a batch
+        open until it is full, so the latency of a quiet stream would grow with the batch size."""
         size = self.settings.batch_size
-        while len(self._buffer) < size and not self.stopping.is_set():
-            before = len(self._buffer)
-            wait = self.settings.batch_wait_seconds if self._buffer else 0.25
-            pump(self._connection, lambda: len(self._buffer) >= size, timeout=wait)
-            if self._buffer and len(self._buffer) == before:
+        if not self._buffer:  # idle: wake for the first delivery (or to notice a stop)
+            pump(self._connection, lambda: bool(self._buffer), timeout=0.25)
+        deadline = time.monotonic() + self.settings.batch_wait_seconds
+        while self._buffer and len(self._buffer) < size and not self.stopping.is_set():
+            wait = deadline - time.monotonic()
+            if wait <= 0:
                 break
+            pump(self._connection, lambda: len(self._buffer) >= size, timeout=wait)
         batch, self._buffer = self._buffer[:self.settings.batch_size], self._buffer[self.settings.batch_size:]
         return batch
 
