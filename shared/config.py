@@ -95,8 +95,8 @@ def auth() -> AuthSettings:
 @dataclass(frozen=True)
 class EventSettings:
     exchange: str = "kawal.events"
-    prefetch: int = 500
-    batch_size: int = 250
+    prefetch: int = 1000
+    batch_size: int = 500
     batch_wait_seconds: float = 0.05
     retry_delays_seconds: tuple[float, ...] = (1.0, 5.0, 30.0, 120.0, 600.0)
     relay_batch_size: int = 500
