@@ -60,7 +60,7 @@ class Delivery:
         return self.properties.type or self.original_routing_key
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Outcome:
     delivery: Delivery
     kind: str  # applied, duplicate, retry, park
