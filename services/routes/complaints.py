@@ -9,11 +9,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shared import audit, clock, outbox
+from shared.city import PRIORITY_POINT_KINDS
 from shared.auth import Principal, scope
 from shared.errors import conflict, invalid, not_found
 from shared.pagination import paginate
 from services.routes.models import Complaint, Contract, Point
-from services.routes.network import PRIORITY_KINDS
 
 PRODUCER = "routes"
 FUTURE_TOLERANCE = timedelta(minutes=2)
@@ -50,7 +50,7 @@ def open_complaint(session: Session, principal: Principal, body: dict, key: str 
     if contract is None:
         raise conflict("no_active_contract", f"No active contract covers {point.kecamatan}.",
                        {"point_id": [f"No active contract covers {point.kecamatan}."]})
-    priority = point.kind in PRIORITY_KINDS
+    priority = point.kind in PRIORITY_POINT_KINDS
     complaint = Complaint(point_id=point.id, contract_id=contract.id, contractor_id=contract.contractor_id,
                           description=body["description"], channel=body["channel"], priority=priority,
                           reported_at=reported_at, status="open", idempotency_key=key,

@@ -5,12 +5,8 @@ import re
 from dataclasses import dataclass
 from datetime import time
 
-KECAMATAN = ("Binawidya", "Tuah Madani", "Marpoyan Damai", "Bukit Raya", "Tenayan Raya", "Kulim", "Sail",
-             "Pekanbaru Kota", "Limapuluh", "Sukajadi", "Payung Sekaki", "Senapelan", "Rumbai", "Rumbai Barat",
-             "Rumbai Timur")
-POINT_KINDS = ("tps", "tps_liar", "depo", "jalan_protokol", "pasar")
-PRIORITY_KINDS = ("jalan_protokol", "pasar")  # complaints there are due sooner
-VEHICLE_TYPES = ("pikap", "dump_truck", "arm_roll", "compactor", "fuso")
+from shared.city import KECAMATAN
+
 
 # A generous box around Pekanbaru (about 0.42-0.70 N, 101.33-101.58 E): catches swapped or foreign coordinates.
 CITY_LAT = (0.30, 0.85)

@@ -1,8 +1,8 @@
 """Request and response bodies of the routes API (marshmallow, documented in /openapi.json)."""
 from marshmallow import Schema, fields, validate
 
+from shared.city import POINT_KINDS, VEHICLE_TYPES
 from shared.pagination import PageArgs
-from services.routes.network import POINT_KINDS, VEHICLE_TYPES
 
 PICKUP_STATUSES = ("scheduled", "confirmed", "missed", "excused")
 
