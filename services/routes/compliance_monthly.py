@@ -1,7 +1,6 @@
 """The monthly evaluation: every ended WIB month of every contract, once; its SLA breaches stored and published."""
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,6 +9,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from shared import events, logs, outbox
+from shared.db import new_id
 from services.routes.compliance import (MonthFigures, last_ended_month_start, monthly_breaches, on_time_ratio)
 from services.routes.compliance_daily import evaluate_days
 from services.routes.models import Breach, MonthlyEvaluation
@@ -99,7 +99,7 @@ def _record_breaches(session: Session, row, figures: MonthFigures, now: datetime
     findings = monthly_breaches(figures)
     if not findings:
         return 0
-    values = [{"id": str(uuid.uuid4()), "contract_id": figures.contract_id, "contractor_id": row["contractor_id"],
+    values = [{"id": new_id(), "contract_id": figures.contract_id, "contractor_id": row["contractor_id"],
                "month": figures.month, "measure": f.measure, "threshold": f.threshold, "value": f.value,
                "evidence": f.evidence, "created_at": now} for f in findings]
     # the unique (contract, month, measure) makes a concurrent or repeated run record and publish a breach once

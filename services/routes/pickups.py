@@ -1,7 +1,6 @@
 """Pickup use cases: the contractor's confirmation (the hot path), the agency's excuse and verification, reads."""
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -10,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from shared import audit, clock, events, logs, outbox
 from shared.auth import Principal, scope
+from shared.db import new_id
 from shared.errors import ApiError, conflict, not_found
 from shared.pagination import paginate
 from services.routes import evidence
@@ -55,7 +55,7 @@ def confirm(session: Session, principal: Principal, pickup_id: str, claim: dict,
     received_at = clock.now()
     distance = evidence.distance_m(row.point_lat, row.point_lon, claim["lat"], claim["lon"])
     verdict = _judge(row, claim["collected_at"], received_at, distance)
-    values = dict(id=str(uuid.uuid4()), pickup_id=row.id, contractor_id=row.contractor_id,
+    values = dict(id=new_id(), pickup_id=row.id, contractor_id=row.contractor_id,
                   collected_at=claim["collected_at"], received_at=received_at, lat=claim["lat"], lon=claim["lon"],
                   distance_m=round(distance, 1), on_time=verdict.on_time, off_site=verdict.off_site,
                   supersedes_missed=verdict.supersedes_missed, photo_sha256=claim.get("photo_sha256"),
