@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import text, tuple_
 from sqlalchemy.dialects.postgresql import insert
@@ -129,9 +129,3 @@ def _event(row) -> events.Envelope:
                        {"contract_id": row["contract_id"], "date": row["date"], "revision": row["revision"], **data},
                        producer="routes", correlation_id=logs.correlation_id.get())
 
-
-def evaluated_days(session: Session, contract_id: str) -> dict[date, dict]:
-    """A contract's stored daily evaluations by day (for reports and tests)."""
-    rows = session.execute(text("SELECT * FROM daily_evaluations WHERE contract_id = :c ORDER BY date"),
-                           {"c": contract_id}).mappings().all()
-    return {row["date"]: dict(row) for row in rows}

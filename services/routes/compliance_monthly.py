@@ -70,10 +70,7 @@ def evaluate_months(session: Session, now: datetime) -> MonthlyResult:
 
     The daily evaluation runs first in the same transaction, so a month's shortfall days are complete even when
     the daily task has not caught up yet (after downtime). A month is evaluated once (monthly_evaluations)."""
-    evaluate_days(session, now)
-    # generate_series is estimated at 1,000 rows a contract, which pushes these small queries over the JIT cost
-    # threshold: compiling them took 2 s for a query that runs in milliseconds.
-    session.execute(text("SET LOCAL jit = off"))
+    evaluate_days(session, now)  # it also turned JIT off for this transaction, which MONTH_FIGURES needs too
     rows = session.execute(MONTH_FIGURES, {"last_month": last_ended_month_start(now)}).mappings().all()
     breaches = 0
     for row in rows:
