@@ -5,29 +5,31 @@ from __future__ import annotations
 import multiprocessing
 import os
 import statistics
-import subprocess
 import sys
 import time
 import uuid
 from dataclasses import replace
+from pathlib import Path
 
-import pika
-import psycopg
-from marshmallow import Schema, fields
-from sqlalchemy import Column, Integer, MetaData, Table, create_engine, insert, text
-from sqlalchemy.dialects.postgresql import UUID
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from shared import config, db, events, outbox
-from shared.consumer import Consumer, batch_handler
-from shared.db import platform_metadata
-from shared.events.registry import event
-from shared.relay import Relay, _pump
+import pika  # noqa: E402
+from marshmallow import Schema, fields  # noqa: E402
+from sqlalchemy import Column, Integer, MetaData, Table, create_engine, insert, text  # noqa: E402
+from sqlalchemy.dialects.postgresql import UUID  # noqa: E402
+
+from shared import config, db, events, outbox  # noqa: E402
+from shared.consumer import Consumer, batch_handler  # noqa: E402
+from shared.db import platform_metadata  # noqa: E402
+from shared.events.registry import event  # noqa: E402
+from shared.relay import Relay, _pump  # noqa: E402
+from tests.support import broker  # noqa: E402
+from tests.support.databases import recreate, url_for  # noqa: E402
 
 COUNT = int(os.environ.get("KAWAL_BENCH_EVENTS", "20000"))
 PACED = 2000
 DATABASE = "kawal_bench_events"
-ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
-URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{DATABASE}"
+URL = url_for(DATABASE)
 SERVICE = "benchevents"
 TYPE = "bench.thing.happened"
 PAD = "x" * 800  # with the envelope, about 1 KiB a message
@@ -55,17 +57,12 @@ HANDLERS = {TYPE: on_happened}
 
 
 def setup() -> tuple[str, config.EventSettings]:
-    with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DATABASE}"')
+    recreate(DATABASE)
     engine = create_engine(URL)
     platform_metadata.create_all(engine)
     effects.metadata.create_all(engine)
     engine.dispose()
-    vhost = f"kawal_bench_{uuid.uuid4().hex[:8]}"
-    subprocess.run(["rabbitmqctl", "-q", "add_vhost", vhost], check=True, capture_output=True)
-    subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"],
-                   check=True, capture_output=True)
+    vhost = broker.create_vhost("kawal_bench")
     return vhost, replace(config.events(), relay_idle_seconds=0.01)
 
 
@@ -198,12 +195,12 @@ def percentile(values: list[float], p: float) -> float:
 def main() -> None:
     multiprocessing.set_start_method("fork")
     vhost, settings = setup()
-    amqp_url = f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
+    amqp_url = broker.amqp_url(vhost)
     try:
         ceiling = run_ceiling(amqp_url, settings)
         rate, latencies = run_pipeline(amqp_url, settings)
     finally:
-        subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], capture_output=True)
+        broker.delete_vhost(vhost)
     print(f"events: {COUNT} of about 1 KiB, outbox -> relay -> RabbitMQ (quorum) -> consumer -> inbox")
     print(f"pipeline: {rate:,.0f} events/s")
     print(f"latency (paced {PACED} events at about 2,000/s, created_at -> applied_at): "
