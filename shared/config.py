@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 SERVICES = ("contracts", "routes", "billing")
 DEFAULT_PORTS = {"contracts": 8001, "routes": 8002, "billing": 8003}
@@ -153,22 +153,3 @@ def log_format() -> str:
 
 def prometheus_multiproc_dir() -> str | None:
     return _env("PROMETHEUS_MULTIPROC_DIR")
-
-
-def in_ci() -> bool:
-    return _env("CI", "false").lower() == "true"
-
-
-@dataclass(frozen=True)
-class ServiceSettings:
-    """What one service's processes need, resolved once at start-up."""
-
-    name: str
-    database_url: str
-    amqp_url: str
-    auth: AuthSettings = field(default_factory=AuthSettings)
-    events: EventSettings = field(default_factory=EventSettings)
-
-
-def for_service(name: str) -> ServiceSettings:
-    return ServiceSettings(name=name, database_url=database_url(name), amqp_url=amqp_url(), auth=auth(), events=events())
