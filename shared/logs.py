@@ -36,6 +36,19 @@ class _TextFormatter(logging.Formatter):
         return f"{base} cid={cid}" if cid else base
 
 
+class _ServiceStamp(logging.Filter):
+    """Every line of a process names its service, not only the lines that pass it as extra."""
+
+    def __init__(self, service: str):
+        super().__init__()
+        self.service = service
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "service"):
+            record.service = self.service
+        return True
+
+
 def configure(service: str | None = None) -> None:
     global _configured
     if _configured:
@@ -45,6 +58,8 @@ def configure(service: str | None = None) -> None:
         handler.setFormatter(_JsonFormatter())
     else:
         handler.setFormatter(_TextFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    if service:
+        handler.addFilter(_ServiceStamp(service))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(config.log_level())
