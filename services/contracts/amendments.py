@@ -7,9 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.contracts import rules
-from services.contracts.access import require, visible
-from services.contracts.contracts import load_for_update, penalties_of, sla_of
-from services.contracts.lifecycle import expire_due, live_neighbours
+from services.contracts.contracts import load_for_update, penalties_of, require_visible, sla_of
+from services.contracts.lifecycle import check_kecamatan_free, expire_due
 from services.contracts.models import Amendment, Contract
 from shared import audit, auth, clock, outbox
 from shared.errors import conflict
@@ -60,12 +59,7 @@ def _check_new_period(session: Session, contract: Contract, changes: dict) -> No
     if end < clock.today_wib():
         raise conflict("period_ended", f"Contract {contract.number} would end on {end}, which has passed; "
                                        "terminate it or choose a later end date.", {"end_date": [str(end)]})
-    candidate = {"id": contract.id, "number": contract.number, "status": contract.status,
-                 "kecamatan": contract.kecamatan, "start_date": changes.get("start_date", contract.start_date),
-                 "end_date": end}
-    clashes = rules.overlapping(candidate, live_neighbours(session, candidate))
-    if clashes:
-        raise rules.overlap_conflict(contract.number, clashes)
+    check_kecamatan_free(session, contract, changes.get("start_date", contract.start_date), end)
 
 
 def _jsonable(values: dict) -> dict:
@@ -73,7 +67,6 @@ def _jsonable(values: dict) -> dict:
 
 
 def list_(session: Session, contract_id, args: dict) -> dict:
-    contract = visible(select(Contract.id).where(Contract.id == str(contract_id)), Contract.contractor_id)
-    require(session.execute(contract).first(), "Contract")
+    require_visible(session, contract_id)
     query = select(Amendment).where(Amendment.contract_id == str(contract_id)).order_by(Amendment.amendment_no)
     return paginate(session, query, args["page"], args["per_page"])

@@ -14,8 +14,6 @@ from shared import audit, auth, clock
 from shared.errors import ApiError, conflict, invalid
 from shared.pagination import paginate
 
-TERM_COLUMNS = rules.SLA_FIELDS + rules.PENALTY_RATE_FIELDS + ("cap_ratio", "cap_rp")
-
 
 def create(session: Session, principal: auth.Principal, data: dict) -> dict:
     rules.check_period(data["start_date"], data["end_date"])
@@ -82,6 +80,12 @@ def load_visible(session: Session, contract_id) -> Contract:
     query = visible(select(Contract).where(Contract.id == str(contract_id)), Contract.contractor_id)
     query = query.options(selectinload(Contract.amendments), selectinload(Contract.warnings))
     return require(session.execute(query).scalar_one_or_none(), "Contract")
+
+
+def require_visible(session: Session, contract_id) -> None:
+    """404 unless the contract exists and the caller may see it (for reads of what hangs off a contract)."""
+    query = visible(select(Contract.id).where(Contract.id == str(contract_id)), Contract.contractor_id)
+    require(session.execute(query).first(), "Contract")
 
 
 def load_for_update(session: Session, contract_id) -> Contract:

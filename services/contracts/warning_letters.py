@@ -7,8 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.contracts import rules
-from services.contracts.access import require, visible
-from services.contracts.contracts import load_for_update
+from services.contracts.contracts import load_for_update, require_visible
 from services.contracts.lifecycle import expire_due
 from services.contracts.models import Breach, Contract, WarningLetter
 from shared import audit, auth, clock, outbox
@@ -52,19 +51,14 @@ def _check_breaches(session: Session, contract_id: str, breach_ids: list[str]) -
                                         f"not known here: {', '.join(unknown)}.", {"breach_ids": unknown})
 
 
-def _visible_contract(session: Session, contract_id) -> None:
-    query = visible(select(Contract.id).where(Contract.id == str(contract_id)), Contract.contractor_id)
-    require(session.execute(query).first(), "Contract")
-
-
 def list_warnings(session: Session, contract_id, args: dict) -> dict:
-    _visible_contract(session, contract_id)
+    require_visible(session, contract_id)
     query = select(WarningLetter).where(WarningLetter.contract_id == str(contract_id)).order_by(WarningLetter.level)
     return paginate(session, query, args["page"], args["per_page"])
 
 
 def list_breaches(session: Session, contract_id, args: dict) -> dict:
-    _visible_contract(session, contract_id)
+    require_visible(session, contract_id)
     query = (select(Breach).where(Breach.contract_id == str(contract_id))
              .order_by(Breach.month.desc(), Breach.measure, Breach.id))
     return paginate(session, query, args["page"], args["per_page"])
