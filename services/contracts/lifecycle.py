@@ -6,7 +6,7 @@ process may also run on a timer: it is one UPDATE over live contracts past their
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
@@ -29,10 +29,7 @@ def activate(session: Session, principal: auth.Principal, contract_id) -> dict:
     if contract.end_date < clock.today_wib():
         raise conflict("period_ended", f"Contract {contract.number} ended on {contract.end_date}; "
                                        "amend its period before activating it.")
-    candidate = _as_rule_view(contract)
-    clashes = rules.overlapping(candidate, live_neighbours(session, candidate))
-    if clashes:
-        raise rules.overlap_conflict(contract.number, clashes)
+    check_kecamatan_free(session, contract, contract.start_date, contract.end_date)
     now = clock.now()
     contract.status, contract.status_reason, contract.activated_at, contract.updated_at = "active", None, now, now
     audit.append(session, principal, "contract.activate", "contract", contract.id, {"number": contract.number})
@@ -52,9 +49,13 @@ def live_neighbours(session: Session, candidate: dict) -> list[dict]:
     return [dict(row) for row in rows]
 
 
-def _as_rule_view(contract: Contract) -> dict:
-    return {"id": contract.id, "number": contract.number, "status": contract.status,
-            "kecamatan": contract.kecamatan, "start_date": contract.start_date, "end_date": contract.end_date}
+def check_kecamatan_free(session: Session, contract: Contract, start_date: date, end_date: date) -> None:
+    """409 when the contract, over the period given, would share a kecamatan with another live contract."""
+    candidate = {"id": contract.id, "number": contract.number, "status": contract.status,
+                 "kecamatan": contract.kecamatan, "start_date": start_date, "end_date": end_date}
+    clashes = rules.overlapping(candidate, live_neighbours(session, candidate))
+    if clashes:
+        raise rules.overlap_conflict(contract.number, clashes)
 
 
 def suspend(session: Session, principal: auth.Principal, contract_id, reason: str) -> dict:
