@@ -106,9 +106,3 @@ class Kawal:
             if page >= pages or not body.get("items"):
                 return items
             page += 1
-
-    def ready(self, service: str) -> bool:
-        try:
-            return requests.get(f"{self.urls[service]}/readyz", timeout=2).status_code == 200
-        except requests.RequestException:
-            return False

@@ -45,10 +45,6 @@ class System:
             return f"{self.urls[process]}/metrics"
         return f"http://127.0.0.1:{self.metrics_ports[process]}/metrics"
 
-    def log(self) -> str:
-        with open(self.log_path, encoding="utf-8", errors="replace") as handle:
-            return handle.read()
-
     def apply_env(self) -> dict[str, str | None]:
         """Export this system's environment into the current process (CLI code reads it); returns what to restore."""
         previous = {name: os.environ.get(name) for name in self.env}
@@ -108,10 +104,9 @@ def stop(process: subprocess.Popen, timeout: float = 20.0) -> None:
 
 @contextmanager
 def running_system(suffix: str = "e2e", clock_start: datetime | None = None, clock_speed: float = 1.0,
-                   extra_env: dict[str, str] | None = None, ready_timeout: float = 90.0,
-                   wait_for_readiness: bool = True, processes: tuple[str, ...] = ()) -> Iterator[System]:
+                   extra_env: dict[str, str] | None = None, ready_timeout: float = 90.0) -> Iterator[System]:
     """Fresh kawal_<service>_<suffix> databases, a fresh vhost, free ports, an optional accelerated clock;
-    every Procfile process (or only `processes`) under honcho in its own process group, stopped (all of it) on exit."""
+    every Procfile process under honcho in its own process group, stopped (all of it) on exit."""
     suffix = f"{os.environ.get('KAWAL_TEST_DB_SUFFIX', 'test')}_{suffix}"
     database_urls = {s: databases.fresh_service_database(s, suffix) for s in config.SERVICES}
     vhost = broker.create_vhost("kawal_e2e")
@@ -137,13 +132,12 @@ def running_system(suffix: str = "e2e", clock_start: datetime | None = None, clo
     with open(log_path, "wb") as log:
         # the processes run in a scratch directory, so their .run/ (metrics, beat schedule) never touches a demo's
         process = subprocess.Popen([os.path.join(VENV_BIN, "honcho"), "-f", os.path.join(ROOT, "Procfile"),
-                                    "-d", workdir, "--no-colour", "start", *processes], cwd=workdir, env=process_env,
+                                    "-d", workdir, "--no-colour", "start"], cwd=workdir, env=process_env,
                                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     system = System({s: f"http://127.0.0.1:{p}" for s, p in ports.items()}, metrics_ports, env, database_urls,
                     amqp, vhost, workdir, log_path, process)
     try:
-        if wait_for_readiness:
-            wait_ready(system.urls, process, log_path, ready_timeout)
+        wait_ready(system.urls, process, log_path, ready_timeout)
         yield system
     finally:
         stop(process)
