@@ -1,7 +1,7 @@
 """The report's figures as plain functions over what the APIs answered: pickups by outcome, tonnage, formatting."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 
 
@@ -57,7 +57,7 @@ def pickups_by_kecamatan(pickups: list[dict], kecamatan_of_point: dict[str, str]
 def total(stats: dict[str, PickupStats]) -> PickupStats:
     whole = PickupStats()
     for part in stats.values():
-        for name in ("scheduled", "on_time", "late", "missed", "off_site_unverified", "excused", "pending"):
+        for name in (f.name for f in fields(PickupStats)):
             setattr(whole, name, getattr(whole, name) + getattr(part, name))
     return whole
 
