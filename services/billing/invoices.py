@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
 from services.billing import describe, facts, invoicing
@@ -11,6 +11,7 @@ from services.billing.models import Contract, Invoice, InvoiceLine
 from services.billing.terms import Terms
 from shared import audit, auth, clock, outbox
 from shared.errors import conflict, invalid, not_found
+from shared.pagination import paginate
 
 EMBEDDED_EVIDENCE = 1000  # refs per line in an invoice body; the rest through /invoices/{id}/evidence
 NEXT_STATUS = {"issue": ("draft", "issued"), "approve": ("issued", "approved"), "pay": ("approved", "paid")}
@@ -82,13 +83,11 @@ def draft(session: Session, principal: auth.Principal, contract_id: str, month: 
     return invoice
 
 
-def scoped(query, principal: auth.Principal, contractor_column):
-    """A contractor sees its own rows only, filtered in the query itself (another's is then simply not found)."""
-    return query.where(contractor_column == principal.contractor_id) if principal.is_contractor else query
-
-
-def _load(session: Session, principal: auth.Principal, invoice_id, lock: bool = False) -> Invoice:
-    query = scoped(select(Invoice).where(Invoice.id == str(invoice_id)), principal, Invoice.contractor_id)
+def _load(session: Session, invoice_id, lock: bool = False, scoped: bool = True) -> Invoice:
+    """The invoice, as the caller may see it when scoped (a contractor its own; another's is not found)."""
+    query = select(Invoice).where(Invoice.id == str(invoice_id))
+    if scoped:
+        query = auth.scope(query, Invoice.contractor_id)
     invoice = session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
     if invoice is None:
         raise not_found("Invoice")
@@ -102,7 +101,7 @@ def _change_event(invoice: Invoice) -> dict:
 
 def transition(session: Session, principal: auth.Principal, invoice_id, action: str) -> Invoice:
     """issue | approve | pay: each from its one allowed status, announced by its event."""
-    invoice = _load(session, principal, invoice_id, lock=True)
+    invoice = _load(session, invoice_id, lock=True, scoped=False)  # writes are dinas-only: no contractor scope
     required, target = NEXT_STATUS[action]
     if invoice.status != required:
         raise conflict("invalid_status", f"Only a {required} invoice can be {target}; this one is {invoice.status}.",
@@ -139,9 +138,9 @@ def _issue(session: Session, invoice: Invoice, now) -> None:
                       {"contract_id": contract.id, "cap_rp": contract.cap_rp, "at": now}, producer="billing")
 
 
-def get(session: Session, principal: auth.Principal, invoice_id) -> dict:
+def get(session: Session, invoice_id) -> dict:
     """One invoice with its lines and their evidence; a draft is recomputed first, so it is never stale."""
-    return view(session, _load(session, principal, invoice_id, lock=True))
+    return view(session, _load(session, invoice_id, lock=True))
 
 
 def view(session: Session, invoice: Invoice) -> dict:
@@ -158,26 +157,22 @@ def view(session: Session, invoice: Invoice) -> dict:
     return body
 
 
-def listing(session: Session, principal: auth.Principal, contract_id=None, month=None, status=None, page: int = 1,
-            per_page: int = 50) -> dict:
-    query = scoped(select(Invoice), principal, Invoice.contractor_id)
+def listing(session: Session, contract_id=None, month=None, status=None, page: int = 1, per_page: int = 50) -> dict:
+    query = auth.scope(select(Invoice), Invoice.contractor_id)
     if contract_id:
         query = query.where(Invoice.contract_id == str(contract_id))
     if month:
         query = query.where(Invoice.month == month)
     if status:
         query = query.where(Invoice.status == status)
-    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    rows = session.execute(query.order_by(Invoice.month.desc(), Invoice.id).limit(per_page)
-                           .offset((page - 1) * per_page)).scalars().all()
-    items = [view(session, invoice) for invoice in rows]
-    return {"items": items, "page": {"page": page, "per_page": per_page, "total": total,
-                                     "pages": (total + per_page - 1) // per_page}}
+    result = paginate(session, query.order_by(Invoice.month.desc(), Invoice.id), page, per_page)
+    result["items"] = [view(session, invoice) for invoice in result["items"]]
+    return result
 
 
-def evidence(session: Session, principal: auth.Principal, invoice_id, kind: str | None, page: int,
+def evidence(session: Session, invoice_id, kind: str | None, page: int,
              per_page: int) -> dict:
-    invoice = _load(session, principal, invoice_id)
+    invoice = _load(session, invoice_id)
     offset = (page - 1) * per_page
     if invoice.status == "draft":
         scope = scope_of(session, session.get(Contract, invoice.contract_id), invoice.month)

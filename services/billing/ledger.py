@@ -5,7 +5,6 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from services.billing.models import Contract
-from services.billing.invoices import scoped
 from shared import auth
 from shared.errors import not_found
 
@@ -27,9 +26,9 @@ def ratio(used: int, of: int) -> float:
     return round(used / of, 6) if of else 0.0
 
 
-def of_contract(session: Session, principal: auth.Principal, contract_id) -> dict:
+def of_contract(session: Session, contract_id) -> dict:
     """Issued invoices only: a draft is not yet part of what the contractor was billed."""
-    query = scoped(select(Contract).where(Contract.id == str(contract_id)), principal, Contract.contractor_id)
+    query = auth.scope(select(Contract).where(Contract.id == str(contract_id)), Contract.contractor_id)
     contract = session.execute(query).scalar_one_or_none()
     if contract is None:
         raise not_found("Contract")
