@@ -8,8 +8,6 @@ import signal
 import threading
 
 import pika
-from prometheus_client.core import GaugeMetricFamily
-from prometheus_client.registry import Collector
 
 from shared import config, db, logs, metrics, outbox, topology
 from shared.consumer import Consumer
@@ -44,52 +42,41 @@ class Periodic:
         self.stopping.set()
 
 
-class _EventGauges(Collector):
-    """Scrape-time gauges: the outbox backlog from the database, queue depths from the broker. One scrape reads
-    each source once (one query, one broker connection) for all four families."""
-
-    def __init__(self, service: str, database_url: str, amqp_url: str):
-        self.service, self.database_url, self.amqp_url = service, database_url, amqp_url
-        self.families = {
-            "outbox_backlog": "Outbox rows not yet confirmed by the broker.",
-            "outbox_oldest_age_seconds": "Age of the oldest unsent outbox row.",
-            "consumer_queue_messages": "Messages ready on the service's queue (consumer lag).",
-            "parked_messages": "Messages parked after their last attempt.",
-        }
-
-    def describe(self):
-        return [GaugeMetricFamily(f"kawal_{self.service}_{name}", doc) for name, doc in self.families.items()]
-
-    def collect(self):
-        values: dict[str, float] = {}
-        try:
-            with db.unit_of_work(self.database_url) as session:
-                values["outbox_backlog"], values["outbox_oldest_age_seconds"] = outbox.backlog(session)
-            values.update(self._depths())
-        except Exception:  # noqa: BLE001 - a scrape must not fail because a server blinked
-            log.warning("events %s: gauges unavailable", self.service, exc_info=True)
-        return [GaugeMetricFamily(f"kawal_{self.service}_{name}", doc, value=values[name])
-                for name, doc in self.families.items() if name in values]
-
-    def _depths(self) -> dict[str, int]:
-        connection = pika.BlockingConnection(topology.parameters(self.amqp_url, f"{self.service}.metrics"))
-        try:
-            channel = connection.channel()
-            counts = {}
-            for name, queue in (("consumer_queue_messages", topology.service_queue(self.service)),
-                                ("parked_messages", topology.parked_queue(self.service))):
-                try:
-                    counts[name] = topology.message_count(channel, queue)
-                except pika.exceptions.ChannelClosedByBroker:  # not declared yet
-                    counts[name] = 0
-                    channel = connection.channel()
-            return counts
-        finally:
-            connection.close()
-
-
 def register_gauges(service: str, database_url: str, amqp_url: str) -> None:
-    metrics.add_collector(_EventGauges(service, database_url, amqp_url))
+    """Scrape-time gauges: the outbox backlog from the database, queue depths from the broker, each source read
+    once a scrape for all four families."""
+    prefix = f"kawal_{service}_"
+
+    def read() -> dict:
+        with db.unit_of_work(database_url) as session:
+            backlog, oldest_age = outbox.backlog(session)
+        depths = _queue_depths(service, amqp_url)
+        return {prefix + "outbox_backlog": [((), backlog)], prefix + "outbox_oldest_age_seconds": [((), oldest_age)],
+                prefix + "consumer_queue_messages": [((), depths["queue"])],
+                prefix + "parked_messages": [((), depths["parked"])]}
+
+    metrics.add_collector(metrics.GaugeGroup([
+        (prefix + "outbox_backlog", "Outbox rows not yet confirmed by the broker.", []),
+        (prefix + "outbox_oldest_age_seconds", "Age of the oldest unsent outbox row.", []),
+        (prefix + "consumer_queue_messages", "Messages ready on the service's queue (consumer lag).", []),
+        (prefix + "parked_messages", "Messages parked after their last attempt.", []),
+    ], read))
+
+
+def _queue_depths(service: str, amqp_url: str) -> dict[str, int]:
+    connection = pika.BlockingConnection(topology.parameters(amqp_url, f"{service}.metrics"))
+    try:
+        channel = connection.channel()
+        counts = {}
+        for name, queue in (("queue", topology.service_queue(service)), ("parked", topology.parked_queue(service))):
+            try:
+                counts[name] = topology.message_count(channel, queue)
+            except pika.exceptions.ChannelClosedByBroker:  # not declared yet
+                counts[name] = 0
+                channel = connection.channel()
+        return counts
+    finally:
+        connection.close()
 
 
 def run(service: str, handlers: dict, relay: bool = True, consume: bool = True, serve_metrics: bool = True,

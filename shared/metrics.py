@@ -58,23 +58,39 @@ def events(service: str) -> EventMetrics:
     )
 
 
-class GaugeCollector(Collector):
-    """A gauge family computed at scrape time by a function returning [(labels, value)]."""
+Rows = Iterable[tuple[tuple, float]]  # (label values, value)
 
-    def __init__(self, name: str, documentation: str, labels: list[str], read: Callable[[], Iterable[tuple[tuple, float]]]):
-        self.name, self.documentation, self.labels, self.read = name, documentation, labels, read
+
+class GaugeGroup(Collector):
+    """Gauge families computed at scrape time by one read (one query, one connection) returning
+    {family name: [(labels, value)]}: families that share their source are read once per scrape."""
+
+    def __init__(self, families: list[tuple[str, str, list[str]]], read: Callable[[], dict[str, Rows]]):
+        self.families, self.read = families, read  # (name, documentation, label names)
+
+    def _empty(self) -> list[GaugeMetricFamily]:
+        return [GaugeMetricFamily(name, doc, labels=labels) for name, doc, labels in self.families]
 
     def describe(self):
-        return [GaugeMetricFamily(self.name, self.documentation, labels=self.labels)]
+        return self._empty()
 
     def collect(self):
-        family = GaugeMetricFamily(self.name, self.documentation, labels=self.labels)
+        families = self._empty()
         try:
-            for labels, value in self.read():
+            rows = self.read()
+        except Exception:  # a scrape must not fail because the database or the broker blinked
+            return families
+        for family in families:
+            for labels, value in rows.get(family.name, ()):
                 family.add_metric([str(label) for label in labels], float(value))
-        except Exception:  # a scrape must not fail because the database blinked
-            return [family]
-        return [family]
+        return families
+
+
+class GaugeCollector(GaugeGroup):
+    """One gauge family computed at scrape time by a function returning [(labels, value)]."""
+
+    def __init__(self, name: str, documentation: str, labels: list[str], read: Callable[[], Rows]):
+        super().__init__([(name, documentation, labels)], lambda: {name: read()})
 
 
 def add_collector(collector: Collector) -> None:

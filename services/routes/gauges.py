@@ -57,10 +57,10 @@ def pickups(url: str):
     return [((number, kecamatan, outcome), count) for number, kecamatan, outcome, count in _rows(url, _PICKUPS, _month())]
 
 
-def on_time_ratio(url: str):
+def on_time_ratio(pickup_rows) -> list:
     """On time over the month's decided pickups (confirmed or missed; excused and still-open ones left out)."""
     totals: dict[tuple, list[int]] = {}
-    for (number, kecamatan, outcome), count in pickups(url):
+    for (number, kecamatan, outcome), count in pickup_rows:
         if outcome in ("scheduled", "excused"):
             continue
         pair = totals.setdefault((number, kecamatan), [0, 0])
@@ -70,12 +70,18 @@ def on_time_ratio(url: str):
     return [(labels, on_time / decided) for labels, (on_time, decided) in totals.items() if decided]
 
 
+def _pickups_and_ratio(url: str) -> dict:
+    rows = pickups(url)  # one query for both families
+    return {"kawal_routes_pickups": rows, "kawal_routes_on_time_ratio": on_time_ratio(rows)}
+
+
 def register(url: str) -> None:
-    for name, doc, labels, read in (
-        ("kawal_routes_pickups", "Pickups of the current WIB month by outcome.", ["contract", "kecamatan", "outcome"],
-         lambda: pickups(url)),
+    metrics.add_collector(metrics.GaugeGroup([
+        ("kawal_routes_pickups", "Pickups of the current WIB month by outcome.", ["contract", "kecamatan", "outcome"]),
         ("kawal_routes_on_time_ratio", "On-time ratio of the current WIB month's decided pickups.",
-         ["contract", "kecamatan"], lambda: on_time_ratio(url)),
+         ["contract", "kecamatan"]),
+    ], lambda: _pickups_and_ratio(url)))
+    for name, doc, labels, read in (
         ("kawal_routes_min_on_time_ratio", "The contract's minimum monthly on-time ratio (SLA term).", ["contract"],
          lambda: [((n,), v) for n, v in _rows(url, _MIN_ON_TIME)]),
         ("kawal_routes_net_tonnage_kg", "Net kg of cleared weighings, current WIB month to date.", ["contract"],
