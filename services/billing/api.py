@@ -21,8 +21,7 @@ ledger_blp = Blueprint("ledger", __name__, url_prefix="/contracts", description=
 def create_draft(args):
     """Create or recompute the draft invoice of a contract month."""
     with transaction() as session:
-        invoice = invoices.draft(session, auth.current(), str(args["contract_id"]), args["month"])
-        return invoices.view(session, invoice)
+        return invoices.draft_view(session, auth.current(), str(args["contract_id"]), args["month"])
 
 
 @invoices_blp.route("", methods=["GET"])

@@ -38,11 +38,15 @@ def ledger_before(session: Session, contract_id: str, invoice_id: str | None) ->
     return invoicing.LedgerBefore(int(row.tonnage), int(row.cap), int(row.carried))
 
 
-def recompute(session: Session, invoice: Invoice) -> invoicing.Computed:
-    """Price a draft from the ledger as it stands; the contract row lock serialises a contract's invoices."""
-    contract = session.get(Contract, invoice.contract_id, with_for_update=True)
+def recompute(session: Session, invoice: Invoice, contract: Contract | None = None) -> facts.Scope:
+    """Price a draft from the ledger as it stands; the scope it was priced over.
+
+    The contract row lock (taken here unless the caller passes the contract it already locked) serialises a
+    contract's invoices."""
+    contract = contract or session.get(Contract, invoice.contract_id, with_for_update=True)
     terms = terms_of(contract)
-    quantities, counts = facts.quantities(session, scope_of(session, contract, invoice.month))
+    scope = scope_of(session, contract, invoice.month)
+    quantities, counts = facts.quantities(session, scope)
     computed = invoicing.compute(terms, ledger_before(session, contract.id, invoice.id), quantities)
     session.execute(delete(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id))
     session.add_all(InvoiceLine(invoice_id=invoice.id, position=position, description=describe.line(line, terms),
@@ -54,20 +58,30 @@ def recompute(session: Session, invoice: Invoice) -> invoicing.Computed:
         setattr(invoice, name, getattr(computed, name))
     invoice.computed_at = clock.now()
     session.flush()
-    return computed
+    return scope
 
 
 def draft(session: Session, principal: auth.Principal, contract_id: str, month: str) -> Invoice:
     """Create or recompute the draft of a contract month."""
-    contract = session.get(Contract, contract_id)
+    return _draft(session, principal, contract_id, month)[0]
+
+
+def draft_view(session: Session, principal: auth.Principal, contract_id: str, month: str) -> dict:
+    """The draft of a contract month as shown, priced once (draft then view would price it twice)."""
+    return view(session, *_draft(session, principal, contract_id, month))
+
+
+def _draft(session: Session, principal: auth.Principal, contract_id: str, month: str) -> tuple[Invoice, facts.Scope]:
+    # invoice row, then contract row: the order every invoice change locks them in
+    invoice = session.execute(select(Invoice).where(Invoice.contract_id == contract_id, Invoice.month == month)
+                              .with_for_update()).scalar_one_or_none()
+    contract = session.get(Contract, contract_id, with_for_update=True)
     if contract is None:
         raise invalid("unknown_contract", "No such contract is known to billing.", {"contract_id": ["unknown"]})
     first, following = clock.month_bounds(month)
     if following <= contract.start_date or first > contract.end_date:
         raise invalid("outside_contract_period", "The month is outside the contract period.",
                       {"month": [f"contract runs {contract.start_date} to {contract.end_date}"]})
-    invoice = session.execute(select(Invoice).where(Invoice.contract_id == contract.id, Invoice.month == month)
-                              .with_for_update()).scalar_one_or_none()
     if invoice is None:
         now = clock.now()
         invoice = Invoice(contract_id=contract.id, contractor_id=contract.contractor_id, month=month, status="draft",
@@ -77,10 +91,10 @@ def draft(session: Session, principal: auth.Principal, contract_id: str, month: 
     elif invoice.status != "draft":
         raise conflict("invoice_frozen", f"The invoice of {month} is {invoice.status}; later evidence goes to "
                        "the next month's draft as an adjustment.", {"month": [invoice.status]})
-    recompute(session, invoice)
+    scope = recompute(session, invoice, contract)
     audit.append(session, principal, "invoice.drafted", "invoice", invoice.id,
                  {"contract_id": contract.id, "month": month, "total_rp": invoice.total_rp})
-    return invoice
+    return invoice, scope
 
 
 def _load(session: Session, invoice_id, lock: bool = False, scoped: bool = True) -> Invoice:
@@ -121,9 +135,9 @@ def _issue(session: Session, invoice: Invoice, now) -> None:
     """Freeze: recompute once more, keep the billed facts, announce the penalties and a reached cap."""
     if now < clock.wib_day_bounds(clock.month_bounds(invoice.month)[1])[0]:
         raise conflict("month_not_ended", f"{invoice.month} has not ended in WIB yet.", {"month": [invoice.month]})
-    recompute(session, invoice)
-    contract = session.get(Contract, invoice.contract_id)
-    facts.freeze(session, scope_of(session, contract, invoice.month), invoice.id)
+    scope = recompute(session, invoice)
+    contract = session.get(Contract, invoice.contract_id)  # locked by recompute, so from the identity map
+    facts.freeze(session, scope, invoice.id)
     refs = facts.all_refs(session, invoice.id)
     lines = session.execute(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id,
                                                       InvoiceLine.category == "deduction",
@@ -143,11 +157,11 @@ def get(session: Session, invoice_id) -> dict:
     return view(session, _load(session, invoice_id, lock=True))
 
 
-def view(session: Session, invoice: Invoice) -> dict:
-    scope = None
-    if invoice.status == "draft":
-        recompute(session, invoice)
-        scope = scope_of(session, session.get(Contract, invoice.contract_id), invoice.month)
+def view(session: Session, invoice: Invoice, scope: facts.Scope | None = None) -> dict:
+    """The invoice with its lines and their first evidence; a draft is recomputed first unless `scope` says it
+    just was (and over what)."""
+    if invoice.status == "draft" and scope is None:
+        scope = recompute(session, invoice)
     lines = session.execute(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id)
                             .order_by(InvoiceLine.position)).scalars().all()
     refs = facts.embedded(session, scope, invoice.id, EMBEDDED_EVIDENCE)
