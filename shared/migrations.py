@@ -1,6 +1,8 @@
 """The body of every service's Alembic env.py: migrate the platform tables and the service's own."""
 from __future__ import annotations
 
+import os
+
 import sqlalchemy as sa
 from alembic import context, op
 from sqlalchemy.dialects import postgresql
@@ -9,6 +11,20 @@ from sqlalchemy import MetaData, create_engine, pool
 from shared import config
 from shared import audit, inbox, outbox  # noqa: F401  (define the platform tables)
 from shared.db import platform_metadata
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def upgrade(service: str, url: str) -> None:
+    """Migrate a service's database at url to head (`kawal db upgrade`, test and bench set-up)."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config(os.path.join(ROOT, "alembic.ini"), ini_section=service)
+    cfg.set_main_option("script_location", os.path.join(ROOT, "services", service, "migrations"))
+    cfg.set_main_option("sqlalchemy.url", url)
+    command.upgrade(cfg, "head")
 
 
 def run(service: str, service_metadata: MetaData) -> None:

@@ -1,18 +1,16 @@
 """Operator commands: development tokens, database migration, audit chain verification."""
 from __future__ import annotations
 
-import os
 
 import click
 import psycopg
 from rich.console import Console
 from rich.table import Table
 
-from shared import auth, config, db as shared_db
+from shared import auth, config, migrations, db as shared_db
 from shared import audit as audit_log
 
 console = Console()
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 @click.command()
@@ -36,8 +34,6 @@ def db() -> None:
 @click.option("--service", "services", multiple=True, type=click.Choice(config.SERVICES))
 def db_upgrade(services: tuple[str, ...]) -> None:
     """Create each service's database if missing, then migrate it to head."""
-    from alembic import command
-    from alembic.config import Config
     from sqlalchemy.engine import make_url
 
     for service in services or config.SERVICES:
@@ -48,10 +44,7 @@ def db_upgrade(services: tuple[str, ...]) -> None:
             if not exists:
                 conn.execute(f'CREATE DATABASE "{url.database}"')
                 console.print(f"created database [bold]{url.database}[/]")
-        cfg = Config(os.path.join(ROOT, "alembic.ini"), ini_section=service)
-        cfg.set_main_option("script_location", os.path.join(ROOT, "services", service, "migrations"))
-        cfg.set_main_option("sqlalchemy.url", url.render_as_string(hide_password=False))
-        command.upgrade(cfg, "head")
+        migrations.upgrade(service, url.render_as_string(hide_password=False))
         console.print(f"{service}: migrated to head")
 
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 import os
 
 import psycopg
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import create_engine, text
 
+from shared import migrations
+
 ADMIN_DSN = os.environ.get("KAWAL_TEST_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def url_for(name: str) -> str:
@@ -23,10 +22,7 @@ def recreate(name: str) -> None:
 
 
 def migrate(service: str, url: str) -> None:
-    cfg = Config(os.path.join(ROOT, "alembic.ini"), ini_section=service)
-    cfg.set_main_option("script_location", os.path.join(ROOT, "services", service, "migrations"))
-    cfg.set_main_option("sqlalchemy.url", url)
-    command.upgrade(cfg, "head")
+    migrations.upgrade(service, url)
 
 
 def fresh_service_database(service: str, suffix: str = "test") -> str:
