@@ -95,8 +95,7 @@ class Scope:
 
     def params(self) -> dict:
         first = min(clock.month_bounds(m)[0] for m in self.months)
-        following = clock.month_bounds(self.month)[1]
-        month_day = clock.month_bounds(self.month)[0]
+        month_day, following = clock.month_bounds(self.month)
         return {"contract_id": self.contract_id, "month": self.month, "months": list(self.months),
                 "month_day": month_day, "month_at": clock.wib_day_bounds(month_day)[0],
                 "allowance": self.shortfall_days_allowed, "from_day": first, "to_day": following,
