@@ -13,10 +13,10 @@ from shared.city import PRIORITY_POINT_KINDS
 from shared.auth import Principal, scope
 from shared.errors import conflict, invalid, not_found
 from shared.pagination import paginate
+from services.routes import evidence
 from services.routes.models import Complaint, Contract, Point
 
 PRODUCER = "routes"
-FUTURE_TOLERANCE = timedelta(minutes=2)
 
 
 def due_at(reported_at: datetime, priority: bool, hours_priority: int, hours_normal: int) -> datetime:
@@ -42,7 +42,7 @@ def open_complaint(session: Session, principal: Principal, body: dict, key: str 
         raise invalid("unknown_point", "No such point.", {"point_id": ["No such point."]})
     now = clock.now()
     reported_at = (body.get("reported_at") or now).astimezone(clock.UTC)
-    if reported_at - now > FUTURE_TOLERANCE:
+    if reported_at - now > evidence.FUTURE_TOLERANCE:
         raise invalid("future", "reported_at is in the future.", {"reported_at": ["In the future."]})
     contract = session.execute(
         select(Contract).where(Contract.status == "active", literal(point.kecamatan) == any_(Contract.kecamatan))
@@ -78,7 +78,7 @@ def resolve(session: Session, principal: Principal, complaint_id: str, note: str
         raise conflict("already_resolved", "The complaint is already resolved.")
     now = clock.now()
     resolved_at = (resolved_at or now).astimezone(clock.UTC)
-    if resolved_at - now > FUTURE_TOLERANCE:
+    if resolved_at - now > evidence.FUTURE_TOLERANCE:
         raise invalid("future", "resolved_at is in the future.", {"resolved_at": ["In the future."]})
     if resolved_at < complaint.reported_at:
         raise invalid("invalid", "resolved_at is before the complaint.", {"resolved_at": ["Before reported_at."]})

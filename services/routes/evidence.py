@@ -5,7 +5,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-FUTURE_TOLERANCE = timedelta(minutes=2)  # device clocks drift; more than this ahead of the server is refused
+FUTURE_TOLERANCE = timedelta(minutes=2)  # clocks drift (a driver's phone, the weighbridge PC, the complaint desk): more ahead of the server is refused
 EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
 
 

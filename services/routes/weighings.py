@@ -1,8 +1,6 @@
 """Weighing use cases: record a ticket (idempotent by ticket number and key), clear a flagged one, list."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy import func, select, text, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -11,12 +9,10 @@ from shared import audit, clock, outbox
 from shared.auth import Principal, scope
 from shared.errors import conflict, invalid, not_found
 from shared.pagination import paginate
-from services.routes import network, weighbridge
+from services.routes import evidence, network, planning, weighbridge
 from services.routes.models import Contract, Route, Vehicle, Weighing
 
 PRODUCER = "routes"
-LIVE_CONTRACT = ("active", "suspended")
-FUTURE_TOLERANCE = timedelta(minutes=2)  # the weighbridge PC's clock may drift a little
 
 
 def record(session: Session, principal: Principal, body: dict, idempotency_key: str | None) -> Weighing:
@@ -25,7 +21,7 @@ def record(session: Session, principal: Principal, body: dict, idempotency_key: 
     except network.RuleError as error:
         raise invalid("invalid", str(error), {"plate": [str(error)]})
     body = {**body, "weighed_at": body["weighed_at"].astimezone(clock.UTC)}  # a replay answers as the first did
-    if body["weighed_at"] - clock.now() > FUTURE_TOLERANCE:
+    if body["weighed_at"] - clock.now() > evidence.FUTURE_TOLERANCE:
         raise invalid("future", "weighed_at is in the future.", {"weighed_at": ["In the future."]})
     # one plate's tickets are judged one at a time, so two quick weighings cannot both miss each other
     session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:plate))"), {"plate": plate})
@@ -80,7 +76,7 @@ def _contract_served(session: Session, vehicle_id: str) -> str | None:
     """The contract whose routes the vehicle serves (a vehicle serves one live contract at a time)."""
     return session.execute(
         select(Contract.id).join(Route, Route.contract_id == Contract.id)
-        .where(Route.vehicle_id == vehicle_id, Contract.status.in_(LIVE_CONTRACT))
+        .where(Route.vehicle_id == vehicle_id, Contract.status.in_(planning.LIVE_CONTRACT))
         .order_by((Contract.status == "active").desc(), Route.created_at.desc()).limit(1)).scalar()
 
 
