@@ -13,7 +13,7 @@ from shared.city import PRIORITY_POINT_KINDS
 from shared.auth import Principal, scope
 from shared.errors import conflict, invalid, not_found
 from shared.pagination import paginate
-from services.routes import evidence
+from services.routes import evidence, photos
 from services.routes.models import Complaint, Contract, Point
 
 PRODUCER = "routes"
@@ -69,7 +69,7 @@ def open_complaint(session: Session, principal: Principal, body: dict, key: str 
 
 
 def resolve(session: Session, principal: Principal, complaint_id: str, note: str,
-            resolved_at: datetime | None) -> Complaint:
+            resolved_at: datetime | None, photo_sha256: str | None = None) -> Complaint:
     query = scope(select(Complaint).where(Complaint.id == complaint_id), Complaint.contractor_id)
     complaint = session.execute(query.with_for_update()).scalar()
     if complaint is None:
@@ -82,7 +82,9 @@ def resolve(session: Session, principal: Principal, complaint_id: str, note: str
         raise invalid("future", "resolved_at is in the future.", {"resolved_at": ["In the future."]})
     if resolved_at < complaint.reported_at:
         raise invalid("invalid", "resolved_at is before the complaint.", {"resolved_at": ["Before reported_at."]})
+    photos.require(session, principal, photo_sha256)
     complaint.status, complaint.resolved_at, complaint.resolution_note = "resolved", resolved_at, note
+    complaint.resolution_photo_sha256 = photo_sha256.lower() if photo_sha256 else None
     complaint.overdue_days = overdue_days(resolved_at, complaint.due_at)
     outbox.record(session, "routes.complaint.resolved", _event(complaint), producer=PRODUCER)
     audit.append(session, principal, "complaint.resolve", "complaint", complaint.id,
