@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml
 services:
 	@bash scripts/ensure-services.sh
 
-# promtool and prometheus (Debian's package) for the deploy tests
+# promtool and prometheus (the deploy tests) and chromium (the portal's browser tests): Debian's packages
 tools:
 	@bash scripts/ensure-tools.sh
 
