@@ -291,3 +291,98 @@ def test_a_morning_round_with_signal_coming_and_going_reaches_routes_once_per_pi
     assert city.pickup_state("TPS-RMB-005")["status"] == "missed"
     screens.publish()
     context.close()
+
+
+def test_a_complaint_is_resolved_from_the_phone_with_a_note_and_a_photo(system, browser, tmp_path, frozen_clock):
+    city, portal_url = system
+    frozen_clock(wib(5, 0))
+    complaint = city.post("/complaints", {"point_id": city.points[2]["id"], "channel": "wa",
+                                          "description": "Sampah meluber ke badan jalan depan pasar"})
+    screens = Screens(tmp_path, "pengaduan")
+    context = phone(browser, portal_url, STOPS[2])
+    context.clock.set_fixed_time(wib(9, 30))
+    frozen_clock(wib(9, 30))
+    page = context.new_page()
+    page.goto("/masuk?next=/kru")
+    sign_in(page, "kru-a")
+    page.get_by_role("button", name="BM 8123 RU").click()
+    page.click("button[data-tab=pengaduan]")
+    item = page.locator("#complaints li.card", has_text="TPS Yos Sudarso 3")
+    expect(item).to_contain_text("Sampah meluber")
+    expect(page.locator("#complaint-count")).to_have_text("1")
+    screens.shot(page, "daftar")
+    item.get_by_role("button", name="Selesaikan").click()
+    page.click("#sheet-save")
+    expect(page.locator("#sheet-error")).to_have_text("Tulis catatan penyelesaian.")
+    page.fill("#sheet-note", "Sudah diangkut dan disapu, bak sampah ditambah")
+    page.set_input_files("#sheet-photo", files=[{"name": "bersih.jpg", "mimeType": "image/jpeg",
+                                                 "buffer": jpeg((90, 160, 90))}])
+    expect(page.locator("#sheet-preview")).to_be_visible()
+    screens.shot(page, "selesaikan", full_page=False)
+    page.click("#sheet-save")
+    expect(item).to_contain_text("Terkirim — pengaduan selesai")
+    screens.shot(page, "terkirim")
+    resolved = city.get(f"/complaints/{complaint['id']}")
+    assert (resolved["status"], resolved["resolution_note"]) == (
+        "resolved", "Sudah diangkut dan disapu, bak sampah ditambah")
+    assert city.sql("SELECT owner FROM photos WHERE sha256 = :s", s=resolved["resolution_photo_sha256"]) == [
+        (city.a,)]
+    screens.publish()
+    context.close()
+
+
+def test_a_contractor_never_sees_or_confirms_another_contractors_pickups(system, browser, frozen_clock):
+    city, portal_url = system
+    frozen_clock(wib(5, 10))
+    context = phone(browser, portal_url, STOPS[0])
+    context.clock.set_fixed_time(wib(5, 10))
+    page = context.new_page()
+    page.goto("/masuk?next=/kru")
+    sign_in(page, "kru-b")
+    expect(page.locator("#vehicles button")).to_have_text(["BM 9001 XB"])
+    page.get_by_role("button", name="BM 9001 XB").click()
+    expect(page.locator("#stops li.card")).to_have_count(1)
+    expect(page.locator("#stops")).not_to_contain_text("Yos Sudarso")
+    csrf = page.evaluate("() => fetch('/kru/api/session').then((r) => r.json()).then((s) => s.csrf)")
+    headers = {"X-CSRF-Token": csrf, "Idempotency-Key": "b-tries-a", "Origin": portal_url}
+    assert page.request.get(f"/kru/api/day?vehicle_id={city.truck['id']}").status == 404
+    theirs = page.request.post(f"/kru/api/pickups/{city.pickup['TPS-RMB-001']}/confirmation", headers=headers,
+                               data={"collected_at": wib(5, 9).isoformat(), "lat": STOPS[0][0], "lon": STOPS[0][1]})
+    assert theirs.status == 404
+    assert city.pickup_state("TPS-RMB-001")["status"] == "scheduled"
+    forged = page.request.post(f"/kru/api/pickups/{city.pickup['TPS-RBB-001']}/confirmation",
+                               headers={"Idempotency-Key": "no-token"},
+                               data={"collected_at": wib(5, 9).isoformat(), "lat": 0.6, "lon": 101.4})
+    assert forged.status == 403  # no CSRF token: refused before routes is asked
+    assert city.sql("SELECT count(*) FROM confirmations") == [(0,)]
+    context.close()
+
+
+def test_sign_in_refuses_a_wrong_password_locks_after_five_and_refuses_a_form_without_its_token(
+        system, browser, tmp_path):
+    city, portal_url = system
+    screens = Screens(tmp_path, "masuk")
+    context = browser.new_context(base_url=portal_url, viewport={"width": 360, "height": 640}, locale="id-ID")
+    page = context.new_page()
+    page.goto("/masuk")
+    sign_in(page, "kru-a", "bukan-sandinya")
+    expect(page.locator(".error-summary")).to_have_text("Nama pengguna atau kata sandi salah.")
+    expect(page.locator("#username")).to_have_value("kru-a")
+    screens.shot(page, "salah")
+    for attempt in range(4):
+        sign_in(page, "kru-a", f"salah-lagi-{attempt}")
+    expect(page.locator(".error-summary")).to_contain_text("Akun dikunci sementara")
+    sign_in(page, "kru-a")  # the right password, but locked
+    expect(page.locator(".error-summary")).to_contain_text("Akun dikunci sementara")
+    screens.shot(page, "dikunci")
+    page.goto("/masuk")
+    page.evaluate("() => document.querySelector('input[name=csrf_token]').remove()")
+    sign_in(page, "kru-b")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Formulir kedaluwarsa; muat ulang halaman dan coba lagi.")
+    screens.shot(page, "tanpa-token")
+    page.goto("/masuk")
+    sign_in(page, "kru-b")
+    expect(page).to_have_url(f"{portal_url}/kru")
+    screens.publish()
+    context.close()

@@ -41,6 +41,10 @@ const REFUSALS = {
   invalid: "data tidak lengkap",
 };
 
+// refusals a new tap can fix (a photo, the phone's clock); the others are final for that pickup
+const RETRYABLE = new Set(["unknown_photo", "photo_too_large", "not_an_image", "unsupported_photo_type", "invalid",
+                           "future"]);
+
 function refusalText(code) {
   return "Ditolak: " + (REFUSALS[code] || code);
 }
@@ -475,7 +479,7 @@ function renderStops() {
     const item = latestItemFor("confirm", stop.pickup_id);
     const [text, kind] = item ? itemFate(item) : serverStatusText(stop);
     const away = state.fix && stop.point.lat != null ? distanceText(distanceM(state.fix, stop.point)) + " dari Anda" : "";
-    const open = !item || item.state === "refused";
+    const open = !item || (item.state === "refused" && RETRYABLE.has(item.code));
     const canConfirm = open && (stop.status === "scheduled" || stop.status === "missed");
     const card = el("li", { className: `card ${item && item.state === "waiting" ? "waiting" : kind === "ok" ? "done" : kind === "bad" ? "refused" : ""}` },
       el("h3", {}, el("span", { className: "seq" }, String(index + 1)), stop.point.name),
@@ -514,11 +518,18 @@ function renderComplaints() {
   const open = state.complaints.filter((c) => !latestItemFor("resolve", c.id) || latestItemFor("resolve", c.id).state === "refused");
   $("complaint-count").textContent = open.length ? String(open.length) : "";
   const list = $("complaints");
-  if (!state.complaints.length) {
+  // resolved ones leave the server's list of open complaints; the phone still shows what became of them
+  const known = new Set(state.complaints.map((c) => c.id));
+  const settled = state.queue.filter((i) => i.kind === "resolve" && !known.has(i.target_id)).map((item) => {
+    const [text, kind] = itemFate(item);
+    return el("li", { className: `card ${kind === "bad" ? "refused" : "done"}` }, el("h3", {}, item.label),
+      el("p", { className: "meta" }, item.body.note), fate(text, kind));
+  });
+  if (!state.complaints.length && !settled.length) {
     list.replaceChildren(el("li", { className: "muted" }, "Tidak ada pengaduan terbuka."));
     return;
   }
-  list.replaceChildren(...state.complaints.map((complaint) => {
+  list.replaceChildren(...settled, ...state.complaints.map((complaint) => {
     const item = latestItemFor("resolve", complaint.id);
     const [text, kind] = item ? itemFate(item)
       : complaint.status === "overdue" ? ["Lewat batas waktu", "bad"] : ["Terbuka", "todo"];
@@ -583,6 +594,7 @@ async function start() {
   $("sheet-save").addEventListener("click", saveSheet);
   $("sheet-cancel").addEventListener("click", closeSheet);
   $("sheet-photo").addEventListener("change", onPhoto);
+  $("sheet-note").addEventListener("input", () => { $("sheet-error").hidden = true; });
   $("signout").addEventListener("submit", (event) => {
     const waiting = state.queue.filter((i) => i.state === "waiting").length;
     if (waiting && !confirm(`${waiting} kiriman belum terkirim. Tetap keluar? (kiriman tetap tersimpan di HP)`)) event.preventDefault();
