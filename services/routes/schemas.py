@@ -240,6 +240,8 @@ class DailyOut(Schema):
     net_kg = fields.Integer()
     target_kg = fields.Integer()
     shortfall = fields.Boolean()
+    in_force = fields.Boolean(metadata={"description": "false: before activation, suspended or ended that day"})
+    force_majeure = fields.Boolean(metadata={"description": "a force-majeure day was declared (no shortfall)"})
     complaints_overdue = fields.Integer()
     revision = fields.Integer()
     evaluated_at = fields.AwareDateTime()
@@ -260,6 +262,10 @@ class BreachOut(Schema):
     value = fields.Float()
     evidence = fields.Raw()
     created_at = fields.AwareDateTime()
+    revision = fields.Integer(metadata={"description": "grows when changed evidence revises the breach"})
+    withdrawn_at = fields.AwareDateTime(allow_none=True, metadata={
+        "description": "set when the month's re-evaluation found it no longer holds (ditarik)"})
+    withdrawn_reason = fields.String(allow_none=True)
 
 
 class ForceMajeureIn(Schema):
