@@ -43,7 +43,7 @@ demo: db ## seed the reference city, simulate a month, print compliance and invo
 test: venv services tools ## the whole suite against real PostgreSQL and RabbitMQ
 	$(PY) -m pytest -q tests
 
-test-unit: venv tools ## unit tests only
+test-unit: venv ## unit tests only
 	$(PY) -m pytest -q tests/unit
 
 test-integration: venv services tools ## integration tests only
