@@ -62,6 +62,16 @@ def _instrument(app: Flask, service: str) -> None:
         cid = request.headers.get("X-Correlation-ID") or str(uuid.uuid4())
         g.correlation_token = logs.correlation_id.set(cid)
 
+    @app.teardown_request
+    def _forget_correlation(_error=None):
+        # the request's id must not outlive it in the thread (a test client's, or the next log line's)
+        token = g.pop("correlation_token", None)
+        if token is not None:
+            try:
+                logs.correlation_id.reset(token)
+            except ValueError:  # set in another context (a copied one): nothing of ours to undo here
+                pass
+
     @app.after_request
     def _observe(response: Response):
         endpoint = request.url_rule.rule if request.url_rule else "unmatched"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import time
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pytest
 from PIL import Image
@@ -185,8 +185,8 @@ def test_a_morning_round_with_signal_coming_and_going_reaches_routes_once_per_pi
     context.clock.set_fixed_time(wib(5, 5))
     frozen_clock(wib(5, 5))
     page = context.new_page()
-    page.on("console", lambda message: print("console:", message.type, message.text))
-    page.on("pageerror", lambda error: print("pageerror:", error))
+    script_errors = []
+    page.on("pageerror", lambda error: script_errors.append(str(error)))
 
     page.goto("/kru")
     expect(page).to_have_url(f"{portal_url}/masuk?next=/kru")
@@ -289,6 +289,7 @@ def test_a_morning_round_with_signal_coming_and_going_reaches_routes_once_per_pi
     assert by_pickup[city.pickup["TPS-RMB-004"]][2:4] == (False, True)
     assert city.pickup["TPS-RMB-005"] not in by_pickup
     assert city.pickup_state("TPS-RMB-005")["status"] == "missed"
+    assert script_errors == []
     screens.publish()
     context.close()
 
