@@ -18,8 +18,8 @@ def _data(apply):
 
 
 HANDLERS = {
-    "contracts.contract.activated": _data(readmodel.contract_activated),
-    "contracts.contract.amended": _data(readmodel.contract_amended),
+    "contracts.contract.activated": readmodel.contract_activated,  # the envelope: occurred_at dates older events
+    "contracts.contract.amended": readmodel.contract_amended,
     "contracts.contract.suspended": _data(partial(readmodel.status_changed, status="suspended")),
     "contracts.contract.resumed": _data(partial(readmodel.status_changed, status="active")),
     "contracts.contract.terminated": _data(partial(readmodel.status_changed, status="terminated")),
@@ -28,8 +28,9 @@ HANDLERS = {
     "routes.pickup.confirmed": _data(readmodel.pickup_confirmed),
     "routes.pickup.excused": _data(readmodel.pickup_excused),
     "routes.pickup.verified": _data(readmodel.pickup_verified),
-    "routes.weighing.recorded": _data(readmodel.weighing_recorded),
-    "routes.weighing.cleared": _data(readmodel.weighing_cleared),
+    "routes.weighing.recorded": readmodel.weighing_recorded,  # envelopes: a clearance and a re-judgement are
+    "routes.weighing.cleared": readmodel.weighing_cleared,  # ordered by when they happened
+    "routes.weighing.flagged": readmodel.weighing_flagged,
     "routes.complaint.opened": _data(readmodel.complaint_changed),
     "routes.complaint.overdue": _data(readmodel.complaint_changed),
     "routes.complaint.resolved": _data(readmodel.complaint_changed),
