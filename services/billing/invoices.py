@@ -141,17 +141,18 @@ def _draft(session: Session, principal: auth.Principal, contract_id: str, month:
 
 def refresh_stale_drafts(session: Session) -> int:
     """Reprice the drafts of contracts whose evidence changed (event handlers mark them): how drafts follow
-    evidence without a read ever writing. Returns the drafts repriced."""
-    stale = session.execute(text(
-        "DELETE FROM stale_drafts WHERE contract_id IN (SELECT contract_id FROM stale_drafts ORDER BY contract_id "
-        "LIMIT :n FOR UPDATE SKIP LOCKED) RETURNING contract_id"), {"n": REFRESH_BATCH}).scalars().all()
+    evidence without a read ever writing. Returns the drafts repriced.
+
+    Locks go invoice, contract, then the stale mark, the order the API and the handlers take them in (a handler
+    changing terms locks the contract before marking it), so the two never wait on each other in a circle."""
+    stale = session.execute(text("SELECT contract_id FROM stale_drafts ORDER BY contract_id LIMIT :n"),
+                            {"n": REFRESH_BATCH}).scalars().all()
     repriced = 0
-    for contract_id in sorted(str(c) for c in stale):
+    for contract_id in (str(c) for c in stale):
         drafts = session.execute(select(Invoice).where(Invoice.contract_id == contract_id, Invoice.status == "draft")
                                  .order_by(Invoice.month).with_for_update()).scalars().all()
-        if not drafts:
-            continue
-        contract = session.get(Contract, contract_id, with_for_update=True)
+        contract = session.get(Contract, contract_id, with_for_update=True) if drafts else None
+        session.execute(text("DELETE FROM stale_drafts WHERE contract_id = CAST(:c AS uuid)"), {"c": contract_id})
         for invoice in drafts:
             recompute(session, invoice, contract)
             repriced += 1
