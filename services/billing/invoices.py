@@ -197,7 +197,15 @@ def _issue(session: Session, invoice: Invoice, now: datetime) -> None:
     """Freeze: recompute once more, keep the billed facts, announce the penalties and a reached cap."""
     contract = session.get(Contract, invoice.contract_id, with_for_update=True)
     timeline = timeline_of(session, contract)
-    if kind_of(timeline, invoice.month) != CLOSING and now < issuable_from(timeline, invoice.month):
+    earlier = session.execute(select(Invoice.month).where(
+        Invoice.contract_id == contract.id, Invoice.status == "draft", Invoice.month < invoice.month)
+        .order_by(Invoice.month)).scalars().all()
+    if earlier:  # months are issued in order: a later one's adjustments and cap rest on the earlier ones
+        raise conflict("earlier_month_open", f"The invoice of {earlier[0]} is still a draft; issue it first.",
+                       {"month": list(earlier)})
+    if kind_of(timeline, invoice.month) == CLOSING:
+        _check_month(session, contract, timeline, invoice.month)
+    elif now < issuable_from(timeline, invoice.month):
         raise conflict("month_not_ended", f"{invoice.month} can be issued from "
                        f"{clock.to_wib(issuable_from(timeline, invoice.month)):%Y-%m-%d %H:%M} WIB: the month must "
                        "have ended and its sync allowance passed.", {"month": [invoice.month]})

@@ -334,3 +334,14 @@ def test_all_invoices_tonnage_together_never_pass_the_contract_value(billing, bi
         18_800_000, 16_500_000, 2_300_000, 16_500_000, 1_815_000)
     ledger = billing.get(f"/api/v1/contracts/{world.contract_id}/ledger", headers=AUDITOR).get_json()
     assert ledger["tonnage_rp"] == 23_500_000  # the draft is not billed yet
+
+
+def test_months_are_issued_in_order(billing, billing_db, frozen_clock):
+    world = World()
+    deliver(billing_db, [world.activated()])
+    frozen_clock(at(2025, 4, 2))
+    february, march = draft(billing, world, "2025-02"), draft(billing, world, "2025-03")
+    refused = billing.post(f"/api/v1/invoices/{march['id']}/issue", headers=DINAS)
+    assert (refused.status_code, refused.get_json()["error"]["code"]) == (409, "earlier_month_open")
+    post(billing, february["id"], "issue")
+    assert post(billing, march["id"], "issue")["status"] == "issued"
