@@ -39,7 +39,7 @@ ON CONFLICT ON CONSTRAINT uq_pickups_route_stop_date DO NOTHING
 
 
 def schedule_pickups(session: Session, route_ids: Iterable[str] | None, from_date: date, to_date: date,
-                     not_before: datetime | None = None) -> int:
+                     not_before: datetime | None = None, now: datetime | None = None) -> int:
     """Create the missing pickups of the given routes (None: every route) for WIB days from_date..to_date.
 
     Only routes of active contracts and only days in force; never a pickup whose window plus grace has already
@@ -47,7 +47,7 @@ def schedule_pickups(session: Session, route_ids: Iterable[str] | None, from_dat
     not_before leaves out windows that opened before that instant (a contract resumed mid-day).
     Returns how many pickups were created."""
     ids = [str(route_id) for route_id in route_ids] if route_ids is not None else None
-    result = session.execute(_SCHEDULE, {"now": clock.now(), "from_date": from_date, "to_date": to_date,
+    result = session.execute(_SCHEDULE, {"now": now or clock.now(), "from_date": from_date, "to_date": to_date,
                                          "route_ids": ids, "not_before": not_before})
     return result.rowcount
 
@@ -95,4 +95,4 @@ def reschedule_after_resume(session: Session, contract_id: str, at: datetime, da
     if not route_ids:
         return 0
     today = clock.wib_date(at)
-    return schedule_pickups(session, route_ids, today, today + timedelta(days=days_ahead), not_before=at)
+    return schedule_pickups(session, route_ids, today, today + timedelta(days=days_ahead), not_before=at, now=at)

@@ -98,6 +98,15 @@ class Network:
         return complaint_id
 
 
+    def status_change(self, status: str, at: datetime) -> None:
+        """A lifecycle event as the routes handler keeps it: status, the change itself, the days out of force."""
+        from services.routes import contract_copy
+        contract = self.session.get(Contract, self.contract_id)
+        contract.status = status
+        contract_copy.record_status_change(self.session, self.contract_id, status, at)
+        contract_copy.refresh_days_out(self.session, contract)
+
+
 def run(url: str, body, now):
     """Run a compliance function the way its task does: one unit of work at `now`."""
     with db.unit_of_work(url) as session:
