@@ -72,6 +72,20 @@ def test_only_days_in_force_are_billed_before_activation_and_under_suspension(bi
     assert february["deductions_rp"] == 0  # the miss on 6 February, under suspension, is no miss
 
 
+def test_a_complaint_is_not_overdue_on_days_the_contract_is_suspended(billing, billing_db, frozen_clock):
+    world = World()
+    complaint = new_id()
+    deliver(billing_db, [world.activated(), world.weighed(new_id(), 100_000, at(2025, 2, 3)),
+                         world.lifecycle("suspended", at(2025, 2, 5, 3)), world.lifecycle("resumed", at(2025, 2, 7, 3)),
+                         world.complaint("opened", complaint, at(2025, 2, 4, 2))])
+    frozen_clock(at(2025, 2, 9, 1))
+    february = draft(billing, world, "2025-02")
+    # overdue days start 4, 5, 6, 7 and 8 February at 09:00 WIB; 5 to 7 February are not in force: 2 x 250,000
+    # (the first edition would have counted none while open, and five once resolved: Rp1,250,000)
+    assert lines_of(february) == [("tonnage", 100_000, 235_000, 23_500_000), ("complaint_day", 2, 250_000, 500_000)]
+    assert sorted(february["lines"][1]["evidence"]) == [f"{complaint}/1", f"{complaint}/5"]
+
+
 # -- amendments by number and by date -----------------------------------------------------------------------------
 
 def _priced_world(order):
