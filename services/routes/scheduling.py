@@ -30,6 +30,9 @@ CROSS JOIN LATERAL (
 WHERE (CAST(:route_ids AS uuid[]) IS NULL OR r.id = ANY(CAST(:route_ids AS uuid[])))
   AND extract(isodow FROM d.day)::int = ANY(r.weekdays)
   AND """ + in_force_sql("c", "d.day") + """
+  -- a force-majeure day declared ahead: its kecamatan's pickups are not owed
+  AND NOT EXISTS (SELECT 1 FROM force_majeure_days f JOIN points pt ON pt.id = s.point_id
+                   WHERE f.contract_id = c.id AND f.date = d.day AND pt.kecamatan = ANY(f.kecamatan))
   -- nobody can be charged for a pickup that could not be confirmed: none whose window plus grace has ended
   AND (d.day + r.window_end) AT TIME ZONE 'Asia/Jakarta' + make_interval(mins => c.grace_minutes) > CAST(:now AS timestamptz)
   AND (CAST(:not_before AS timestamptz) IS NULL
