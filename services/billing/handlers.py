@@ -5,7 +5,7 @@ from functools import partial
 
 from sqlalchemy.orm import Session
 
-from services.billing import parties, readmodel
+from services.billing import invoices, parties, readmodel
 from shared.events import Envelope
 
 
@@ -46,3 +46,7 @@ HANDLERS = {
     "routes.complaint.resolved": _data(readmodel.complaint_changed),
     "routes.compliance.evaluated": _data(readmodel.compliance_evaluated),
 }
+
+# Drafts follow evidence: handlers mark a contract's drafts stale, and the events process reprices them here, once
+# for a burst of events rather than once an event (a read never does it).
+PERIODIC = [(1.0, invoices.refresh_stale_drafts)]

@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from services.billing.models import Invoice, Objection, Pickup
+from services.billing.models import Invoice, Objection
 from shared import audit, auth, clock, outbox
 from shared.errors import conflict, invalid, not_found
 from shared.pagination import paginate
@@ -51,15 +51,6 @@ def repeated_items(items: list[dict]) -> list[int]:
     return repeated
 
 
-def fact_date(kind: str, ref: str, pickup_dates: dict[str, date]) -> date | None:
-    """The WIB day the disputed fact belongs to: a shortfall day is its ref, a pickup its day."""
-    if kind == "shortfall_day":
-        return date.fromisoformat(ref)
-    if kind == "missed_pickup":
-        return pickup_dates.get(ref)
-    return None
-
-
 @dataclass(frozen=True)
 class Listed:
     """An evidence item billed as a deduction on the invoice: the only thing an objection may name."""
@@ -67,12 +58,13 @@ class Listed:
     kind: str
     ref: str
     fact_month: str
+    fact_date: date
 
 
 # --- use cases ---------------------------------------------------------------------------------------------------
 
 _LISTED = text("""
-SELECT DISTINCT fact AS kind, ref, fact_month FROM invoice_evidence
+SELECT DISTINCT fact AS kind, ref, fact_month, fact_date FROM invoice_evidence
 WHERE invoice_id = CAST(:invoice_id AS uuid) AND fact = ANY(CAST(:kinds AS text[])) AND quantity > 0
   AND ref = ANY(CAST(:refs AS text[]))""")
 
@@ -111,6 +103,7 @@ def file(session: Session, principal: auth.Principal, invoice_id, body: dict,
     objections = [Objection(invoice_id=invoice.id, contract_id=invoice.contract_id,
                             contractor_id=invoice.contractor_id, month=invoice.month, kind=item["kind"],
                             ref=item["ref"], fact_month=listed[(item["kind"], item["ref"])].fact_month,
+                            fact_date=listed[(item["kind"], item["ref"])].fact_date,
                             reason=body["reason"], photo_sha256=list(body.get("photo_sha256") or []), status=OPEN,
                             filed_by=principal.sub, filed_at=now, idempotency_key=idempotency_key)
                   for item in items]
@@ -131,7 +124,7 @@ def _by_key(session: Session, invoice_id: str, key: str) -> list[Objection]:
 def _listed(session: Session, invoice_id: str, items: list[dict]) -> dict[tuple[str, str], Listed]:
     rows = session.execute(_LISTED, {"invoice_id": invoice_id, "kinds": sorted({i["kind"] for i in items}),
                                      "refs": sorted({i["ref"] for i in items})}).all()
-    return {(row.kind, row.ref): Listed(row.kind, row.ref, row.fact_month) for row in rows}
+    return {(row.kind, row.ref): Listed(row.kind, row.ref, row.fact_month, row.fact_date) for row in rows}
 
 
 def _insert(session: Session, objections: list[Objection]) -> None:
@@ -157,7 +150,8 @@ def _already_objected(taken: set[tuple[str, str]]):
 def filed_event(objection: Objection, invoice: Invoice) -> dict:
     return {"objection_id": objection.id, "invoice_id": invoice.id, "contract_id": objection.contract_id,
             "contractor_id": objection.contractor_id, "month": objection.month, "kind": objection.kind,
-            "ref": objection.ref, "fact_month": objection.fact_month, "reason": objection.reason,
+            "ref": objection.ref, "fact_month": objection.fact_month, "fact_date": objection.fact_date,
+            "reason": objection.reason,
             "photo_sha256": objection.photo_sha256, "filed_at": objection.filed_at,
             "deadline": deadline(invoice.issued_at)}
 
@@ -173,21 +167,17 @@ def decide(session: Session, principal: auth.Principal, objection_id, accept: bo
                        {"status": [objection.status]})
     objection.status = ACCEPTED if accept else REJECTED
     objection.decision_reason, objection.decided_by, objection.decided_at = reason, principal.sub, clock.now()
-    outbox.record(session, "billing.objection.decided", decided_event(session, objection), producer=PRODUCER)
+    outbox.record(session, "billing.objection.decided", decided_event(objection), producer=PRODUCER)
     audit.append(session, principal, f"objection.{'accept' if accept else 'reject'}", "objection", objection.id,
                   {"invoice_id": objection.invoice_id, "kind": objection.kind, "ref": objection.ref,
                    "reason": reason})
     return objection
 
 
-def decided_event(session: Session, objection: Objection) -> dict:
-    pickup_dates = {}
-    if objection.kind == "missed_pickup":
-        pickup = session.get(Pickup, objection.ref)
-        pickup_dates = {objection.ref: pickup.date} if pickup is not None and pickup.date else {}
+def decided_event(objection: Objection) -> dict:
     return {"objection_id": objection.id, "invoice_id": objection.invoice_id, "contract_id": objection.contract_id,
             "contractor_id": objection.contractor_id, "month": objection.month, "kind": objection.kind,
-            "ref": objection.ref, "fact_date": fact_date(objection.kind, objection.ref, pickup_dates),
+            "ref": objection.ref, "fact_date": objection.fact_date,
             "accepted": objection.status == ACCEPTED, "reason": objection.decision_reason,
             "decided_by": objection.decided_by, "decided_at": objection.decided_at}
 

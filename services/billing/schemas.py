@@ -26,8 +26,11 @@ class EvidenceFilter(PageArgs):
 
 class LineSchema(Schema):
     kind = fields.String(metadata={"description": "tonnage, missed_pickup, complaint_day, shortfall_day, "
-                                                  "adjustment_<kind>, carried_deduction"})
-    category = fields.String(metadata={"description": "charge or deduction"})
+                                                  "adjustment_<kind>, carried_deduction, bond_claim"})
+    category = fields.String(metadata={"description": "charge, deduction or claim (on the performance bond)"})
+    first_date = fields.Date(allow_none=True, metadata={"description": "first WIB date of the facts it prices"})
+    last_date = fields.Date(allow_none=True, metadata={"description": "last WIB date (a kind has one line per "
+                                                                      "price in force over its facts' dates)"})
     description = fields.String()
     quantity = fields.Integer(metadata={"description": "kg, pickups or days (negative on a credit adjustment)"})
     unit = fields.String()
@@ -44,6 +47,8 @@ class InvoiceSchema(Schema):
     contractor_id = fields.UUID()
     month = fields.String()
     status = fields.String()
+    kind = fields.String(metadata={"description": "termin, final (termin akhir) or closing (adjustments after "
+                                                  "the final invoice)"})
     lines = fields.List(fields.Nested(LineSchema))
     tonnage_kg = fields.Integer()
     tonnage_gross_rp = fields.Integer(metadata={"description": "tonnage before the contract-value ceiling"})
@@ -57,8 +62,12 @@ class InvoiceSchema(Schema):
     dpp_rp = fields.Integer()
     ppn_rp = fields.Integer()
     total_rp = fields.Integer()
-    cap_used_rp = fields.Integer()
-    computed_at = fields.AwareDateTime()
+    cap_used_rp = fields.Integer(metadata={"description": "min(D(m), cap): deductions counted against the cap"})
+    assessed_rp = fields.Integer(metadata={"description": "D(m): every deduction assessed through this invoice"})
+    bond_claim_rp = fields.Integer(metadata={"description": "carried at the end, claimed on the performance bond"})
+    performance_bond_rp = fields.Integer()
+    computed_at = fields.AwareDateTime(metadata={"description": "when the draft was last priced (reads never "
+                                                                "reprice it)"})
     created_at = fields.AwareDateTime()
     issued_at = fields.AwareDateTime(allow_none=True)
     approved_at = fields.AwareDateTime(allow_none=True)
@@ -71,8 +80,10 @@ class InvoiceSchema(Schema):
 
 class EvidenceSchema(Schema):
     kind = fields.String()
-    ref = fields.String()
+    ref = fields.String(metadata={"description": "weighing or pickup id, YYYY-MM-DD, or <complaint id>/<n> (the "
+                                                 "n-th started day overdue)"})
     fact_month = fields.String()
+    fact_date = fields.Date()
     quantity = fields.Integer()
 
 
@@ -82,6 +93,8 @@ class LedgerSchema(Schema):
     status = fields.String()
     value_rp = fields.Integer()
     cap_rp = fields.Integer()
+    performance_bond_rp = fields.Integer()
+    bond_claim_rp = fields.Integer()
     cap_reached_at = fields.AwareDateTime(allow_none=True)
     invoices = fields.Integer(metadata={"description": "issued (or later) invoices"})
     tonnage_rp = fields.Integer()
@@ -128,6 +141,7 @@ class ObjectionSchema(Schema):
     kind = fields.String(metadata={"description": "missed_pickup, complaint_day or shortfall_day"})
     ref = fields.String()
     fact_month = fields.String(metadata={"description": "the WIB month of the disputed fact"})
+    fact_date = fields.Date(metadata={"description": "the WIB day of the disputed fact"})
     reason = fields.String()
     photo_sha256 = fields.List(fields.String())
     status = fields.String(metadata={"description": "open, accepted or rejected"})

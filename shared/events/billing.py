@@ -57,6 +57,7 @@ class _Objection(Schema):
 @event("billing.objection.filed")
 class ObjectionFiled(_Objection):
     fact_month = fields.String()
+    fact_date = fields.Date(allow_none=True, load_default=None)
     reason = fields.String(required=True)
     photo_sha256 = fields.List(fields.String(), load_default=list)
     filed_at = fields.AwareDateTime(required=True)

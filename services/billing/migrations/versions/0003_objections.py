@@ -1,7 +1,7 @@
 """Objections (keberatan), the invoice digests the berita acara prints, contractor names and contract areas
 
 Revision ID: 0003_objections
-Revises: 0001 (chains after 0002_money_loop once that lands)
+Revises: 0002_money_loop
 Create Date: 2026-11-29 20:13:34.941378
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0003_objections'
-down_revision = '0001'
+down_revision = '0002_money_loop'
 branch_labels = None
 depends_on = None
 
@@ -45,6 +45,7 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=40), nullable=False),
     sa.Column('ref', sa.String(length=64), nullable=False),
     sa.Column('fact_month', sa.String(length=7), nullable=False),
+    sa.Column('fact_date', sa.Date(), nullable=False),
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('photo_sha256', sa.ARRAY(sa.String(length=64)), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
