@@ -39,6 +39,8 @@ facts AS (
         ceil(extract(epoch FROM (u.until - c.due_at)) / 86400)::int - 1) AS n(k)
     JOIN in_force f ON f.day = ((c.due_at + n.k * interval '24 hours') AT TIME ZONE 'Asia/Jakarta')::date
     WHERE c.contract_id = CAST(:contract_id AS uuid) AND c.due_at < u.until
+      AND NOT EXISTS (SELECT 1 FROM excused_complaint_days x  -- excused by an accepted objection
+                      WHERE x.complaint_id = c.complaint_id AND x.day_no = n.k + 1)
     UNION ALL
     SELECT 'shortfall_day', s.date::text, s.date, 1
     FROM (SELECT d.date, f.allowance,

@@ -5,7 +5,7 @@ from functools import partial
 
 from sqlalchemy.orm import Session
 
-from services.billing import invoices, parties, readmodel
+from services.billing import invoices, objections, parties, readmodel
 from shared.events import Envelope
 
 
@@ -45,6 +45,7 @@ HANDLERS = {
     "routes.complaint.overdue": _data(readmodel.complaint_changed),
     "routes.complaint.resolved": _data(readmodel.complaint_changed),
     "routes.compliance.evaluated": _data(readmodel.compliance_evaluated),
+    "routes.complaint.day_excused": _data(objections.complaint_day_excused),
 }
 
 # Drafts follow evidence: handlers mark a contract's drafts stale, and the events process reprices them here, once

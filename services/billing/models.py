@@ -247,3 +247,12 @@ class ContractArea(Base):
     contract_id: Mapped[str] = mapped_column(Id, primary_key=True)
     kawasan: Mapped[str] = mapped_column(String(120))
     kecamatan: Mapped[list[str]] = mapped_column(ARRAY(String(80)), default=list)
+
+
+class ExcusedComplaintDay(Base):
+    """One started overdue day of a complaint that routes excused (an accepted objection): never charged."""
+
+    __tablename__ = "excused_complaint_days"
+    complaint_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    day_no: Mapped[int] = mapped_column(Integer, primary_key=True)  # 1-based, as in the ref "<complaint id>/<n>"
+    contract_id: Mapped[str] = mapped_column(Id)

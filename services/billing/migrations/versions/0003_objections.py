@@ -27,6 +27,12 @@ def upgrade() -> None:
     sa.Column('npwp', sa.String(length=40), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_contractors'))
     )
+    op.create_table('excused_complaint_days',
+    sa.Column('complaint_id', sa.UUID(as_uuid=False), nullable=False),
+    sa.Column('day_no', sa.Integer(), nullable=False),
+    sa.Column('contract_id', sa.UUID(as_uuid=False), nullable=False),
+    sa.PrimaryKeyConstraint('complaint_id', 'day_no', name=op.f('pk_excused_complaint_days'))
+    )
     op.create_table('invoice_digests',
     sa.Column('invoice_id', sa.UUID(as_uuid=False), nullable=False),
     sa.Column('sha256', sa.String(length=64), nullable=False),
@@ -70,3 +76,4 @@ def downgrade() -> None:
     op.drop_table('invoice_digests')
     op.drop_table('contractors')
     op.drop_table('contract_areas')
+    op.drop_table('excused_complaint_days')
