@@ -61,10 +61,12 @@ BILLING_TYPES = set(_BILLING_HANDLERS)
 class Loop:
     """One contract known to both services; March's pickups scheduled and swept in routes; March issued."""
 
-    def __init__(self, billing, routes, relay: Relay, frozen_clock, cap_rp: int):
+    def __init__(self, billing, routes, relay: Relay, frozen_clock, cap_rp: int, with_complaint: bool = False):
         self.billing, self.routes, self.relay, self.frozen_clock = billing, routes, relay, frozen_clock
+        self.with_complaint = with_complaint
         self.world = World(cap_rp=cap_rp)
         self.own = token("contractor", self.world.contractor_id)
+        self.complaint = None
         registered = envelope("contracts.contractor.registered", contractor_id=self.world.contractor_id,
                               name="PT Sungai Siak Bersih", npwp="01.234.567.8-216.000")
         activated = self.world.activated()
@@ -99,15 +101,23 @@ class Loop:
         scheduled = self.routes.post(f"/api/v1/routes/{route['id']}/schedule", json={
             "from": MISSED_DAYS[0].isoformat(), "to": MISSED_DAYS[-1].isoformat()}, **dinas)
         assert scheduled.status_code == 200, scheduled.get_json()
-        swept_at = clock.wib_instant(date(2025, 3, 6), time(0, 30))
+        if self.with_complaint:  # reported 3 March 00:30 WIB, due 72 h later, resolved 8 March 10:00 WIB
+            self.complaint = self.routes.post("/api/v1/complaints", json={
+                "point_id": point["id"], "description": "Sampah menumpuk", "channel": "whatsapp"},
+                **dinas).get_json()
+            self.frozen_clock(clock.wib_instant(date(2025, 3, 8), time(10, 0)))
+            resolved = self.routes.post(f"/api/v1/complaints/{self.complaint['id']}/resolution",
+                                        json={"note": "Sudah diangkut"}, headers=self.own)
+            assert resolved.status_code == 200, resolved.get_json()
+        swept_at = clock.wib_instant(date(2025, 3, 9), time(0, 30))
         self.frozen_clock(swept_at)
         with db.unit_of_work(self.relay.urls["routes"]) as session:
             assert compliance_sweep.sweep(session, swept_at).missed == 3
             return [str(r.id) for r in session.execute(text("SELECT id FROM pickups ORDER BY date")).all()]
 
-    def object_and_decide(self, pickup_id: str, accept: bool) -> None:
+    def object_and_decide(self, ref: str, accept: bool, kind: str = "missed_pickup") -> None:
         filed = self.billing.post(f"/api/v1/invoices/{self.march['id']}/objections", headers=self.own, json={
-            "items": [{"kind": "missed_pickup", "ref": pickup_id}], "reason": "Diangkut pukul 18.00, foto ada"})
+            "items": [{"kind": kind, "ref": ref}], "reason": "Diangkut pukul 18.00, foto ada"})
         assert filed.status_code == 201, filed.get_json()
         decided = self.billing.post(f"/api/v1/objections/{filed.get_json()['items'][0]['id']}/decision",
                                     headers=DINAS, json={"accept": accept, "reason": "Foto dan GPS diperiksa"})
@@ -211,3 +221,16 @@ def test_an_accepted_objection_to_a_shortfall_day_re_evaluates_the_day_and_credi
     assert [(e["ref"], e["quantity"]) for e in evidence if e["fact_month"] == "2025-03"] == [("2025-03-10", -1)]
     # at March's Rp1.000.000 a day: April's 27 late days billed, March's one credited
     assert adjustment(may, "adjustment_shortfall_day") == [(26, 1_000_000, 26_000_000)]
+
+
+def test_an_accepted_objection_to_a_complaint_day_credits_that_one_day(billing, routes, relay, frozen_clock):
+    loop = Loop(billing, routes, relay, frozen_clock, cap_rp=50_000_000, with_complaint=True)
+    # due 6 March 00:30 WIB, resolved 8 March 10:00 WIB: days starting 6, 7 and 8 March, 3 x Rp250.000
+    complaint_days = [l for l in loop.march["lines"] if l["kind"] == "complaint_day"]
+    refs = [f"{loop.complaint['id']}/{n}" for n in (1, 2, 3)]
+    assert [(l["quantity"], l["amount_rp"], sorted(l["evidence"])) for l in complaint_days] == [(3, 750_000, refs)]
+    loop.object_and_decide(refs[1], accept=True, kind="complaint_day")
+    assert relay.routes_to_billing() == ["routes.complaint.day_excused"]
+    april = loop.april()
+    assert adjustment(april, "adjustment_complaint_day") == [(-1, 250_000, -250_000)]
+    assert april["deductions_rp"] == -250_000
