@@ -66,7 +66,7 @@ class _Pdf(FPDF):
         super().__init__(orientation="P", unit="mm", format="A4")
         self.document = document
         self.set_margins(18, 16, 18)
-        self.set_auto_page_break(True, margin=18)
+        self.set_auto_page_break(True, margin=15)
         self.alias_nb_pages()
 
     def footer(self):
@@ -92,6 +92,7 @@ def render(document) -> bytes:
     pdf.set_keywords(f"kawal-sha256:{document.sha256}")
     pdf.set_creator("Kawal")
     pdf.add_page()
+    _qr(pdf, document)
     _title(pdf, document)
     _contract(pdf, document)
     _tonnage(pdf, document)
@@ -99,7 +100,7 @@ def render(document) -> bytes:
     _objections(pdf, document)
     _totals(pdf, document)
     _signatures(pdf, document)
-    _hash(pdf, document)
+    _verify_note(pdf, document)
     return bytes(pdf.output())
 
 
@@ -110,11 +111,13 @@ def _title(pdf: _Pdf, d) -> None:
     pdf.text_line("BERITA ACARA PEMERIKSAAN PEKERJAAN", "B", 13, "C", 6)
     pdf.text_line("Work inspection report (termin bulanan / monthly payment)", "I", 9, "C")
     pdf.text_line(f"Nomor / number: BAPP/{d.number}/{d.month}", "", 9, "C")
-    pdf.ln(2)
+    pdf.set_font("Courier", "", 7.5)
+    pdf.cell(0, 4, f"SHA-256 {d.sha256}", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(1.5)
     pdf.text_line(f"Pada {tanggal(clock.to_wib(d.issued_at).date())} telah diperiksa pekerjaan pengangkutan sampah "
-                  f"bulan {bulan(d.month)} menurut kontrak di bawah ini, dengan hasil sebagai berikut. / On the date "
-                  f"above the waste-collection work of {bulan(d.month)} under the contract below was inspected, "
-                  "with the following result.", size=8.5, height=4.2)
+                  f"bulan {bulan(d.month)} menurut kontrak di bawah ini, dengan hasil sebagai berikut. / The "
+                  f"waste-collection work of {bulan(d.month)} under this contract was inspected, with this result.",
+                  size=8, height=3.8)
 
 
 def _pairs(pdf: _Pdf, pairs: list[tuple[str, ...]], widths=(62, 112)) -> None:
@@ -178,13 +181,16 @@ def _deductions(pdf: _Pdf, d) -> None:
            rows, (76, 22, 26, 24, 26), ("L", "R", "R", "R", "R"))
     pdf.ln(1)
     _pairs(pdf, [
-        ("Potongan bulan ini / this month's deductions", rupiah(d.deductions_gross_rp)),
-        ("Di atas batas denda / over the cap (not deducted)", rupiah(d.capped_rp)),
-        ("Potongan terbawa masuk / carried in", rupiah(d.carried_in_rp)),
+        ("Potongan baru / new deductions", rupiah(d.deductions_gross_rp)),
+        ("Di atas batas / over the cap", rupiah(d.capped_rp)),
+        ("Terbawa masuk / carried in", rupiah(d.carried_in_rp)),
         ("Dipotong / deducted", rupiah(d.deductions_rp)),
-        ("Terbawa ke bulan berikut / carried to next month", rupiah(d.carried_out_rp)),
-        ("Batas denda terpakai / cap used", f"{rupiah(d.cap_used_rp)} dari / of {rupiah(d.cap_rp)}"),
-    ], widths=(58, 29, 58, 29))
+        ("Terbawa keluar / carried out", rupiah(d.carried_out_rp)),
+        ("Batas denda / penalty cap", rupiah(d.cap_rp)),
+    ], widths=(46, 28, 46, 28))
+    pdf.text_line(f"Batas denda terpakai / penalty cap used: {rupiah(d.cap_used_rp)} dari / of {rupiah(d.cap_rp)} "
+                  "(kontrak s.d. bulan ini / contract to date; kelebihan tidak dipotong / the excess is not deducted)",
+                  size=8, height=4)
 
 
 def _objections(pdf: _Pdf, d) -> None:
@@ -206,17 +212,17 @@ def _totals(pdf: _Pdf, d) -> None:
         ("Potongan / deductions", rupiah(-d.deductions_rp) if d.deductions_rp else rupiah(0)),
         ("DPP / tax base", rupiah(d.dpp_rp)),
         (f"PPN / VAT {rate}", rupiah(d.ppn_rp)),
-    ], widths=(58, 29, 58, 29))
+    ], widths=(46, 28, 46, 28))
     pdf.set_font(FONT, "B", 10)
-    pdf.cell(58, 6, "Jumlah dibayar / total payable")
+    pdf.cell(74, 6, "Jumlah dibayar / total payable")
     pdf.cell(60, 6, rupiah(d.total_rp), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.text_line(f"Terbilang / in words: {terbilang.rupiah(d.total_rp).capitalize()}", "I", 8.5, height=4.4)
 
 
 def _signatures(pdf: _Pdf, d) -> None:
-    if pdf.will_page_break(36):
+    if pdf.will_page_break(33):
         pdf.add_page()
-    pdf.ln(2)
+    pdf.ln(1)
     top, half = pdf.get_y(), (pdf.w - pdf.l_margin - pdf.r_margin) / 2
     for column, (role, name, note) in enumerate((
             ("Pejabat Pembuat Komitmen (PPK)", "contract officer", "NIP."),
@@ -227,31 +233,27 @@ def _signatures(pdf: _Pdf, d) -> None:
         pdf.multi_cell(half - 6, 4.4, _latin1(role), align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
         pdf.set_font(FONT, "I", 8)
         pdf.multi_cell(half - 6, 4.4, _latin1(name), align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
-        pdf.set_xy(x, top + 22)
+        pdf.set_xy(x, top + 20)
         pdf.set_font(FONT, "", 8.5)
         pdf.multi_cell(half - 6, 4.4, "(................................................)", align="C",
                        new_x=XPos.LEFT, new_y=YPos.NEXT)
         pdf.multi_cell(half - 6, 4.4, _latin1(note), align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
-    pdf.set_xy(pdf.l_margin, top + 32)
+    pdf.set_xy(pdf.l_margin, top + 29)
 
 
-def _hash(pdf: _Pdf, d) -> None:
-    size = 26
-    if pdf.will_page_break(size + 4):
-        pdf.add_page()
-    top = pdf.get_y() + 2
+QR_MM = 24
+
+
+def _qr(pdf: _Pdf, d) -> None:
+    """The invoice hash as a QR code in the top right corner of page 1: a phone reads it off a printed copy."""
     image = qrcode.make(d.sha256, box_size=8, border=2).get_image()
-    pdf.image(image, x=pdf.l_margin, y=top, w=size, h=size)
-    pdf.set_xy(pdf.l_margin + size + 4, top + 2)
-    width = pdf.w - pdf.r_margin - pdf.get_x()
-    pdf.set_font(FONT, "B", 8.5)
-    pdf.multi_cell(width, 4.4, "SHA-256 tagihan / invoice hash (JSON kanonik / canonical JSON):",
-                   new_x=XPos.LEFT, new_y=YPos.NEXT)
-    pdf.set_font("Courier", "", 8.5)
-    pdf.multi_cell(width, 4.4, d.sha256, new_x=XPos.LEFT, new_y=YPos.NEXT)
-    pdf.set_font(FONT, "", 7.5)
-    pdf.multi_cell(width, 3.8, _latin1(
-        "Periksa salinan cetak / check a printed copy: kawal invoice verify FILE.pdf, atau / or "
-        f"GET /api/v1/invoices/verify?sha256=<hash>. Tagihan / invoice id {d.invoice_id}."),
-        align="L", new_x=XPos.LEFT, new_y=YPos.NEXT)
-    pdf.set_y(max(pdf.get_y(), top + size))
+    pdf.image(image, x=pdf.w - pdf.r_margin - QR_MM + 2, y=pdf.t_margin - 6, w=QR_MM, h=QR_MM)
+
+
+def _verify_note(pdf: _Pdf, d) -> None:
+    pdf.ln(1)
+    pdf.text_line(
+        "SHA-256 (juga kode QR) = sidik JSON kanonik tagihan saat terbit / fingerprint of the invoice's canonical JSON "
+        f"at issue. Periksa / check: kawal invoice verify FILE.pdf, GET /api/v1/invoices/verify?sha256=. Tagihan / "
+        f"invoice {d.invoice_id}.",
+        "", 7, height=3.4)
