@@ -75,7 +75,8 @@ EOF
   "$BIN/kawal" seed --start "$DEMO_FIRST_DAY"
   "$BIN/kawal" simulate --days "${KAWAL_DEMO_DAYS:-$DEMO_MONTH_DAYS}" --speed "$KAWAL_CLOCK_SPEED" \
     --start "$DEMO_FIRST_DAY" --seed "${KAWAL_DEMO_SEED:-7}"
-  COLUMNS=${COLUMNS:-220} "$BIN/kawal" report --month "$DEMO_MONTH"
+  # the month's invoices are issued once the month and its sync allowance have passed on the demo's clock
+  COLUMNS=${COLUMNS:-220} "$BIN/kawal" report --month "$DEMO_MONTH" --issue "${KAWAL_DEMO_ISSUE_WAIT_SECONDS:-120}"
 
   cat <<EOF
 

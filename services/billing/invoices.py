@@ -45,7 +45,8 @@ def scope_of(session: Session, contract: Contract, timeline: Timeline, month: st
     first = min(clock.month_bounds(m)[0] for m in months)
     following = clock.month_bounds(month)[1]
     in_force = tuple((day, terms.shortfall_days_allowed) for day, terms in timeline.days(first, following))
-    return facts.Scope(contract.id, month, months, in_force, as_of)
+    complaint_days = facts.complaint_days(session, contract.id, first, following, as_of, timeline.in_force)
+    return facts.Scope(contract.id, month, months, in_force, as_of, complaint_days)
 
 
 def ledger_before(session: Session, contract_id: str, invoice_id: str | None) -> invoicing.LedgerBefore:

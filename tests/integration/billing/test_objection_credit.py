@@ -122,7 +122,8 @@ class Loop:
         decided = self.billing.post(f"/api/v1/objections/{filed.get_json()['items'][0]['id']}/decision",
                                     headers=DINAS, json={"accept": accept, "reason": "Foto dan GPS diperiksa"})
         assert decided.status_code == 200, decided.get_json()
-        assert self.relay.billing_to_routes() == ["billing.objection.decided"]
+        # routes also learns of the issued invoice; the decision is the one objection event
+        assert [t for t in self.relay.billing_to_routes() if "objection" in t] == ["billing.objection.decided"]
 
     def april(self) -> dict:
         return draft(self.billing, self.world, "2025-04")
@@ -205,7 +206,7 @@ def test_an_accepted_objection_to_a_shortfall_day_re_evaluates_the_day_and_credi
     assert filed.status_code == 201, filed.get_json()
     billing.post(f"/api/v1/objections/{filed.get_json()['items'][0]['id']}/decision", headers=DINAS,
                  json={"accept": True, "reason": "Berita acara kerusakan timbangan ada"})
-    assert relay.billing_to_routes() == ["billing.objection.decided"]
+    assert [t for t in relay.billing_to_routes() if "objection" in t] == ["billing.objection.decided"]
     now = datetime(2025, 5, 2, 3, 5, tzinfo=UTC)
     with db.unit_of_work(routes_db) as session:
         compliance_daily.evaluate_days(session, now)
