@@ -52,8 +52,9 @@ def verify(file: Path | None, sha256: str | None) -> None:
     if not body.get("matches"):
         click.echo(f"TIDAK COCOK / NO MATCH: {digest} is no issued invoice's hash")
         sys.exit(1)
+    total = f"Rp{body['total_rp']:,}".replace(",", ".")
     click.echo(f"COCOK / MATCH: {digest} is the invoice of {body['number']} {body['month']} "
-               f"(status {body['status']}, total Rp{body['total_rp']:,})".replace(",", "."))
+               f"(status {body['status']}, total {total})")
 
 
 @invoice.command("berita-acara")

@@ -20,10 +20,13 @@ KINDS = {
     "shortfall_day": "Hari kekurangan tonase / shortfall days",
     "carried_deduction": "Potongan terbawa / deduction carried in",
 }
+SHORT_KINDS = {"missed_pickup": "Terlewat / missed pickup", "complaint_day": "Pengaduan / complaint day",
+               "shortfall_day": "Kurang tonase / shortfall day"}
 UNITS = {"kg": "kg", "pickup": "kali", "day": "hari", "carry": "-"}
 DECISIONS = {"open": "Belum diputus / open", "accepted": "Diterima / accepted", "rejected": "Ditolak / rejected"}
 FONT = "Helvetica"
 LINE = 5
+TOTALS_AND_SIGNATURES_MM = 62
 
 
 def rupiah(amount: int) -> str:
@@ -98,6 +101,9 @@ def render(document) -> bytes:
     _tonnage(pdf, document)
     _deductions(pdf, document)
     _objections(pdf, document)
+    # the totals stay on the page the parties sign: never a signature page without the figures it signs for
+    if pdf.will_page_break(TOTALS_AND_SIGNATURES_MM):
+        pdf.add_page()
     _totals(pdf, document)
     _signatures(pdf, document)
     _verify_note(pdf, document)
@@ -146,9 +152,9 @@ def _contract(pdf: _Pdf, d) -> None:
 
 
 def _table(pdf: _Pdf, headings: tuple[str, ...], rows: list[tuple[str, ...]], widths: tuple[int, ...],
-           align: tuple[str, ...]) -> None:
-    pdf.set_font(FONT, "", 8)
-    with pdf.table(col_widths=widths, text_align=align, line_height=3.9, padding=0.7,
+           align: tuple[str, ...], size: float = 8) -> None:
+    pdf.set_font(FONT, "", size)
+    with pdf.table(col_widths=widths, text_align=align, line_height=size * 0.48, padding=0.6,
                    headings_style=_heading_style()) as table:
         for cells in [headings] + rows:
             row = table.row()
@@ -198,10 +204,11 @@ def _objections(pdf: _Pdf, d) -> None:
     if not d.decisions:
         pdf.text_line("Tidak ada keberatan / no objections filed.", size=8.5)
         return
-    rows = [(kind_label(o.kind), o.ref, waktu(o.filed_at), o.reason, DECISIONS[o.status],
+    rows = [(SHORT_KINDS.get(o.kind, o.kind), o.ref, waktu(o.filed_at), o.reason, DECISIONS[o.status],
              o.decision_reason or "-") for o in d.decisions]
     _table(pdf, ("Bukti / evidence", "Ref", "Diajukan / filed", "Alasan / reason", "Keputusan / decision",
-                 "Alasan keputusan / grounds"), rows, (30, 30, 26, 32, 24, 32), ("L", "L", "L", "L", "L", "L"))
+                 "Alasan keputusan / grounds"), rows, (24, 32, 22, 34, 19, 43), ("L", "L", "L", "L", "L", "L"),
+           size=7.2)
 
 
 def _totals(pdf: _Pdf, d) -> None:
@@ -220,7 +227,7 @@ def _totals(pdf: _Pdf, d) -> None:
 
 
 def _signatures(pdf: _Pdf, d) -> None:
-    if pdf.will_page_break(33):
+    if pdf.will_page_break(30):
         pdf.add_page()
     pdf.ln(1)
     top, half = pdf.get_y(), (pdf.w - pdf.l_margin - pdf.r_margin) / 2
@@ -233,12 +240,12 @@ def _signatures(pdf: _Pdf, d) -> None:
         pdf.multi_cell(half - 6, 4.4, _latin1(role), align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
         pdf.set_font(FONT, "I", 8)
         pdf.multi_cell(half - 6, 4.4, _latin1(name), align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
-        pdf.set_xy(x, top + 20)
+        pdf.set_xy(x, top + 17)
         pdf.set_font(FONT, "", 8.5)
         pdf.multi_cell(half - 6, 4.4, "(................................................)", align="C",
                        new_x=XPos.LEFT, new_y=YPos.NEXT)
         pdf.multi_cell(half - 6, 4.4, _latin1(note), align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
-    pdf.set_xy(pdf.l_margin, top + 29)
+    pdf.set_xy(pdf.l_margin, top + 26)
 
 
 QR_MM = 24
@@ -256,4 +263,4 @@ def _verify_note(pdf: _Pdf, d) -> None:
         "SHA-256 (juga kode QR) = sidik JSON kanonik tagihan saat terbit / fingerprint of the invoice's canonical JSON "
         f"at issue. Periksa / check: kawal invoice verify FILE.pdf, GET /api/v1/invoices/verify?sha256=. Tagihan / "
         f"invoice {d.invoice_id}.",
-        "", 7, height=3.4)
+        "", 6.5, height=3)
