@@ -65,23 +65,29 @@ def _status_setter(status: str):
     def handle(session: Session, envelope) -> None:
         data = envelope.data
         contract = _known(session, data["contract_id"])
+        # every change is kept, whatever its arrival order: the days in force follow from all of them
         contract_copy.record_status_change(session, contract.id, status, data["at"])
         newly_out = contract_copy.refresh_days_out(session, contract)
+        _follow_status(session, contract, status, data["at"])
+        # what is left on a day that has just fallen out of force (the suspension day's earlier windows) is no
+        # miss of the contractor's
         scheduling.excuse_days_out(session, contract.id, newly_out, status)
-        if contract.status in FINAL_STATUSES:
-            return  # the end of a contract is final
-        if data["at"] < contract.updated_at and status not in FINAL_STATUSES:
-            return  # a suspension or resumption older than the status we hold
-        session.execute(update(Contract).where(Contract.id == contract.id)
-                        .values(status=status, updated_at=data["at"]))
-        # Pickups follow the contract's state: none is owed while it is not active.
-        if status == "active":
-            scheduling.reschedule_after_resume(session, contract.id, data["at"], config.schedule_ahead_days())
-        else:
-            scheduling.withdraw_pickups(session, contract.id, data["at"])
 
     handle.__name__ = f"contract_{status}"
     return handle
+
+
+def _follow_status(session: Session, contract: Contract, status: str, at: datetime) -> None:
+    if contract.status in FINAL_STATUSES:
+        return  # the end of a contract is final
+    if at < contract.updated_at and status not in FINAL_STATUSES:
+        return  # a suspension or resumption older than the status we hold
+    session.execute(update(Contract).where(Contract.id == contract.id).values(status=status, updated_at=at))
+    # Pickups follow the contract's state: none is owed while it is not active.
+    if status == "active":
+        scheduling.reschedule_after_resume(session, contract.id, at, config.schedule_ahead_days())
+    else:
+        scheduling.withdraw_pickups(session, contract.id, at)
 
 
 def _known(session: Session, contract_id) -> Contract:

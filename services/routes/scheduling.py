@@ -30,6 +30,9 @@ CROSS JOIN LATERAL (
 WHERE (CAST(:route_ids AS uuid[]) IS NULL OR r.id = ANY(CAST(:route_ids AS uuid[])))
   AND extract(isodow FROM d.day)::int = ANY(r.weekdays)
   AND """ + in_force_sql("c", "d.day") + """
+  -- a force-majeure day declared ahead: its kecamatan's pickups are not owed
+  AND NOT EXISTS (SELECT 1 FROM force_majeure_days f JOIN points pt ON pt.id = s.point_id
+                   WHERE f.contract_id = c.id AND f.date = d.day AND pt.kecamatan = ANY(f.kecamatan))
   -- nobody can be charged for a pickup that could not be confirmed: none whose window plus grace has ended
   AND (d.day + r.window_end) AT TIME ZONE 'Asia/Jakarta' + make_interval(mins => c.grace_minutes) > CAST(:now AS timestamptz)
   AND (CAST(:not_before AS timestamptz) IS NULL
@@ -39,7 +42,7 @@ ON CONFLICT ON CONSTRAINT uq_pickups_route_stop_date DO NOTHING
 
 
 def schedule_pickups(session: Session, route_ids: Iterable[str] | None, from_date: date, to_date: date,
-                     not_before: datetime | None = None) -> int:
+                     not_before: datetime | None = None, now: datetime | None = None) -> int:
     """Create the missing pickups of the given routes (None: every route) for WIB days from_date..to_date.
 
     Only routes of active contracts and only days in force; never a pickup whose window plus grace has already
@@ -47,7 +50,7 @@ def schedule_pickups(session: Session, route_ids: Iterable[str] | None, from_dat
     not_before leaves out windows that opened before that instant (a contract resumed mid-day).
     Returns how many pickups were created."""
     ids = [str(route_id) for route_id in route_ids] if route_ids is not None else None
-    result = session.execute(_SCHEDULE, {"now": clock.now(), "from_date": from_date, "to_date": to_date,
+    result = session.execute(_SCHEDULE, {"now": now or clock.now(), "from_date": from_date, "to_date": to_date,
                                          "route_ids": ids, "not_before": not_before})
     return result.rowcount
 
@@ -95,4 +98,4 @@ def reschedule_after_resume(session: Session, contract_id: str, at: datetime, da
     if not route_ids:
         return 0
     today = clock.wib_date(at)
-    return schedule_pickups(session, route_ids, today, today + timedelta(days=days_ahead), not_before=at)
+    return schedule_pickups(session, route_ids, today, today + timedelta(days=days_ahead), not_before=at, now=at)
