@@ -62,9 +62,9 @@ def gather(kawal: Kawal, months: list[str], draft_invoices: bool = True, issue_w
             daily = kawal.list_all("routes", "/compliance/daily", role="auditor", **span)
             breaches = kawal.list_all("routes", "/compliance/breaches", role="auditor", contract_id=contract["id"],
                                       month=month)
+            force_majeure = kawal.list_all("routes", "/force-majeure", role="auditor", **span)
             if issue_wait_seconds is not None:
                 issue_when_due(kawal, contract, month, issue_wait_seconds)
-            force_majeure = kawal.list_all("routes", "/force-majeure", role="auditor", **span)
             invoice, error = invoice_of(kawal, contract["id"], month, draft_invoices)
             report.rows.append(ContractMonth(
                 contract, month, by_kecamatan, figures.total(by_kecamatan), figures.Tonnage.of(weighings),

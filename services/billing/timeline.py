@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+from uuid import UUID
 
 from services.billing.terms import BOND_RATIO, Terms
 from shared import contract_terms as shared
@@ -24,7 +25,7 @@ def stored(data: Any) -> Any:
         return [stored(value) for value in data]
     if isinstance(data, (date, datetime)):
         return data.isoformat()
-    if isinstance(data, (Decimal,)) or type(data).__name__ == "UUID":
+    if isinstance(data, (Decimal, UUID)):
         return str(data)
     return data
 

@@ -72,6 +72,20 @@ def test_only_days_in_force_are_billed_before_activation_and_under_suspension(bi
     assert february["deductions_rp"] == 0  # the miss on 6 February, under suspension, is no miss
 
 
+def test_a_complaint_is_not_overdue_on_days_the_contract_is_suspended(billing, billing_db, frozen_clock):
+    world = World()
+    complaint = new_id()
+    deliver(billing_db, [world.activated(), world.weighed(new_id(), 100_000, at(2025, 2, 3)),
+                         world.lifecycle("suspended", at(2025, 2, 5, 3)), world.lifecycle("resumed", at(2025, 2, 7, 3)),
+                         world.complaint("opened", complaint, at(2025, 2, 4, 2))])
+    frozen_clock(at(2025, 2, 9, 1))
+    february = draft(billing, world, "2025-02")
+    # overdue days start 4, 5, 6, 7 and 8 February at 09:00 WIB; 5 to 7 February are not in force: 2 x 250,000
+    # (the first edition would have counted none while open, and five once resolved: Rp1,250,000)
+    assert lines_of(february) == [("tonnage", 100_000, 235_000, 23_500_000), ("complaint_day", 2, 250_000, 500_000)]
+    assert sorted(february["lines"][1]["evidence"]) == [f"{complaint}/1", f"{complaint}/5"]
+
+
 # -- amendments by number and by date -----------------------------------------------------------------------------
 
 def _priced_world(order):
@@ -314,3 +328,34 @@ def test_a_weighing_held_out_after_issue_is_credited_next_month_whatever_order_t
     # 50,000 kg x 235,000 = Rp11,750,000 credited back, PPN -1,292,500
     assert lines_of(april) == [("adjustment_tonnage", -50_000, 235_000, -11_750_000)]
     assert totals(april, "tonnage_rp", "ppn_rp", "total_rp") == (-11_750_000, -1_292_500, -13_042_500)
+
+
+# -- the ceiling -----------------------------------------------------------------------------------------------------
+
+def test_all_invoices_tonnage_together_never_pass_the_contract_value(billing, billing_db, frozen_clock):
+    world = World(value_rp=40_000_000)
+    deliver(billing_db, [world.activated(), world.weighed(new_id(), 100_000, at(2025, 1, 10))])
+    frozen_clock(at(2025, 2, 2))
+    january = post(billing, draft(billing, world, "2025-01")["id"], "issue")
+    assert january["tonnage_rp"] == 23_500_000  # 100,000 kg x 235,000
+    late = new_id()
+    deliver(billing_db, [world.weighed(new_id(), 50_000, at(2025, 2, 10)),
+                         world.weighed(late, 30_000, at(2025, 1, 20))])  # keyed after January was issued
+    february = draft(billing, world, "2025-02")
+    # 50,000 kg (11,750,000) + January's late 30,000 kg (7,050,000) = 18,800,000, but only 40,000,000 - 23,500,000
+    # = 16,500,000 of the value is left: 2,300,000 shown over the ceiling, not billed
+    assert totals(february, "tonnage_gross_rp", "tonnage_rp", "ceiling_excess_rp", "dpp_rp", "ppn_rp") == (
+        18_800_000, 16_500_000, 2_300_000, 16_500_000, 1_815_000)
+    ledger = billing.get(f"/api/v1/contracts/{world.contract_id}/ledger", headers=AUDITOR).get_json()
+    assert ledger["tonnage_rp"] == 23_500_000  # the draft is not billed yet
+
+
+def test_months_are_issued_in_order(billing, billing_db, frozen_clock):
+    world = World()
+    deliver(billing_db, [world.activated()])
+    frozen_clock(at(2025, 4, 2))
+    february, march = draft(billing, world, "2025-02"), draft(billing, world, "2025-03")
+    refused = billing.post(f"/api/v1/invoices/{march['id']}/issue", headers=DINAS)
+    assert (refused.status_code, refused.get_json()["error"]["code"]) == (409, "earlier_month_open")
+    post(billing, february["id"], "issue")
+    assert post(billing, march["id"], "issue")["status"] == "issued"
