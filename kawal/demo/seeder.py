@@ -96,7 +96,10 @@ class Seeder:
                 existing = self.kawal.must_post("contracts", "/contracts", body)
             self._remember("contract", contract.number, existing["id"], contract.number not in known)
             if existing.get("status") == "draft":
-                self.kawal.must_post("contracts", f"/contracts/{existing['id']}/activate", {})
+                # a contract that started before it is keyed in took effect on its start date (its SPMK)
+                started = min(contract.start_date, clock.today_wib())
+                self.kawal.must_post("contracts", f"/contracts/{existing['id']}/activate",
+                                     {"activated_on": started.isoformat()})
                 self.result.count("activation", True)
             self.advance(1)
 
