@@ -19,7 +19,10 @@ KINDS = {
     "complaint_day": "Hari pengaduan terlambat / complaint days overdue",
     "shortfall_day": "Hari kekurangan tonase / shortfall days",
     "carried_deduction": "Potongan terbawa / deduction carried in",
+    "bond_claim": "Klaim jaminan pelaksanaan / claim on the performance bond",
 }
+INVOICE_KINDS = {"termin": "termin bulanan / monthly payment", "final": "termin akhir / final payment",
+                 "closing": "penyesuaian penutup / closing adjustment"}
 SHORT_KINDS = {"missed_pickup": "Terlewat / missed pickup", "complaint_day": "Pengaduan / complaint day",
                "shortfall_day": "Kurang tonase / shortfall day"}
 UNITS = {"kg": "kg", "pickup": "kali", "day": "hari", "carry": "-"}
@@ -115,7 +118,7 @@ def _title(pdf: _Pdf, d) -> None:
     pdf.text_line("DINAS LINGKUNGAN HIDUP DAN KEBERSIHAN", "B", 10, "C")
     pdf.ln(2)
     pdf.text_line("BERITA ACARA PEMERIKSAAN PEKERJAAN", "B", 13, "C", 6)
-    pdf.text_line("Work inspection report (termin bulanan / monthly payment)", "I", 9, "C")
+    pdf.text_line(f"Work inspection report ({INVOICE_KINDS.get(d.kind, d.kind)})", "I", 9, "C")
     pdf.text_line(f"Nomor / number: BAPP/{d.number}/{d.month}", "", 9, "C")
     pdf.set_font("Courier", "", 7.5)
     pdf.cell(0, 4, f"SHA-256 {d.sha256}", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -169,11 +172,14 @@ def _heading_style():
 
 def _tonnage(pdf: _Pdf, d) -> None:
     pdf.heading("2. Tonase / tonnage (jembatan timbang TPA / landfill weighbridge)")
-    rows = [(number(d.tonnage_kg), number(d.trips), f"{rupiah(d.unit_price_rp_per_ton)}/ton",
-             rupiah(d.tonnage_gross_rp), rupiah(d.ceiling_excess_rp), rupiah(d.tonnage_rp))]
-    _table(pdf, ("Netto / net (kg)", "Ritase / trips", "Harga satuan / unit price", "Nilai / amount",
-                 "Di atas nilai kontrak / over ceiling", "Ditagih / billed"), rows,
-           (26, 20, 34, 30, 34, 30), ("R", "R", "R", "R", "R", "R"))
+    charges = [r for r in d.rows if r.category == "charge"]
+    rows = [(kind_label(r.kind), number(r.quantity), number(r.evidence_count), f"{rupiah(r.unit_rp)}/ton",
+             rupiah(r.amount_rp)) for r in charges] or [("Tidak ada timbangan / no weighings", "0", "0", "-", rupiah(0))]
+    _table(pdf, ("Uraian / item", "Netto / net (kg)", "Ritase / trips", "Harga satuan / unit price",
+                 "Nilai / amount"), rows, (62, 28, 20, 32, 32), ("L", "R", "R", "R", "R"))
+    pdf.ln(1)
+    _pairs(pdf, [("Di atas nilai kontrak / over the ceiling", rupiah(d.ceiling_excess_rp)),
+                 ("Tonase ditagih / tonnage billed", rupiah(d.tonnage_rp))], widths=(46, 28, 46, 28))
 
 
 def _deductions(pdf: _Pdf, d) -> None:
@@ -193,7 +199,8 @@ def _deductions(pdf: _Pdf, d) -> None:
         ("Dipotong / deducted", rupiah(d.deductions_rp)),
         ("Terbawa keluar / carried out", rupiah(d.carried_out_rp)),
         ("Batas denda / penalty cap", rupiah(d.cap_rp)),
-    ], widths=(46, 28, 46, 28))
+    ] + ([("Klaim jaminan / bond claim", rupiah(d.bond_claim_rp)), ("Jaminan / bond", rupiah(d.performance_bond_rp))]
+         if d.bond_claim_rp else []), widths=(46, 28, 46, 28))
     pdf.text_line(f"Batas denda terpakai / penalty cap used: {rupiah(d.cap_used_rp)} dari / of {rupiah(d.cap_rp)} "
                   "(kontrak s.d. bulan ini / contract to date; kelebihan tidak dipotong / the excess is not deducted)",
                   size=8, height=4)
