@@ -212,7 +212,10 @@ def test_an_accepted_objection_to_a_shortfall_day_re_evaluates_the_day_and_credi
         compliance_daily.evaluate_days(session, now)
         day = session.execute(text("SELECT shortfall, revision FROM daily_evaluations WHERE date = '2025-03-10'")
                               ).one()
+        excused = session.execute(text("SELECT actor, action, object_id FROM audit_log "
+                                       "WHERE action = 'shortfall_day.excuse'")).all()
     assert (day.shortfall, day.revision) == (False, 2)
+    assert [(e.actor, e.object_id) for e in excused] == [("dev-dinas", "2025-03-10")]
     assert "routes.compliance.evaluated" in relay.routes_to_billing()
     may = draft(billing, loop.world, "2025-05")
     evidence = billing.get(f"/api/v1/invoices/{may['id']}/evidence", headers=DINAS,
