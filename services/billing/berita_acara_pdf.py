@@ -1,7 +1,6 @@
 """The berita acara as an A4 PDF (fpdf2, core fonts, no system libraries): Bahasa Indonesia with English beside."""
 from __future__ import annotations
 
-import io
 from datetime import date, datetime
 
 import qrcode
@@ -174,7 +173,8 @@ def _tonnage(pdf: _Pdf, d) -> None:
     pdf.heading("2. Tonase / tonnage (jembatan timbang TPA / landfill weighbridge)")
     charges = [r for r in d.rows if r.category == "charge"]
     rows = [(kind_label(r.kind), number(r.quantity), number(r.evidence_count), f"{rupiah(r.unit_rp)}/ton",
-             rupiah(r.amount_rp)) for r in charges] or [("Tidak ada timbangan / no weighings", "0", "0", "-", rupiah(0))]
+             rupiah(r.amount_rp)) for r in charges]
+    rows = rows or [("Tidak ada timbangan / no weighings", "0", "0", "-", rupiah(0))]
     _table(pdf, ("Uraian / item", "Netto / net (kg)", "Ritase / trips", "Harga satuan / unit price",
                  "Nilai / amount"), rows, (62, 28, 20, 32, 32), ("L", "R", "R", "R", "R"))
     pdf.ln(1)

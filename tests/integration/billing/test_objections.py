@@ -29,7 +29,8 @@ class Disputed:
         self.other = token("contractor", str(uuid.uuid4()))
 
     def object(self, client, items, headers=None, reason="Truk datang pukul 18.00, ada foto", **extra):
-        return client.post(f"/api/v1/invoices/{self.march['id']}/objections", headers=self.own if headers is None else headers,
+        return client.post(f"/api/v1/invoices/{self.march['id']}/objections",
+                           headers=self.own if headers is None else headers,
                            json={"items": items, "reason": reason, **extra})
 
 

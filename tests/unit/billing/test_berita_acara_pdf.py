@@ -17,7 +17,8 @@ def document(objections: int) -> Document:
     return Document(
         invoice_id="5b0c6f1e-1111-4222-8333-444455556666", number="DLHK-2025/01/KAWASAN1", kawasan="Kawasan 1",
         kecamatan=["Tuah Madani", "Binawidya"], contractor="PT Riau Bersih Lestari", npwp="01.234.567.8-216.000",
-        start_date=date(2025, 1, 1), end_date=date(2025, 6, 30), value_rp=16_840_000_000, ppn_rate="0.1100", month="2025-03", status="issued", kind="termin",
+        start_date=date(2025, 1, 1), end_date=date(2025, 6, 30), value_rp=16_840_000_000, ppn_rate="0.1100",
+        month="2025-03", status="issued", kind="termin",
         issued_at=datetime(2025, 4, 2, 3, 0, tzinfo=UTC), tonnage_kg=10_512_340,
         tonnage_gross_rp=2_470_399_900, ceiling_excess_rp=0, tonnage_rp=2_470_399_900,
         deductions_gross_rp=9_355_560, capped_rp=0, carried_in_rp=0, deductions_rp=9_355_560, carried_out_rp=0,
