@@ -251,6 +251,7 @@ def view(session: Session, invoice: Invoice, scope: facts.Scope | None = None) -
     body = {column.name: getattr(invoice, column.name) for column in Invoice.__table__.columns}
     body["lines"] = [{**{column.name: getattr(line, column.name) for column in InvoiceLine.__table__.columns},
                       "evidence": _line_refs(line, refs)} for line in lines]
+    body["contract_number"] = session.get(Contract, invoice.contract_id).number
     body["objections"] = objections.of_invoice(session, invoice.id)
     digest = digests.of_invoice(session, invoice.id)
     body["sha256"] = digest.sha256 if digest else None

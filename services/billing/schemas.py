@@ -44,6 +44,7 @@ class LineSchema(Schema):
 class InvoiceSchema(Schema):
     id = fields.UUID()
     contract_id = fields.UUID()
+    contract_number = fields.String(metadata={"description": "the contract's number (nomor kontrak)"})
     contractor_id = fields.UUID()
     month = fields.String()
     status = fields.String()
