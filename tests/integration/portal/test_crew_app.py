@@ -269,6 +269,9 @@ def test_a_morning_round_with_signal_coming_and_going_reaches_routes_once_per_pi
         "Terkirim — terlambat (menggantikan catatan terlewat)")
     expect(queue.filter(has_text="TPS Yos Sudarso 5")).to_contain_text(
         "Ditolak: kedaluwarsa (terkirim terlalu lama setelah diangkut)")
+    thumb = queue.filter(has_text="TPS Yos Sudarso 3").locator("img.thumb")
+    expect(thumb).to_be_visible()
+    wait_for(page, lambda: thumb.evaluate("(img) => img.complete && img.naturalWidth > 0"), "the sent photo")
     screens.shot(page, "terkirim-antrean")
     page.click("button[data-tab=hari]")
     expect(card(page, "TPS Yos Sudarso 5")).to_contain_text("Ditolak: kedaluwarsa")

@@ -520,6 +520,9 @@ function renderQueue() {
       el("p", { className: "meta" }, `${item.kind === "confirm" ? "Diangkut" : "Pengaduan selesai"} pukul ${clockText(new Date(item.created_at))}`
         + (item.photo || item.had_photo ? " · dengan foto" : "") + (item.accuracy ? ` · GPS ±${item.accuracy} m` : "")),
       fate(text, kind),
+      item.photo_sha256 && item.state === "sent"
+        ? el("img", { className: "thumb", alt: `Foto ${item.label}`, loading: "lazy",
+                      src: `/kru/api/photos/${item.photo_sha256}` }) : null,
       el("p", { className: "key" }, `kunci ${item.key}`));
     card.dataset.key = item.key;
     card.dataset.state = item.state;
