@@ -27,8 +27,10 @@ db: venv services
 	$(KAWAL) db upgrade
 	$(KAWAL) events declare
 
+# no built-in secret: the development one is generated once into .run/jwt-secret unless KAWAL_JWT_SECRET is set
 up: db
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho -f Procfile start
+	KAWAL_JWT_SECRET="$${KAWAL_JWT_SECRET:-$$(bash scripts/jwt-secret.sh)}" PATH="$(CURDIR)/$(VENV)/bin:$$PATH" \
+	  $(VENV)/bin/honcho -f Procfile start
 
 down:
 	@bash scripts/demo.sh stop

@@ -13,3 +13,13 @@ def main() -> None:
 
 for command in commands.ALL:
     main.add_command(command)
+
+
+def run() -> None:
+    """The console entry point: a missing or unsafe setting is one line naming the variable, not a traceback."""
+    from shared.config import ConfigError
+
+    try:
+        main(standalone_mode=True)
+    except ConfigError as error:
+        raise SystemExit(f"kawal: {error}")

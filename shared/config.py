@@ -64,17 +64,26 @@ def clock() -> ClockSettings:
     )
 
 
+MIN_SECRET_BYTES = 32
+
+
+class ConfigError(RuntimeError):
+    """A setting a process cannot run without is missing or unsafe; the message names the variable."""
+
+
 @dataclass(frozen=True)
 class AuthSettings:
-    secret: str = "kawal-development-secret-change-me-in-production"
+    secret: str | None = None  # no built-in secret: a process without one refuses to start
     algorithm: str = "HS256"
     public_key: str | None = None  # PEM, for RS256
     jwks_url: str | None = None  # for RS256 with a city's identity provider
     audience: str | None = None
     issuer: str | None = None
+    max_lifetime_seconds: int = 24 * 3600  # a token whose exp is further ahead than this is refused
 
 
 def auth() -> AuthSettings:
+    """The token settings; raises ConfigError when HS256 has no secret of at least MIN_SECRET_BYTES."""
     public_key = _env("KAWAL_JWT_PUBLIC_KEY")
     key_file = _env("KAWAL_JWT_PUBLIC_KEY_FILE")
     if key_file and not public_key:
@@ -82,13 +91,23 @@ def auth() -> AuthSettings:
             public_key = handle.read()
     jwks = _env("KAWAL_JWT_JWKS_URL")
     default_alg = "RS256" if (public_key or jwks) else "HS256"
+    algorithm = _env("KAWAL_JWT_ALGORITHM", default_alg)
+    secret = _env("KAWAL_JWT_SECRET")
+    if algorithm.startswith("HS") and len((secret or "").encode()) < MIN_SECRET_BYTES:
+        raise ConfigError(f"KAWAL_JWT_SECRET must be set to a random secret of at least {MIN_SECRET_BYTES} bytes "
+                          "(or KAWAL_JWT_PUBLIC_KEY / KAWAL_JWT_JWKS_URL for RS256); "
+                          "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'")
+    if not algorithm.startswith("HS") and not (public_key or jwks):
+        raise ConfigError(f"KAWAL_JWT_ALGORITHM={algorithm} needs KAWAL_JWT_PUBLIC_KEY, KAWAL_JWT_PUBLIC_KEY_FILE "
+                          "or KAWAL_JWT_JWKS_URL")
     return AuthSettings(
-        secret=_env("KAWAL_JWT_SECRET", AuthSettings.secret),
-        algorithm=_env("KAWAL_JWT_ALGORITHM", default_alg),
+        secret=secret,
+        algorithm=algorithm,
         public_key=public_key,
         jwks_url=jwks,
         audience=_env("KAWAL_JWT_AUDIENCE"),
         issuer=_env("KAWAL_JWT_ISSUER"),
+        max_lifetime_seconds=_int("KAWAL_JWT_MAX_LIFETIME_SECONDS", AuthSettings.max_lifetime_seconds),
     )
 
 

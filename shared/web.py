@@ -29,8 +29,9 @@ def create_service_app(service: str, title: str, blueprints: Iterable[Blueprint]
     logs.configure(service)
     app = Flask(f"kawal.{service}")
     app.config.update(OPENAPI_DEFAULTS)
+    # config.auth() raises (naming KAWAL_JWT_SECRET) when there is no usable key: the process refuses to start
     app.config.update(API_TITLE=title, KAWAL_SERVICE=service, KAWAL_DATABASE_URL=config.database_url(service),
-                      KAWAL_AMQP_URL=config.amqp_url())
+                      KAWAL_AMQP_URL=config.amqp_url(), KAWAL_AUTH=config.auth())
     app.config.update(overrides or {})
     api = Api(app, spec_kwargs={"components": {"securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}}, "security": [{"bearer": []}]})
