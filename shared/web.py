@@ -1,18 +1,66 @@
 """The Flask app every service builds on: OpenAPI, errors, auth scheme, metrics, health, one transaction per call."""
 from __future__ import annotations
 
+import decimal
 import time
 import uuid
 from contextlib import contextmanager
 from typing import Iterable, Iterator
 
+import flask_smorest
 from flask import Flask, Response, current_app, g, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api, Blueprint
 from sqlalchemy import text
 from sqlalchemy.orm import Session
+from webargs.flaskparser import FlaskParser
+from werkzeug.exceptions import BadRequest
 
 from shared import config, db, logs, metrics
 from shared import errors as api_errors
+
+MAX_BODY_BYTES = 1024 * 1024  # the largest real body (a contract with its terms) is a few kB
+MAX_IDEMPOTENCY_KEY = 200  # the idempotency columns' width
+MAX_CORRELATION_ID = 100
+
+
+class BoundedParser(FlaskParser):
+    """webargs' parser, but JSON nested past Python's recursion limit is a 400, not a RecursionError (a 500)."""
+
+    def _raw_load_json(self, req):
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError:
+            raise BadRequest("The JSON body is nested too deeply.")
+
+
+class BoundedJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, with the same refusal of absurd nesting for anything that reads request.json.
+
+    Decimals (a ratio, a Range bound in the OpenAPI document) are written as JSON numbers, as documented, not
+    as Flask's default strings."""
+
+    @staticmethod
+    def default(o):
+        if isinstance(o, decimal.Decimal):
+            return int(o) if o == o.to_integral_value() else float(o)
+        return DefaultJSONProvider.default(o)
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise BadRequest("The JSON body is nested too deeply.")
+
+
+# Every service's blueprints are flask_smorest.Blueprint: their arguments all go through this one parser.
+flask_smorest.Blueprint.ARGUMENTS_PARSER = BoundedParser()
+
+
+class KawalApi(Api):
+    """flask-smorest's Api documenting the error shape the services send ({"error": {...}}), not its own."""
+
+    ERROR_SCHEMA = api_errors.ErrorSchema
 
 OPENAPI_DEFAULTS = {
     "API_VERSION": "v1",
@@ -28,12 +76,13 @@ def create_service_app(service: str, title: str, blueprints: Iterable[Blueprint]
                        overrides: dict | None = None) -> Flask:
     logs.configure(service)
     app = Flask(f"kawal.{service}")
-    app.config.update(OPENAPI_DEFAULTS)
+    app.json = BoundedJSONProvider(app)
+    app.config.update(OPENAPI_DEFAULTS, MAX_CONTENT_LENGTH=MAX_BODY_BYTES)
     # config.auth() raises (naming KAWAL_JWT_SECRET) when there is no usable key: the process refuses to start
     app.config.update(API_TITLE=title, KAWAL_SERVICE=service, KAWAL_DATABASE_URL=config.database_url(service),
                       KAWAL_AMQP_URL=config.amqp_url(), KAWAL_AUTH=config.auth())
     app.config.update(overrides or {})
-    api = Api(app, spec_kwargs={"components": {"securitySchemes": {
+    api = KawalApi(app, spec_kwargs={"components": {"securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}}, "security": [{"bearer": []}]})
     for blueprint in blueprints:
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
@@ -60,8 +109,15 @@ def _instrument(app: Flask, service: str) -> None:
     @app.before_request
     def _start():
         g.started = time.perf_counter()
-        cid = request.headers.get("X-Correlation-ID") or str(uuid.uuid4())
+        cid = request.headers.get("X-Correlation-ID", "")
+        # a client's id goes into every log line: only a short, plain one is kept
+        if not (0 < len(cid) <= MAX_CORRELATION_ID and cid.isascii() and cid.isprintable()):
+            cid = str(uuid.uuid4())
         g.correlation_token = logs.correlation_id.set(cid)
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and not 0 < len(key) <= MAX_IDEMPOTENCY_KEY:
+            raise api_errors.invalid("invalid_idempotency_key", "The Idempotency-Key header is invalid.", {
+                "Idempotency-Key": [f"Must be 1 to {MAX_IDEMPOTENCY_KEY} characters."]})
 
     @app.after_request
     def _observe(response: Response):
