@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 KAWAL := $(VENV)/bin/kawal
 RUN_DIR := .run
 
-.PHONY: venv services tools db up down demo test test-unit test-integration test-e2e bench clean
+.PHONY: venv services tools db up down demo test test-unit test-integration test-e2e fuzz bandit bench clean
 
 venv: $(VENV)/.installed
 
@@ -49,6 +49,16 @@ test-integration: venv services tools
 
 test-e2e: venv services
 	$(PY) -m pytest -q tests/e2e
+
+# schemathesis against each service's OpenAPI document as each role, ten minutes of fresh data (make test runs
+# a short seeded pass: tests/integration/hardening/test_schemathesis.py)
+fuzz: venv services
+	KAWAL_JWT_SECRET="$${KAWAL_JWT_SECRET:-$$(bash scripts/jwt-secret.sh)}" KAWAL_TEST_DB_SUFFIX=$${KAWAL_TEST_DB_SUFFIX:-fuzz} \
+	  $(PY) -m tests.support.fuzz --minutes $${FUZZ_MINUTES:-10}
+
+# security lint: nothing above low that is not explained where it is silenced (also a test in make test)
+bandit: venv
+	$(VENV)/bin/bandit -q -r services shared kawal --severity-level medium
 
 bench: db
 	$(PY) bench/events.py

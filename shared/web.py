@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from typing import Iterable, Iterator
 
 import flask_smorest
-from flask import Flask, Response, current_app, g, jsonify, request
+from flask import Flask, Response, current_app, g, jsonify, request, send_from_directory
 from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api, Blueprint
 from sqlalchemy import text
@@ -68,7 +68,9 @@ OPENAPI_DEFAULTS = {
     "OPENAPI_URL_PREFIX": "/",
     "OPENAPI_JSON_PATH": "openapi.json",
     "OPENAPI_SWAGGER_UI_PATH": "docs",
-    "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+    # Swagger UI's assets come from the pinned swagger-ui-bundle package, same origin: /docs works without
+    # internet (a city data centre) and loads nothing a third party could change
+    "OPENAPI_SWAGGER_UI_URL": "/docs/assets/",
 }
 
 
@@ -89,6 +91,7 @@ def create_service_app(service: str, title: str, blueprints: Iterable[Blueprint]
     api_errors.register(app)  # after Api(): our error shape replaces flask-smorest's
     _instrument(app, service)
     _health(app)
+    _docs_assets(app)
     return app
 
 
@@ -129,6 +132,14 @@ def _instrument(app: Flask, service: str) -> None:
         if cid:
             response.headers["X-Correlation-ID"] = cid
         return response
+
+
+def _docs_assets(app: Flask) -> None:
+    from swagger_ui_bundle import swagger_ui_path
+
+    @app.get("/docs/assets/<path:filename>")
+    def swagger_ui_asset(filename: str):
+        return send_from_directory(str(swagger_ui_path), filename, max_age=86400)
 
 
 def _health(app: Flask) -> None:
