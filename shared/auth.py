@@ -137,6 +137,11 @@ def current() -> Principal:
     return g.principal
 
 
+def verify_request() -> Principal:
+    """The current request's principal, or ApiError 401."""
+    return _authenticate()
+
+
 def _authenticate() -> Principal:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")

@@ -33,14 +33,27 @@ def port(service: str) -> int:
     return _int(f"KAWAL_{service.upper()}_PORT", DEFAULT_PORTS[service])
 
 
+# Every process serves /metrics on a port of its own, never on an API port a contractor reaches: metrics carry
+# every contractor's figures (ARCHITECTURE.md, Security).
 DEFAULT_METRICS_PORTS = {"contracts_events": 9101, "routes_events": 9102, "billing_events": 9103,
-                         "routes_worker": 9104}
+                         "routes_worker": 9104, "contracts_api": 9111, "routes_api": 9112, "billing_api": 9113}
 
 
 def metrics_port(process: str) -> int:
-    """Port of /metrics for a process that serves no HTTP API (events, worker)."""
+    """Port of a process's /metrics (`<service>_api`, `<service>_events`, `routes_worker`)."""
     # A process without a registered default (a test service) gets 0: any free port.
     return _int(f"KAWAL_{process.upper()}_METRICS_PORT", DEFAULT_METRICS_PORTS.get(process, 0))
+
+
+def metrics_host() -> str:
+    """Where the events processes and the worker bind /metrics: localhost unless a deployment says otherwise
+    (containers set 0.0.0.0 and a NetworkPolicy lets only Prometheus in)."""
+    return _env("KAWAL_METRICS_HOST", "127.0.0.1")
+
+
+def metrics_token() -> str | None:
+    """When set, /metrics answers only `Authorization: Bearer <token>` (a scrape token, beside the network)."""
+    return _env("KAWAL_METRICS_TOKEN")
 
 
 def service_url(service: str) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import decimal
+import threading
 import time
 import uuid
 from contextlib import contextmanager
@@ -92,6 +93,8 @@ def create_service_app(service: str, title: str, blueprints: Iterable[Blueprint]
     _instrument(app, service)
     _health(app)
     _docs_assets(app)
+    app.config.setdefault("KAWAL_METRICS_PORT", config.metrics_port(f"{service}_api"))
+    app.wsgi_app = MetricsPort(app.wsgi_app, app.config["KAWAL_METRICS_PORT"])
     return app
 
 
@@ -124,10 +127,11 @@ def _instrument(app: Flask, service: str) -> None:
 
     @app.after_request
     def _observe(response: Response):
+        # labels from fixed sets only: the rule (not the path), a known method, the status
         endpoint = request.url_rule.rule if request.url_rule else "unmatched"
-        if not endpoint.startswith("/metrics"):
-            http.requests.labels(endpoint, request.method, str(response.status_code)).inc()
-            http.latency.labels(endpoint, request.method).observe(time.perf_counter() - g.get("started", time.perf_counter()))
+        method = request.method if request.method in metrics.HTTP_METHODS else "other"
+        http.requests.labels(endpoint, method, str(response.status_code)).inc()
+        http.latency.labels(endpoint, method).observe(time.perf_counter() - g.get("started", time.perf_counter()))
         cid = logs.correlation_id.get()
         if cid:
             response.headers["X-Correlation-ID"] = cid
@@ -149,13 +153,73 @@ def _health(app: Flask) -> None:
 
     @app.get("/readyz")
     def readyz():
-        checks = {"database": _database_ready(), "broker": _broker_ready()}
+        checks = _readiness()
         ready = all(checks.values())
-        return jsonify(status="ready" if ready else "not_ready", checks=checks), 200 if ready else 503
+        body = {"status": "ready" if ready else "not_ready"}
+        if _authenticated():  # which dependency is down is for operators, not for anyone who can reach the port
+            body["checks"] = checks
+        return jsonify(body), 200 if ready else 503
 
-    @app.get("/metrics")
-    def metrics_view():
-        return Response(metrics.exposition(), mimetype="text/plain; version=0.0.4; charset=utf-8")
+
+READY_CACHE_SECONDS = 5.0  # a load balancer polling every second costs one check per process per 5 s
+_ready: dict[tuple[str, str], tuple[float, dict[str, bool]]] = {}
+_ready_lock = threading.Lock()
+
+
+def _readiness() -> dict[str, bool]:
+    """The database and broker checks, computed at most once per READY_CACHE_SECONDS per process: a flood of
+    /readyz never opens a connection per call (the database check uses the pool; the broker's is cached)."""
+    key = (database_url(), current_app.config["KAWAL_AMQP_URL"])
+    now = time.monotonic()
+    with _ready_lock:
+        cached = _ready.get(key)
+        if cached and cached[0] > now:
+            return cached[1]
+        checks = {"database": _database_ready(), "broker": _broker_ready()}
+        _ready[key] = (now + READY_CACHE_SECONDS, checks)
+        return checks
+
+
+def _authenticated() -> bool:
+    from shared import auth  # auth imports flask request state; web is imported first by every app
+
+    try:
+        auth.verify_request()
+        return True
+    except api_errors.ApiError:
+        return False
+
+
+
+class MetricsPort:
+    """WSGI middleware: a request that arrived on the process's metrics port reaches only /metrics; the API
+    port has no /metrics at all. gunicorn binds both (`-b api -b metrics`); the local port of the connection
+    decides, which a client cannot spoof (the Host header plays no part)."""
+
+    def __init__(self, api_app, port: int):
+        self.api_app, self.port = api_app, port
+
+    @staticmethod
+    def local_port(environ) -> int | None:
+        sock = environ.get("gunicorn.socket")
+        try:
+            return int(sock.getsockname()[1]) if sock is not None else int(environ.get("SERVER_PORT") or 0)
+        except (OSError, ValueError, TypeError, IndexError):
+            return None
+
+    def __call__(self, environ, start_response):
+        if self.local_port(environ) != self.port:
+            return self.api_app(environ, start_response)
+        if environ.get("PATH_INFO") != "/metrics" or environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+            return _plain(start_response, "404 Not Found", b"Only /metrics is served on this port.\n")
+        if not metrics.authorized(environ.get("HTTP_AUTHORIZATION")):
+            return _plain(start_response, "401 Unauthorized", b"A scrape token is required.\n")
+        return _plain(start_response, "200 OK", metrics.exposition(), "text/plain; version=0.0.4; charset=utf-8")
+
+
+def _plain(start_response, status: str, body: bytes, content_type: str = "text/plain; charset=utf-8"):
+    start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+    return [body]
 
 
 def _database_ready() -> bool:

@@ -17,6 +17,7 @@ from typing import Iterator
 import requests
 
 from shared import auth, config
+from tests.support import databases
 from tests.support.system import ROOT, free_ports
 
 BIN = os.path.dirname(sys.executable)
@@ -87,7 +88,9 @@ def main() -> int:
     share = options.minutes * 60 / (len(services) * len(ROLES))
     failed = 0
     for service in services:
-        with serving(service) as url:
+        # fresh kawal_<service>_<suffix> databases: fuzzing as dinas writes, never into a demo's database
+        url = databases.fresh_service_database(service, os.environ.get("KAWAL_TEST_DB_SUFFIX", "fuzz"))
+        with serving(service, {f"KAWAL_{service.upper()}_DATABASE_URL": url}) as url:
             for role in ROLES:
                 done = run(url, role, max_time=share)
                 summary = "\n".join(done.stdout.splitlines()[-12:])

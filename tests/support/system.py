@@ -31,7 +31,7 @@ class System:
     """A running Kawal: where to reach it, and the environment its processes share (clock, databases, broker)."""
 
     urls: dict[str, str]  # service -> http://127.0.0.1:port (api)
-    metrics_ports: dict[str, int]  # process without an API -> its /metrics port
+    metrics_ports: dict[str, int]  # process (apis included) -> its /metrics port
     env: dict[str, str]  # every KAWAL_* variable the processes were started with
     database_urls: dict[str, str]
     amqp_url: str
@@ -41,8 +41,8 @@ class System:
     process: subprocess.Popen | None = field(default=None, repr=False)
 
     def metrics_url(self, process: str) -> str:
-        if process in self.urls:
-            return f"{self.urls[process]}/metrics"
+        # an API's /metrics is on its metrics port (`<service>_api`), never on its API port
+        process = f"{process}_api" if process in self.urls else process
         return f"http://127.0.0.1:{self.metrics_ports[process]}/metrics"
 
     def apply_env(self) -> dict[str, str | None]:
