@@ -174,6 +174,11 @@ def reevaluation_days() -> int:
     return _int("KAWAL_REEVALUATION_DAYS", 62)
 
 
+def audit_head_seconds() -> float:
+    """How often each events process publishes its service's audit chain head (when it changed)."""
+    return _float("KAWAL_AUDIT_HEAD_SECONDS", 300.0)
+
+
 def log_level() -> str:
     return _env("KAWAL_LOG_LEVEL", "INFO")
 

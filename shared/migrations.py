@@ -25,6 +25,13 @@ def upgrade(service: str, url: str) -> None:
     cfg.set_main_option("script_location", os.path.join(ROOT, "services", service, "migrations"))
     cfg.set_main_option("sqlalchemy.url", url)
     command.upgrade(cfg, "head")
+    # after every migration: audit_log append-only, the application role granted on every table (new ones too)
+    from shared import audit_heads
+
+    engine = create_engine(url, poolclass=pool.NullPool)
+    with engine.begin() as connection:
+        audit_heads.protect(connection, service)
+    engine.dispose()
 
 
 def run(service: str, service_metadata: MetaData) -> None:
