@@ -22,7 +22,19 @@ def _int(name: str, default: int) -> int:
 
 
 def database_url(service: str) -> str:
-    return _env(f"KAWAL_{service.upper()}_DATABASE_URL", f"postgresql+psycopg://postgres@127.0.0.1:5432/kawal_{service}")
+    """What the service's processes connect as: by default kawal_<service>_app, a role that owns nothing and may
+    only append to the audit log (granted by `kawal db upgrade`), never a superuser."""
+    return _env(f"KAWAL_{service.upper()}_DATABASE_URL",
+                f"postgresql+psycopg://kawal_{service}_app@127.0.0.1:5432/kawal_{service}")
+
+
+def migration_database_url(service: str) -> str:
+    """What `kawal db upgrade` connects as: the database's owner (creates tables, the application role, grants).
+    KAWAL_<SERVICE>_MIGRATE_DATABASE_URL; else an explicit KAWAL_<SERVICE>_DATABASE_URL (a test's database);
+    else the local superuser."""
+    return (_env(f"KAWAL_{service.upper()}_MIGRATE_DATABASE_URL")
+            or _env(f"KAWAL_{service.upper()}_DATABASE_URL")
+            or f"postgresql+psycopg://postgres@127.0.0.1:5432/kawal_{service}")
 
 
 def amqp_url() -> str:

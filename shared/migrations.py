@@ -35,7 +35,7 @@ def upgrade(service: str, url: str) -> None:
 
 
 def run(service: str, service_metadata: MetaData) -> None:
-    url = context.config.get_main_option("sqlalchemy.url") or config.database_url(service)
+    url = context.config.get_main_option("sqlalchemy.url") or config.migration_database_url(service)
     targets = [platform_metadata, service_metadata]
     if context.is_offline_mode():
         context.configure(url=url, target_metadata=targets, literal_binds=True, compare_type=True)

@@ -37,7 +37,7 @@ def db_upgrade(services: tuple[str, ...]) -> None:
     from sqlalchemy.engine import make_url
 
     for service in services or config.SERVICES:
-        url = make_url(config.database_url(service))
+        url = make_url(config.migration_database_url(service))
         admin = url.set(database="postgres", drivername="postgresql").render_as_string(hide_password=False)
         with psycopg.connect(admin, autocommit=True) as conn:
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (url.database,)).fetchone()

@@ -15,6 +15,13 @@ def url_for(name: str) -> str:
     return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
 
 
+def app_url(url: str, service: str) -> str:
+    """The same database as the service's application role (kawal_<service>_app, granted by the migrations)."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(username=f"kawal_{service}_app").render_as_string(hide_password=False)
+
+
 def recreate(name: str) -> None:
     with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -115,7 +115,9 @@ def running_system(suffix: str = "e2e", clock_start: datetime | None = None, clo
     ports = dict(zip(config.SERVICES, api_ports))
     metrics_ports = dict(zip(config.DEFAULT_METRICS_PORTS, api_ports[len(config.SERVICES):]))
     env = {"KAWAL_AMQP_URL": amqp, "KAWAL_CELERY_BROKER_URL": amqp, "KAWAL_LOG_FORMAT": "text",
-           **{f"KAWAL_{s.upper()}_DATABASE_URL": url for s, url in database_urls.items()},
+           # the processes connect as the application roles, as a deployment does (they own nothing and may only
+           # append to the audit log); database_urls (the owner's) stay for the tests' own arranging and reading
+           **{f"KAWAL_{s.upper()}_DATABASE_URL": databases.app_url(url, s) for s, url in database_urls.items()},
            **{f"KAWAL_{s.upper()}_PORT": str(p) for s, p in ports.items()},
            **{f"KAWAL_{s.upper()}_URL": f"http://127.0.0.1:{p}" for s, p in ports.items()},
            **{f"KAWAL_{name.upper()}_METRICS_PORT": str(p) for name, p in metrics_ports.items()},
