@@ -6,9 +6,13 @@ PY := $(VENV)/bin/python
 KAWAL := $(VENV)/bin/kawal
 RUN_DIR := .run
 
-.PHONY: venv services tools db up down demo test test-unit test-integration test-e2e fuzz bandit bench clean
+.PHONY: help venv services tools db up down demo test test-unit test-integration test-e2e fuzz bandit bench clean
+.DEFAULT_GOAL := help
 
-venv: $(VENV)/.installed
+help: ## this list
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z0-9-]+):.*## (.*)/\1\t\2/' | expand -t 20
+
+venv: $(VENV)/.installed ## create .venv and install Kawal with its test tools
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,55 +20,53 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	@touch $@
 
-services:
+services: ## start PostgreSQL and RabbitMQ if they are not answering
 	@bash scripts/ensure-services.sh
 
 # promtool and prometheus (Debian's package) for the deploy tests
-tools:
+tools: ## install promtool/prometheus (Debian) for the deploy tests
 	@bash scripts/ensure-tools.sh
 
-db: venv services
+db: venv services ## create and migrate every database, declare the broker topology
 	$(KAWAL) db upgrade
 	$(KAWAL) events declare
 
 # no built-in secret: the development one is generated once into .run/jwt-secret unless KAWAL_JWT_SECRET is set
-up: db
+up: db ## run every process in the foreground (Ctrl-C stops all)
 	KAWAL_JWT_SECRET="$${KAWAL_JWT_SECRET:-$$(bash scripts/jwt-secret.sh)}" PATH="$(CURDIR)/$(VENV)/bin:$$PATH" \
 	  $(VENV)/bin/honcho -f Procfile start
 
-down:
+down: ## stop what `make demo` started
 	@bash scripts/demo.sh stop
 
-demo: db
+demo: db ## seed the reference city, simulate a month, print compliance and invoices
 	@bash scripts/demo.sh start
 
-test: venv services tools
+test: venv services tools ## the whole suite against real PostgreSQL and RabbitMQ
 	$(PY) -m pytest -q tests
 
-test-unit: venv tools
+test-unit: venv ## unit tests only
 	$(PY) -m pytest -q tests/unit
 
-test-integration: venv services tools
+test-integration: venv services tools ## integration tests only
 	$(PY) -m pytest -q tests/integration
 
-test-e2e: venv services
+test-e2e: venv services ## end-to-end tests only
 	$(PY) -m pytest -q tests/e2e
 
-# schemathesis against each service's OpenAPI document as each role, ten minutes of fresh data (make test runs
-# a short seeded pass: tests/integration/hardening/test_schemathesis.py)
-fuzz: venv services
+# make test runs a short seeded pass of the same (tests/integration/hardening/test_schemathesis.py)
+fuzz: venv services ## schemathesis on each service's OpenAPI document as each role, 10 minutes of fresh data
 	KAWAL_JWT_SECRET="$${KAWAL_JWT_SECRET:-$$(bash scripts/jwt-secret.sh)}" KAWAL_TEST_DB_SUFFIX=$${KAWAL_TEST_DB_SUFFIX:-fuzz} \
 	  $(PY) -m tests.support.fuzz --minutes $${FUZZ_MINUTES:-10}
 
-# security lint: nothing above low that is not explained where it is silenced (also a test in make test)
-bandit: venv
-	$(VENV)/bin/bandit -q -r services shared kawal --severity-level medium
+bandit: venv ## security lint: nothing above low unless silenced with a reason (also a test in make test)
+	$(VENV)/bin/bandit -q -c pyproject.toml -r services shared kawal --severity-level medium
 
-bench: db
+bench: db ## benchmarks, each beside its baseline
 	$(PY) bench/events.py
 	$(PY) bench/ingest.py
 	$(PY) bench/sweep.py
 	$(PY) bench/invoice.py
 
-clean:
+clean: ## remove .venv and .run
 	rm -rf $(VENV) $(RUN_DIR) .pytest_cache

@@ -4,7 +4,8 @@
 # that, and a daemon that started anyway (systemd) is stopped, so the tests own every Prometheus they run.
 set -euo pipefail
 
-if command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1; then
+# chromium: the headless browser that proves /docs renders (tests/integration/hardening/test_docs.py)
+if command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 && command -v chromium >/dev/null 2>&1; then
   exit 0
 fi
 
@@ -26,7 +27,7 @@ trap cleanup EXIT
 
 echo "promtool: installing Debian's prometheus package"
 $SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends prometheus chromium >/dev/null
 
 # If the package's daemon came up anyway, stop it (only when it was not running before we installed).
 if [ "$was_running" = 0 ] && pgrep -x prometheus >/dev/null 2>&1; then

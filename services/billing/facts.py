@@ -57,27 +57,22 @@ due AS (
 )
 """
 
-def _with_facts(statement: str) -> str:
-    """A statement over the `due` facts: the constant CTEs above, then the statement (values are bound)."""
-    return "WITH " + _FACTS + statement  # nosec B608 - constant SQL text only, never input
+_QUANTITIES = text("WITH " + _FACTS + """
+SELECT kind, sum(quantity) AS quantity, count(*) AS evidence FROM due WHERE quantity <> 0 GROUP BY kind""")
 
-
-_QUANTITIES = text(_with_facts("""
-SELECT kind, sum(quantity) AS quantity, count(*) AS evidence FROM due WHERE quantity <> 0 GROUP BY kind"""))
-
-_FREEZE = text(_with_facts("""
+_FREEZE = text("WITH " + _FACTS + """
 INSERT INTO invoice_evidence (invoice_id, kind, ref, fact, fact_month, quantity)
-SELECT CAST(:invoice_id AS uuid), kind, ref, fact, fact_month, quantity FROM due WHERE quantity <> 0"""))
+SELECT CAST(:invoice_id AS uuid), kind, ref, fact, fact_month, quantity FROM due WHERE quantity <> 0""")
 
-_EVIDENCE_LIVE = text(_with_facts("""
+_EVIDENCE_LIVE = text("WITH " + _FACTS + """
 SELECT kind, ref, fact_month, quantity FROM due
 WHERE quantity <> 0 AND (CAST(:kind AS text) IS NULL OR kind = :kind)
-ORDER BY kind, fact_month, ref LIMIT :limit OFFSET :offset"""))
+ORDER BY kind, fact_month, ref LIMIT :limit OFFSET :offset""")
 
-_EMBED_LIVE = text(_with_facts("""
+_EMBED_LIVE = text("WITH " + _FACTS + """
 SELECT kind, ref FROM (
     SELECT kind, ref, row_number() OVER (PARTITION BY kind ORDER BY fact_month, ref) AS n FROM due WHERE quantity <> 0
-) ranked WHERE n <= :limit ORDER BY kind, n"""))
+) ranked WHERE n <= :limit ORDER BY kind, n""")
 
 _EMBED_FROZEN = text("""
 SELECT kind, ref FROM (
@@ -85,8 +80,8 @@ SELECT kind, ref FROM (
     FROM invoice_evidence WHERE invoice_id = CAST(:invoice_id AS uuid)
 ) ranked WHERE n <= :limit ORDER BY kind, n""")
 
-_EVIDENCE_LIVE_COUNT = text(_with_facts("""
-SELECT count(*) FROM due WHERE quantity <> 0 AND (CAST(:kind AS text) IS NULL OR kind = :kind)"""))
+_EVIDENCE_LIVE_COUNT = text("WITH " + _FACTS + """
+SELECT count(*) FROM due WHERE quantity <> 0 AND (CAST(:kind AS text) IS NULL OR kind = :kind)""")
 
 
 @dataclass(frozen=True)
@@ -147,10 +142,10 @@ def embedded(session: Session, scope: Scope | None, invoice_id: str, limit: int)
 def frozen_evidence(session: Session, invoice_id: str, kind: str | None, limit: int, offset: int) -> tuple[list, int]:
     params = {"invoice_id": invoice_id, "kind": kind}
     where = "invoice_id = CAST(:invoice_id AS uuid) AND (CAST(:kind AS text) IS NULL OR kind = :kind)"
-    rows = session.execute(text(f"SELECT kind, ref, fact_month, quantity FROM invoice_evidence WHERE {where} "  # nosec B608 - constant SQL, values bound
+    rows = session.execute(text(f"SELECT kind, ref, fact_month, quantity FROM invoice_evidence WHERE {where} "
                                 "ORDER BY kind, fact_month, ref LIMIT :limit OFFSET :offset"),
                            {**params, "limit": limit, "offset": offset}).all()
-    total = session.execute(text(f"SELECT count(*) FROM invoice_evidence WHERE {where}"), params).scalar_one()  # nosec B608 - constant SQL, values bound
+    total = session.execute(text(f"SELECT count(*) FROM invoice_evidence WHERE {where}"), params).scalar_one()
     return rows, total
 
 
