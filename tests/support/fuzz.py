@@ -21,6 +21,7 @@ from tests.support import databases
 from tests.support.system import ROOT, free_ports
 
 BIN = os.path.dirname(sys.executable)
+LOGS: dict[str, str] = {}  # base URL -> its gunicorn log, while it serves
 ROLES = ("dinas", "contractor", "auditor")
 # what the issue asks: no server error; status codes, content types, headers and bodies as documented
 CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,"
@@ -36,6 +37,7 @@ def serving(service: str, env: dict[str, str] | None = None) -> Iterator[str]:
                                 f"services.{service}.app:create_app()"], cwd=ROOT, env={**os.environ, **(env or {})},
                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
+    LOGS[url] = log.name
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -56,6 +58,13 @@ def serving(service: str, env: dict[str, str] | None = None) -> Iterator[str]:
             process.kill()
             process.wait()
         os.unlink(log.name)
+        LOGS.pop(url, None)
+
+
+def server_log(url: str, chars: int = 6000) -> str:
+    """The tail of a serving() process's log (its tracebacks, when schemathesis found a server error)."""
+    with open(LOGS[url], encoding="utf-8", errors="replace") as handle:
+        return handle.read()[-chars:]
 
 
 def token(role: str) -> str:
