@@ -63,10 +63,8 @@ bandit: venv ## security lint: nothing above low unless silenced with a reason (
 	$(VENV)/bin/bandit -q -c pyproject.toml -r services shared kawal --severity-level medium
 
 bench: db ## benchmarks, each beside its baseline
-	$(PY) bench/events.py
-	$(PY) bench/ingest.py
-	$(PY) bench/sweep.py
-	$(PY) bench/invoice.py
+	export KAWAL_JWT_SECRET="$${KAWAL_JWT_SECRET:-$$(bash scripts/jwt-secret.sh)}"; \
+	  $(PY) bench/events.py && $(PY) bench/ingest.py && $(PY) bench/sweep.py && $(PY) bench/invoice.py
 
 clean: ## remove .venv and .run
 	rm -rf $(VENV) $(RUN_DIR) .pytest_cache
