@@ -36,7 +36,8 @@ def serving(service: str, env: dict[str, str] | None = None) -> Iterator[str]:
     # a generous timeout: on a machine shared with other suites a slow answer is load, not a finding
     process = subprocess.Popen([os.path.join(BIN, "gunicorn"), "-w", "2", "--timeout", "120",
                                 "-b", f"127.0.0.1:{port}", f"services.{service}.app:create_app()"], cwd=ROOT,
-                               env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                               env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT,
+                               start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     LOGS[url] = log.name
     try:
