@@ -65,9 +65,9 @@ def test_the_application_role_owns_nothing_and_runs_the_service(contracts):
     assert owned == 0
     with db.unit_of_work(_app_url(contracts, "contracts")) as session:  # a write as the app does it
         audit.append(session, DINAS, "contract.activate", "contract", "c-0", {})
-        outbox.record(session, "contracts.contract.expired", {"contract_id": "6f1c1d2e-5b7a-4c39-9d43-0c2f8a1e7b10",
-                                                               "expired_on": "2031-06-30", "at": "2031-07-01T00:00:00+00:00"},
-                      producer="contracts")
+        expired = {"contract_id": "6f1c1d2e-5b7a-4c39-9d43-0c2f8a1e7b10", "expired_on": "2031-06-30",
+                   "at": "2031-07-01T00:00:00+00:00"}
+        outbox.record(session, "contracts.contract.expired", expired, producer="contracts")
         assert audit.verify(session).intact
 
 
