@@ -77,6 +77,10 @@ EOF
     --start "$DEMO_FIRST_DAY" --seed "${KAWAL_DEMO_SEED:-7}"
   # the month's invoices are issued once the month and its sync allowance have passed on the demo's clock
   COLUMNS=${COLUMNS:-220} "$BIN/kawal" report --month "$DEMO_MONTH" --issue "${KAWAL_DEMO_ISSUE_WAIT_SECONDS:-120}"
+  # keberatan: the contractors dispute a few deductions of their issued invoices and the agency decides them
+  COLUMNS=${COLUMNS:-220} "$BIN/kawal" dispute --month "$DEMO_MONTH" --seed "${KAWAL_DEMO_SEED:-7}"
+  # one berita acara per issued invoice, with the objections and their decisions on it
+  "$BIN/kawal" invoice berita-acara --month "$DEMO_MONTH" --dir "$RUN_DIR"
 
   cat <<EOF
 
@@ -86,6 +90,7 @@ Kawal is running (the clock keeps running at x$KAWAL_CLOCK_SPEED; \`make down\` 
   billing API docs    http://127.0.0.1:$(port_of billing)/docs
   RabbitMQ management http://127.0.0.1:15672  (guest / guest)
   a token:            $BIN/kawal token --role auditor
+  berita acara:       $RUN_DIR/berita-acara-*.pdf (check one: $BIN/kawal invoice verify FILE.pdf)
   logs:               $LOG_FILE
 EOF
 }

@@ -132,9 +132,33 @@ def ledger_table(report: Report) -> Table:
     return table
 
 
+OBJECTION_STATUS = {"open": "[yellow]belum diputus / open[/]", "accepted": "[green]diterima / accepted[/]",
+                    "rejected": "[red]ditolak / rejected[/]"}
+
+
+def objections_table(report: Report) -> Table | None:
+    """Keberatan filed on the invoices shown, open ones first: what the agency still has to decide."""
+    rows = [(row.contract["number"], row.month, objection) for row in report.rows if row.invoice
+            for objection in row.invoice.get("objections") or []]
+    if not rows:
+        return None
+    table = Table(title="Keberatan / Objections (accepted ones are credited on the next draft)")
+    for column in ("Kontrak / Contract", "Bulan / Month", "Bukti / Evidence", "Ref", "Alasan / Reason",
+                   "Keputusan / Decision", "Alasan keputusan / Grounds"):
+        table.add_column(column)
+    for number, month, objection in sorted(rows, key=lambda r: (r[2]["status"] != "open", r[0], r[2]["kind"])):
+        table.add_row(number, month, LINE_LABELS.get(objection["kind"], objection["kind"]), objection["ref"],
+                      objection["reason"], OBJECTION_STATUS.get(objection["status"], objection["status"]),
+                      objection.get("decision_reason") or "-")
+    return table
+
+
 def render(report: Report) -> Group:
     parts = [kecamatan_table(report), contract_table(report)]
     parts += [invoice_table(row) for row in report.rows]
+    objections = objections_table(report)
+    if objections is not None:
+        parts.append(objections)
     if report.ledgers:
         parts.append(ledger_table(report))
     return Group(*parts)

@@ -37,6 +37,8 @@ facts AS (
     SELECT 'complaint_day', d.ref, d.day, 1
     FROM unnest(CAST(:complaint_refs AS text[]), CAST(:complaint_days AS date[])) AS d(ref, day)
     JOIN in_force f ON f.day = d.day
+    WHERE NOT EXISTS (SELECT 1 FROM excused_complaint_days x  -- excused by an accepted objection
+                      WHERE x.complaint_id::text || '/' || x.day_no = d.ref)
     UNION ALL
     SELECT 'shortfall_day', s.date::text, s.date, 1
     FROM (SELECT d.date, f.allowance,

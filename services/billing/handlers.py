@@ -5,7 +5,7 @@ from functools import partial
 
 from sqlalchemy.orm import Session
 
-from services.billing import invoices, readmodel
+from services.billing import invoices, objections, parties, readmodel
 from shared.events import Envelope
 
 
@@ -17,8 +17,19 @@ def _data(apply):
     return handle
 
 
+def _each_envelope(*handlers):
+    """Several read-model writes from one event, in its one transaction."""
+    def handle(session: Session, envelope: Envelope) -> None:
+        for each in handlers:
+            each(session, envelope)
+
+    handle.__name__ = "_and_".join(each.__name__ for each in handlers)
+    return handle
+
+
 HANDLERS = {
-    "contracts.contract.activated": readmodel.contract_activated,  # the envelope: occurred_at dates older events
+    "contracts.contractor.registered": _data(parties.contractor_registered),
+    "contracts.contract.activated": _each_envelope(readmodel.contract_activated, _data(parties.contract_area)),
     "contracts.contract.amended": readmodel.contract_amended,
     "contracts.contract.suspended": _data(partial(readmodel.status_changed, status="suspended")),
     "contracts.contract.resumed": _data(partial(readmodel.status_changed, status="active")),
@@ -35,6 +46,7 @@ HANDLERS = {
     "routes.complaint.overdue": _data(readmodel.complaint_changed),
     "routes.complaint.resolved": _data(readmodel.complaint_changed),
     "routes.compliance.evaluated": _data(readmodel.compliance_evaluated),
+    "routes.complaint.day_excused": _data(objections.complaint_day_excused),
 }
 
 # Drafts follow evidence: handlers mark a contract's drafts stale, and the events process reprices them here, once

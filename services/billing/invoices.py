@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
-from services.billing import describe, facts, invoicing, termin
+from services.billing import describe, digests, facts, invoicing, objections, termin
 from services.billing.models import Contract, Invoice, InvoiceLine
 from services.billing.readmodel import timeline_of
 from services.billing.timeline import Timeline
@@ -147,6 +147,8 @@ def transition(session: Session, principal: auth.Principal, invoice_id, action: 
         _issue(session, invoice, now)
     setattr(invoice, f"{target}_at", now)
     invoice.status = target
+    if action == "issue":
+        digests.fix(session, invoice)  # the berita acara's hash: fixed once the invoice is frozen
     outbox.record(session, f"billing.invoice.{target}", _change_event(invoice), producer="billing")
     audit.append(session, principal, f"invoice.{target}", "invoice", invoice.id,
                  {"contract_id": invoice.contract_id, "month": invoice.month, "total_rp": invoice.total_rp})
@@ -209,6 +211,10 @@ def view(session: Session, invoice: Invoice, scope: facts.Scope | None = None) -
     body = {column.name: getattr(invoice, column.name) for column in Invoice.__table__.columns}
     body["lines"] = [{**{column.name: getattr(line, column.name) for column in InvoiceLine.__table__.columns},
                       "evidence": _line_refs(line, refs)} for line in lines]
+    body["contract_number"] = session.get(Contract, invoice.contract_id).number
+    body["objections"] = objections.of_invoice(session, invoice.id)
+    digest = digests.of_invoice(session, invoice.id)
+    body["sha256"] = digest.sha256 if digest else None
     return body
 
 

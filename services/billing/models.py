@@ -191,3 +191,70 @@ class InvoiceEvidence(Base):
     fact_month: Mapped[str] = mapped_column(String(7, collation="C"))
     fact_date: Mapped[date] = mapped_column(Date)  # the WIB date it is priced by
     quantity: Mapped[int] = mapped_column(BigInteger)  # kg, pickups, days; negative on a credit adjustment
+
+
+class Objection(Base):
+    """A keberatan: the contractor disputes one evidence item of an issued invoice's deduction lines.
+
+    One objection per evidence item of a contract (whichever invoice it was filed on): the unique key."""
+
+    __tablename__ = "objections"
+    __table_args__ = (UniqueConstraint("contract_id", "kind", "ref", name="uq_objections_evidence"),
+                      Index("ix_objections_invoice", "invoice_id"),
+                      Index("ix_objections_contractor_status", "contractor_id", "status"))
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
+    invoice_id: Mapped[str] = mapped_column(Id, ForeignKey("invoices.id"))
+    contract_id: Mapped[str] = mapped_column(Id)
+    contractor_id: Mapped[str] = mapped_column(Id)
+    month: Mapped[str] = mapped_column(String(7))  # the invoice's month
+    kind: Mapped[str] = mapped_column(String(40))  # missed_pickup, complaint_day, shortfall_day
+    ref: Mapped[str] = mapped_column(String(64))  # the evidence ref as listed on the line
+    fact_month: Mapped[str] = mapped_column(String(7))  # the WIB month of the fact (an adjustment's is earlier)
+    fact_date: Mapped[date] = mapped_column(Date)  # the WIB day of the fact, as the invoice's evidence lists it
+    reason: Mapped[str] = mapped_column(Text)
+    photo_sha256: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list)
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open, accepted, rejected
+    filed_by: Mapped[str] = mapped_column(String(200))
+    filed_at: Mapped[datetime] = mapped_column(Instant)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[datetime | None] = mapped_column(Instant)
+
+
+class InvoiceDigest(Base):
+    """The SHA-256 of an issued invoice's canonical JSON, fixed at issue: what a printed berita acara is checked
+    against (GET /invoices/verify, kawal invoice verify)."""
+
+    __tablename__ = "invoice_digests"
+    invoice_id: Mapped[str] = mapped_column(Id, ForeignKey("invoices.id", ondelete="CASCADE"), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    canonical: Mapped[str] = mapped_column(Text)  # the exact bytes hashed (UTF-8), kept so anyone can re-hash them
+    created_at: Mapped[datetime] = mapped_column(Instant)
+
+
+class Contractor(Base):
+    """A penyedia as the berita acara names it (from contracts.contractor.registered)."""
+
+    __tablename__ = "contractors"
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    npwp: Mapped[str] = mapped_column(String(40))
+
+
+class ContractArea(Base):
+    """The kawasan and kecamatan a contract serves (from its activation), printed on the berita acara."""
+
+    __tablename__ = "contract_areas"
+    contract_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    kawasan: Mapped[str] = mapped_column(String(120))
+    kecamatan: Mapped[list[str]] = mapped_column(ARRAY(String(80)), default=list)
+
+
+class ExcusedComplaintDay(Base):
+    """One started overdue day of a complaint that routes excused (an accepted objection): never charged."""
+
+    __tablename__ = "excused_complaint_days"
+    complaint_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    day_no: Mapped[int] = mapped_column(Integer, primary_key=True)  # 1-based, as in the ref "<complaint id>/<n>"
+    contract_id: Mapped[str] = mapped_column(Id)
