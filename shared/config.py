@@ -4,8 +4,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-SERVICES = ("contracts", "routes", "billing")
-DEFAULT_PORTS = {"contracts": 8001, "routes": 8002, "billing": 8003}
+SERVICES = ("contracts", "routes", "billing")  # the event-driven services (queues, outbox relays)
+PORTAL = "portal"  # pages; its own database of accounts and sessions, no events
+DATABASES = (*SERVICES, PORTAL)  # every database `kawal db upgrade` creates and migrates
+DEFAULT_PORTS = {"contracts": 8001, "routes": 8002, "billing": 8003, "portal": 8000}
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -44,7 +46,7 @@ def metrics_port(process: str) -> int:
 
 
 def service_url(service: str) -> str:
-    """Base URL of a service's HTTP API, for the CLI and tests (never for service-to-service calls)."""
+    """Base URL of a service's HTTP API, for the CLI, tests and the portal (which calls the APIs as its user)."""
     return _env(f"KAWAL_{service.upper()}_URL", f"http://127.0.0.1:{port(service)}")
 
 
@@ -153,3 +155,50 @@ def log_format() -> str:
 
 def prometheus_multiproc_dir() -> str | None:
     return _env("PROMETHEUS_MULTIPROC_DIR")
+
+
+@dataclass(frozen=True)
+class PortalSettings:
+    secret_key: str  # signs CSRF tokens; sessions themselves are random ids kept server-side
+    secure_cookies: bool  # the Secure flag: on behind HTTPS (production), off on http://127.0.0.1
+    session_hours: float
+    token_seconds: int  # life of the JWT the portal mints for each API call
+    max_failures: int  # failed sign-ins before an account is locked
+    lockout_minutes: float
+
+
+def portal() -> PortalSettings:
+    import hashlib
+
+    jwt_secret = auth().secret
+    # by default derived from the JWT secret, so one secret configures a small city's install
+    derived = hashlib.sha256(f"kawal-portal:{jwt_secret}".encode()).hexdigest()
+    return PortalSettings(
+        secret_key=_env("KAWAL_PORTAL_SECRET_KEY", derived),
+        secure_cookies=_env("KAWAL_PORTAL_SECURE_COOKIES", "false").lower() in ("1", "true", "yes"),
+        session_hours=_float("KAWAL_PORTAL_SESSION_HOURS", 24.0),
+        token_seconds=_int("KAWAL_PORTAL_TOKEN_SECONDS", 300),
+        max_failures=_int("KAWAL_PORTAL_MAX_FAILURES", 5),
+        lockout_minutes=_float("KAWAL_PORTAL_LOCKOUT_MINUTES", 15.0),
+    )
+
+
+@dataclass(frozen=True)
+class PhotoSettings:
+    directory: str
+    max_bytes: int
+    display_px: int  # longest side of the display copy
+    s3_bucket: str | None = None  # set: photos go to S3-compatible storage instead of the directory
+    s3_endpoint: str | None = None  # MinIO's address; None for AWS itself
+    s3_region: str | None = None
+
+
+def photos() -> PhotoSettings:
+    return PhotoSettings(
+        directory=_env("KAWAL_PHOTO_DIR", os.path.join(".run", "photos")),
+        max_bytes=_int("KAWAL_PHOTO_MAX_BYTES", 8 * 1024 * 1024),
+        display_px=_int("KAWAL_PHOTO_DISPLAY_PX", 1280),
+        s3_bucket=_env("KAWAL_PHOTO_S3_BUCKET"),
+        s3_endpoint=_env("KAWAL_PHOTO_S3_ENDPOINT"),
+        s3_region=_env("KAWAL_PHOTO_S3_REGION"),
+    )

@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import os
+import secrets
 
 import pytest
 
 from shared import clock
 from tests.support import broker, databases
+
+# every process of the suite (and what it starts) signs and checks tokens with one strong secret of its own
+os.environ.setdefault("KAWAL_JWT_SECRET", secrets.token_urlsafe(48))
 
 
 @pytest.fixture(scope="session")
@@ -38,6 +42,11 @@ def routes_db():
 @pytest.fixture(scope="session")
 def billing_db():
     return _service_db("billing")
+
+
+@pytest.fixture(scope="session")
+def portal_db():
+    return _service_db("portal")
 
 
 @pytest.fixture

@@ -31,12 +31,12 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@click.option("--service", "services", multiple=True, type=click.Choice(config.SERVICES))
+@click.option("--service", "services", multiple=True, type=click.Choice(config.DATABASES))
 def db_upgrade(services: tuple[str, ...]) -> None:
     """Create each service's database if missing, then migrate it to head."""
     from sqlalchemy.engine import make_url
 
-    for service in services or config.SERVICES:
+    for service in services or config.DATABASES:
         url = make_url(config.database_url(service))
         admin = url.set(database="postgres", drivername="postgresql").render_as_string(hide_password=False)
         with psycopg.connect(admin, autocommit=True) as conn:
@@ -54,14 +54,14 @@ def audit() -> None:
 
 
 @audit.command("verify")
-@click.option("--service", "services", multiple=True, type=click.Choice(config.SERVICES))
+@click.option("--service", "services", multiple=True, type=click.Choice(config.DATABASES))
 def audit_verify(services: tuple[str, ...]) -> None:
     """Walk each service's audit chain; exit 1 when an entry was altered."""
     table = Table(title="Audit log / Jejak audit")
     for column in ("service", "entries", "verdict"):
         table.add_column(column)
     broken = False
-    for service in services or config.SERVICES:
+    for service in services or config.DATABASES:
         with shared_db.unit_of_work(config.database_url(service)) as session:
             verdict = audit_log.verify(session)
         broken |= not verdict.intact

@@ -30,7 +30,7 @@ VENV_BIN = os.path.dirname(sys.executable)  # the environment running the tests 
 class System:
     """A running Kawal: where to reach it, and the environment its processes share (clock, databases, broker)."""
 
-    urls: dict[str, str]  # service -> http://127.0.0.1:port (api)
+    urls: dict[str, str]  # service (and the portal) -> http://127.0.0.1:port
     metrics_ports: dict[str, int]  # process without an API -> its /metrics port
     env: dict[str, str]  # every KAWAL_* variable the processes were started with
     database_urls: dict[str, str]
@@ -108,12 +108,13 @@ def running_system(suffix: str = "e2e", clock_start: datetime | None = None, clo
     """Fresh kawal_<service>_<suffix> databases, a fresh vhost, free ports, an optional accelerated clock;
     every Procfile process under honcho in its own process group, stopped (all of it) on exit."""
     suffix = f"{os.environ.get('KAWAL_TEST_DB_SUFFIX', 'test')}_{suffix}"
-    database_urls = {s: databases.fresh_service_database(s, suffix) for s in config.SERVICES}
+    database_urls = {s: databases.fresh_service_database(s, suffix) for s in config.DATABASES}
     vhost = broker.create_vhost("kawal_e2e")
     amqp = broker.amqp_url(vhost)
-    api_ports = free_ports(len(config.SERVICES) + len(config.DEFAULT_METRICS_PORTS))
-    ports = dict(zip(config.SERVICES, api_ports))
-    metrics_ports = dict(zip(config.DEFAULT_METRICS_PORTS, api_ports[len(config.SERVICES):]))
+    web = (*config.SERVICES, config.PORTAL)  # every process with an HTTP port: the three APIs and the portal
+    api_ports = free_ports(len(web) + len(config.DEFAULT_METRICS_PORTS))
+    ports = dict(zip(web, api_ports))
+    metrics_ports = dict(zip(config.DEFAULT_METRICS_PORTS, api_ports[len(web):]))
     env = {"KAWAL_AMQP_URL": amqp, "KAWAL_CELERY_BROKER_URL": amqp, "KAWAL_LOG_FORMAT": "text",
            **{f"KAWAL_{s.upper()}_DATABASE_URL": url for s, url in database_urls.items()},
            **{f"KAWAL_{s.upper()}_PORT": str(p) for s, p in ports.items()},

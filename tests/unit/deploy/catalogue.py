@@ -65,6 +65,7 @@ def compose_name(process: str) -> str:
 def process_ports() -> dict[str, int]:
     """Where each Procfile process serves /metrics."""
     ports = {f"{s}_api": config.DEFAULT_PORTS[s] for s in config.SERVICES}
+    ports[config.PORTAL] = config.DEFAULT_PORTS[config.PORTAL]  # the pages serve /metrics beside them, like an api
     ports.update(config.DEFAULT_METRICS_PORTS)
     return ports
 
