@@ -25,8 +25,19 @@ def database_url(service: str) -> str:
     return _env(f"KAWAL_{service.upper()}_DATABASE_URL", f"postgresql+psycopg://postgres@127.0.0.1:5432/kawal_{service}")
 
 
-def amqp_url() -> str:
-    return _env("KAWAL_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+def amqp_url(service: str | None = None) -> str:
+    """The broker URL a service's processes connect with: its own user (`KAWAL_<SERVICE>_AMQP_URL`), or the
+    shared `KAWAL_AMQP_URL` when none is set (a development broker with one user)."""
+    shared = _env("KAWAL_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+    return _env(f"KAWAL_{service.upper()}_AMQP_URL", shared) if service else shared
+
+
+def broker_user(producer: str) -> str:
+    """The broker user whose messages may claim `producer`: `KAWAL_<PRODUCER>_BROKER_USER`, else the user of that
+    service's AMQP URL. A consumer needs only the names, never the other services' passwords."""
+    from urllib.parse import unquote, urlsplit
+    named = _env(f"KAWAL_{producer.upper()}_BROKER_USER")
+    return named or unquote(urlsplit(amqp_url(producer)).username or "guest")
 
 
 def port(service: str) -> int:

@@ -32,6 +32,7 @@ class EventMetrics:
     consumed: Counter
     failed: Counter
     parked: Counter
+    forged: Counter
     handle_seconds: Histogram
 
 
@@ -53,6 +54,8 @@ def events(service: str) -> EventMetrics:
                          ["type", "outcome"]),
         failed=Counter(f"kawal_{service}_events_failed_total", "Handler failures sent to retry.", ["type"]),
         parked=Counter(f"kawal_{service}_events_parked_total", "Events parked after their last attempt.", ["type"]),
+        forged=Counter(f"kawal_{service}_events_forged_total",
+                       "Events parked because their producer is not the broker user that published them.", ["type"]),
         handle_seconds=Histogram(f"kawal_{service}_event_batch_duration_seconds", "Time to handle and commit a batch.",
                                  buckets=LATENCY_BUCKETS),
     )
