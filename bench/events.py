@@ -91,11 +91,13 @@ def wait_for(predicate, timeout: float = 300.0) -> None:
 def run_pipeline(amqp_url: str, settings: config.EventSettings) -> tuple[float, list[float]]:
     """Events/s for the filled outbox, then latencies (created_at -> applied_at) of a paced stream."""
     fill(0, COUNT)
-    consumer = multiprocessing.Process(target=lambda: _fresh_pool() or Consumer(SERVICE, HANDLERS, URL, amqp_url, settings).run())
+    consumer = multiprocessing.Process(target=_profiled("consumer", lambda: _fresh_pool() or Consumer(
+        SERVICE, HANDLERS, URL, amqp_url, settings).run()))
     consumer.start()
     wait_for(lambda: _queue_exists(amqp_url, SERVICE))
     started = time.monotonic()
-    relay = multiprocessing.Process(target=lambda: _fresh_pool() or Relay(SERVICE, URL, amqp_url, settings).run())
+    relay = multiprocessing.Process(target=_profiled("relay", lambda: _fresh_pool() or Relay(
+        SERVICE, URL, amqp_url, settings).run()))
     relay.start()
     try:
         wait_for(lambda: applied() >= COUNT)
@@ -113,6 +115,28 @@ def run_pipeline(amqp_url: str, settings: config.EventSettings) -> tuple[float, 
             "SELECT extract(epoch FROM i.applied_at - o.created_at) FROM inbox i JOIN outbox o ON o.id = i.event_id "
             "WHERE (o.envelope->'data'->>'n')::int >= :first"), {"first": COUNT}).scalars().all()
     return rate, [float(x) for x in latencies]
+
+
+def _profiled(name: str, target):
+    """KAWAL_BENCH_PROFILE=DIR: run the child under cProfile and write DIR/<name>.pstats when it is terminated."""
+    directory = os.environ.get("KAWAL_BENCH_PROFILE")
+    if not directory:
+        return target
+
+    def run() -> None:
+        import cProfile
+        import signal
+        profiler = cProfile.Profile()
+
+        def dump(*_args):
+            profiler.disable()
+            profiler.dump_stats(os.path.join(directory, f"{name}.pstats"))
+            os._exit(0)
+
+        signal.signal(signal.SIGTERM, dump)
+        profiler.enable()
+        target()
+    return run
 
 
 def _fresh_pool() -> None:

@@ -32,6 +32,11 @@ def amqp_url(service: str | None = None) -> str:
     return _env(f"KAWAL_{service.upper()}_AMQP_URL", shared) if service else shared
 
 
+def amqp_admin_url() -> str:
+    """An administrator's broker URL, for `kawal events declare` only (users, policies); never for a process."""
+    return _env("KAWAL_AMQP_ADMIN_URL", amqp_url())
+
+
 def broker_user(producer: str) -> str:
     """The broker user whose messages may claim `producer`: `KAWAL_<PRODUCER>_BROKER_USER`, else the user of that
     service's AMQP URL. A consumer needs only the names, never the other services' passwords."""
@@ -130,7 +135,8 @@ def events() -> EventSettings:
 
 
 def celery_broker_url() -> str:
-    return _env("KAWAL_CELERY_BROKER_URL", amqp_url())
+    # The Celery worker and beat are routes' processes: routes' broker user (its permissions cover Celery's queues).
+    return _env("KAWAL_CELERY_BROKER_URL", amqp_url("routes"))
 
 
 def beat_intervals_seconds() -> dict[str, float]:

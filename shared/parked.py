@@ -62,6 +62,10 @@ def replay(amqp_url: str, service: str, event_id: str | None = None) -> list[Par
     """Republish parked messages (one by id, or all) to the service queue with a fresh attempt count, each
     confirmed before its parked copy is acked; the others are requeued untouched. Returns what was replayed."""
     connection, channel = _connect(amqp_url, service)
+    # Through the service's settle exchange, which its own broker user may write to (not the default exchange).
+    settle, queue = topology.settle_exchange(service), topology.service_queue(service)
+    channel.exchange_declare(settle, "direct", durable=True)
+    channel.queue_bind(queue, settle, routing_key=queue)
     publisher = connection.channel()
     publisher.confirm_delivery()
     replayed: list[ParkedMessage] = []
@@ -76,10 +80,12 @@ def replay(amqp_url: str, service: str, event_id: str | None = None) -> list[Par
             headers = {k: v for k, v in (properties.headers or {}).items()
                        if k not in (topology.ATTEMPT, topology.ERROR, topology.PARKED_AT, "x-death")}
             headers["x-kawal-replayed-error"] = message.error[:1000]
+            if not isinstance(headers.get(topology.PUBLISHER), str) and properties.user_id:
+                headers[topology.PUBLISHER] = properties.user_id  # parked by the delivery limit: never republished
             props = pika.BasicProperties(content_type=properties.content_type, delivery_mode=2,
                                          message_id=properties.message_id, type=properties.type,
                                          timestamp=properties.timestamp, headers=headers)
-            publisher.basic_publish("", topology.service_queue(service), body, props, mandatory=True)
+            publisher.basic_publish(settle, queue, body, props, mandatory=True)
             channel.basic_ack(method.delivery_tag)
             replayed.append(message)
     finally:

@@ -1,6 +1,7 @@
 """RabbitMQ topology of the events: the exchange, each service's queue, its retry queues and its parked queue."""
 from __future__ import annotations
 
+import re
 from typing import Iterable
 
 import pika
@@ -150,3 +151,14 @@ def message_count(channel: BlockingChannel, queue: str) -> int:
 def user_of(url: str) -> str:
     """The broker user an AMQP URL connects as: what RabbitMQ accepts as a message's user_id on it."""
     return pika.URLParameters(url).credentials.username
+
+
+def permissions(service: str, extra: str | None = None, exchange: str = "kawal.events") -> dict[str, str]:
+    """The least a service's broker user needs on its vhost (RabbitMQ regular expressions on resource names):
+    configure only its own queues and settle exchange, write only to the events exchange and its own queues,
+    read (consume, bind from) only those. `extra` adds a service's other resources (routes' Celery queue)."""
+    own = rf"{re.escape(service)}(\..+)?"
+    if extra:
+        own = f"{own}|{extra}"
+    shared = re.escape(exchange)
+    return {"configure": f"^({own})$", "write": f"^({shared}|{own})$", "read": f"^({shared}|{own})$"}

@@ -30,7 +30,7 @@ def create_service_app(service: str, title: str, blueprints: Iterable[Blueprint]
     app = Flask(f"kawal.{service}")
     app.config.update(OPENAPI_DEFAULTS)
     app.config.update(API_TITLE=title, KAWAL_SERVICE=service, KAWAL_DATABASE_URL=config.database_url(service),
-                      KAWAL_AMQP_URL=config.amqp_url())
+                      KAWAL_AMQP_URL=config.amqp_url(service))
     app.config.update(overrides or {})
     api = Api(app, spec_kwargs={"components": {"securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}}, "security": [{"bearer": []}]})
