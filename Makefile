@@ -27,12 +27,13 @@ services: ## start PostgreSQL and RabbitMQ if they are not answering
 tools: ## install promtool/prometheus (Debian) for the deploy tests
 	@bash scripts/ensure-tools.sh
 
-db: venv services ## create and migrate every database, declare the broker topology
+db: venv services ## create and migrate every database, declare the broker topology and one broker user per service
 	$(KAWAL) db upgrade
-	$(KAWAL) events declare
+	$(KAWAL) events declare --users --env-file $(RUN_DIR)/broker.env
 
+# Every process connects to the broker as its own service's user (URLs from $(RUN_DIR)/broker.env, written by `db`).
 up: db ## run every process in the foreground (Ctrl-C stops all)
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho -f Procfile start
+	set -a && . ./$(RUN_DIR)/broker.env && PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho -f Procfile start
 
 down: ## stop what `make demo` started
 	@bash scripts/demo.sh stop
