@@ -116,6 +116,7 @@ class EventSettings:
     batch_wait_seconds: float = 0.05
     retry_delays_seconds: tuple[float, ...] = (1.0, 5.0, 30.0, 120.0, 600.0)
     relay_batch_size: int = 500
+    relay_inflight_batches: int = 4  # batches published and awaiting their confirms at once
     relay_idle_seconds: float = 0.2
     reconnect_seconds: float = 2.0
 
@@ -129,6 +130,7 @@ def events() -> EventSettings:
         batch_wait_seconds=_float("KAWAL_CONSUMER_BATCH_WAIT_SECONDS", EventSettings.batch_wait_seconds),
         retry_delays_seconds=tuple(float(d) for d in delays.split(",")) if delays else EventSettings.retry_delays_seconds,
         relay_batch_size=_int("KAWAL_RELAY_BATCH_SIZE", EventSettings.relay_batch_size),
+        relay_inflight_batches=_int("KAWAL_RELAY_INFLIGHT_BATCHES", EventSettings.relay_inflight_batches),
         relay_idle_seconds=_float("KAWAL_RELAY_IDLE_SECONDS", EventSettings.relay_idle_seconds),
         reconnect_seconds=_float("KAWAL_RECONNECT_SECONDS", EventSettings.reconnect_seconds),
     )

@@ -38,7 +38,6 @@ class _Flight:
     by_tag: dict[int, str] = field(default_factory=dict)  # delivery tag -> event id
     confirmed: set[str] = field(default_factory=set)
     failed: dict[str, str] = field(default_factory=dict)  # event id -> why
-    next_tag: int = 1
 
     def settled(self) -> bool:
         return not self.by_tag
@@ -71,10 +70,12 @@ class _Flight:
 class Relay(BrokerLoop):
     """Moves a service's outbox to the exchange. Safe to run several at once (row locks, SKIP LOCKED).
 
-    A pass, all in the IO loop's thread: lock a batch of rows in a transaction, publish them all (mandatory,
-    persistent, with the AMQP user_id the broker checks), and when the last confirm has arrived mark the
-    confirmed ones sent and commit. The transaction stays open while the confirms are on their way, so a
-    second relay skips the batch and a crash before the commit leaves the rows unsent (published again)."""
+    A batch, all in the IO loop's thread: lock rows in a transaction of its own, publish them all (mandatory,
+    persistent, with the AMQP user_id the broker checks), and when the last confirm of the batch has arrived
+    mark the confirmed ones sent and commit. The transaction stays open while the confirms are on their way, so
+    another relay skips the batch and a crash before the commit leaves the rows unsent (published again).
+    Up to relay_inflight_batches batches are on the wire at once, so the broker's confirm latency is not paid
+    once a batch."""
 
     kind = "relay"
 
@@ -92,8 +93,9 @@ class Relay(BrokerLoop):
         self.published = 0  # rows this relay published and marked
         self._deferred: dict[int, tuple[float, float]] = {}  # outbox seq -> (retry at, current delay)
         self._channel = None
-        self._batch: _Batch | None = None
-        self._flight = _Flight()
+        self._inflight: list[_Batch] = []  # oldest first
+        self._next_tag = 1
+        self._passing = None  # the scheduled _pass, if any
 
     # --- connection -------------------------------------------------------------------------------------
     def _setup(self) -> None:
@@ -106,30 +108,38 @@ class Relay(BrokerLoop):
 
     def _on_channel(self, channel) -> None:
         self._channel = channel
-        self._flight = _Flight()
+        self._next_tag = 1  # delivery tags count per channel
         channel.add_on_close_callback(self.on_channel_closed)
-        channel.add_on_return_callback(self.guarded(lambda *args: self._flight.on_return(*args)))
+        channel.add_on_return_callback(self.guarded(self._on_return))
         channel.confirm_delivery(ack_nack_callback=self.guarded(self._on_confirm),
                                  callback=self.guarded(self._on_confirm_mode))
 
     def _on_confirm_mode(self, _frame) -> None:
         self.connected.set()
-        self.call_later(0, self._pass)
+        self._schedule(0)
 
     def _on_close(self) -> None:
         self.connected.clear()
         self._channel = None
+        self._passing = None
 
     def _release(self) -> None:
-        batch, self._batch = self._batch, None
-        if batch is not None:
+        batches, self._inflight = self._inflight, []
+        for batch in batches:
             batch.abandon()
 
-    # --- a pass -----------------------------------------------------------------------------------------
+    # --- batches ----------------------------------------------------------------------------------------
+    def _schedule(self, delay: float) -> None:
+        if self._passing is None and self._channel is not None:
+            self._passing = self.call_later(delay, self._pass)
+
     def _pass(self) -> None:
-        """Lock and publish the next batch; when there is none, look again after the idle interval."""
-        if self._batch is not None or self._channel is None or self.stopping.is_set():
+        """Lock and publish the next batch if the window allows; when there is none, look again when idle."""
+        self._passing = None
+        if self._channel is None or self.stopping.is_set():
             return
+        if len(self._inflight) >= max(1, self.settings.relay_inflight_batches):
+            return  # a completing batch schedules the next pass
         batch = _Batch(self.database_url)
         try:
             rows = batch.session.execute(_SELECT, {"deferred": self._deferred_seqs(),
@@ -139,39 +149,44 @@ class Relay(BrokerLoop):
             raise
         if not rows:
             batch.finish()
-            self.call_later(self.settings.relay_idle_seconds, self._pass)
+            if not self._inflight:
+                self._schedule(self.settings.relay_idle_seconds)
             return
         batch.rows = rows
-        self._batch = batch
-        self._publish(rows)
+        self._inflight.append(batch)
+        self._publish(batch)
         batch.timeout = self.call_later(self.confirm_timeout_seconds, self._confirms_overdue)
+        if len(rows) >= self.settings.relay_batch_size:
+            self._schedule(0)  # more may be waiting: fill the window
 
-    def _publish(self, rows) -> None:
-        flight = self._flight
-        flight.by_tag.clear()
-        flight.confirmed.clear()
-        flight.failed.clear()
+    def _publish(self, batch: _Batch) -> None:
+        flight = batch.flight
         now = int(time.time())
         exchange, user_id, publish = self.settings.exchange, self._user_id, self._channel.basic_publish
-        for row in rows:
+        for row in batch.rows:
             props = pika.BasicProperties(content_type="application/json", delivery_mode=2, message_id=row.id,
                                          type=row.type, timestamp=now, user_id=user_id)
-            flight.by_tag[flight.next_tag] = row.id
-            flight.next_tag += 1
+            flight.by_tag[self._next_tag] = row.id
+            self._next_tag += 1
             publish(exchange, row.type, row.body.encode(), props, mandatory=True)
 
     def _on_confirm(self, confirm: frame.Method) -> None:
-        self._flight.on_confirm(confirm)
-        if self._batch is not None and self._flight.settled():
-            self._complete()
+        for batch in list(self._inflight):
+            batch.flight.on_confirm(confirm)
+        while self._inflight and self._inflight[0].flight.settled():
+            self._complete(self._inflight.pop(0))  # in publication order
+
+    def _on_return(self, channel, method, properties, body) -> None:
+        for batch in self._inflight:
+            batch.flight.on_return(channel, method, properties, body)
 
     def _confirms_overdue(self) -> None:
-        if self._batch is not None:
-            raise TimeoutError(f"{len(self._flight.by_tag)} confirms still outstanding after "
-                               f"{self.confirm_timeout_seconds:.0f}s")
+        if self._inflight:
+            raise TimeoutError(f"{sum(len(b.flight.by_tag) for b in self._inflight)} confirms still outstanding "
+                               f"after {self.confirm_timeout_seconds:.0f}s")
 
-    def _complete(self) -> None:
-        batch, flight = self._batch, self._flight
+    def _complete(self, batch: _Batch) -> None:
+        flight = batch.flight
         self.remove_timeout(batch.timeout)
         try:
             if self.after_confirm is not None:
@@ -181,15 +196,12 @@ class Relay(BrokerLoop):
         except BaseException:
             batch.abandon()
             raise
-        finally:
-            self._batch = None
-        confirmed = len(flight.confirmed)
-        self.published += confirmed
+        self.published += len(flight.confirmed)
         for type_, count in Counter(row.type for row in batch.rows if row.id in flight.confirmed).items():
             self.metrics.published.labels(type=type_).inc(count)
-        # A full batch means more may be waiting: go on at once. Otherwise the outbox is drained for now.
-        self.call_later(0 if len(batch.rows) >= self.settings.relay_batch_size or flight.failed
-                        else self.settings.relay_idle_seconds, self._pass)
+        # A full batch (or a refused row) means more may be waiting: go on at once. Else the outbox is drained.
+        full = len(batch.rows) >= self.settings.relay_batch_size or flight.failed
+        self._schedule(0 if full else self.settings.relay_idle_seconds)
 
     def _mark(self, session: Session, rows, flight: _Flight) -> None:
         sent = [row.seq for row in rows if row.id in flight.confirmed]
@@ -222,6 +234,7 @@ class _Batch:
     def __init__(self, database_url: str):
         self.session: Session = db.session_factory(database_url)()
         self.rows: list = []
+        self.flight = _Flight()
         self.timeout = None
 
     def finish(self) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 from marshmallow import ValidationError
 
 from shared import clock
-from shared.events.registry import loader_for, schema_for
+from shared.events.registry import loader_for, producer_for, schema_for
 
 
 class InvalidEvent(ValueError):
@@ -48,12 +48,20 @@ class Envelope:
 
 def make(type_: str, data: dict[str, Any], producer: str, correlation_id: str | None = None, version: int = 1) -> Envelope:
     """Build an envelope; an unknown type or invalid data fails here, in the producer."""
-    schema = schema_for(type_, version)
-    try:
-        loaded = schema.load(json.loads(json.dumps(data, default=_jsonable)))
-    except ValidationError as error:
-        raise InvalidEvent(type_, error.messages) from error
-    normalised = schema.dump(loaded)
+    produce = producer_for(type_, version)
+    normalised = None
+    if produce is not None:
+        try:
+            normalised = produce(data)  # plain values taken as they are: the common case, no marshmallow
+        except LookupError:
+            pass
+    if normalised is None:
+        schema = schema_for(type_, version)
+        try:
+            loaded = schema.load(json.loads(json.dumps(data, default=_jsonable)))
+        except ValidationError as error:
+            raise InvalidEvent(type_, error.messages) from error
+        normalised = schema.dump(loaded)
     return Envelope(type=type_, data=normalised, producer=producer, version=version, correlation_id=correlation_id)
 
 

@@ -149,3 +149,89 @@ def compile_loader(schema: Schema) -> Callable[[dict], dict]:
         return out
 
     return load
+
+
+# --- producing: Python values or their JSON forms in, the normalised JSON form the schema would dump out ---
+
+def _p_uuid(value):
+    if type(value) is uuid.UUID:
+        return str(value)
+    return str(_uuid(value))
+
+
+def _p_date(value):
+    if type(value) is dt.date:
+        return value.isoformat()
+    return _date(value).isoformat()
+
+
+def _p_aware(value):
+    if type(value) is dt.datetime:
+        if value.utcoffset() is None:
+            raise _Fallback
+        return value.isoformat()
+    return _aware(value).isoformat()
+
+
+_PRODUCE: dict[type, Callable[[Any], Any]] = {
+    fields.UUID: _p_uuid, fields.String: _string, fields.Integer: _integer, fields.Float: _float,
+    fields.Boolean: _boolean, fields.Date: _p_date, fields.AwareDateTime: _p_aware,
+}
+
+
+def _producer(field: fields.Field) -> Callable[[Any], Any] | None:
+    if _converter(field) is None or type(field) is fields.Dict:
+        return None
+    if type(field) is fields.List:
+        inner = _producer(field.inner)
+        if inner is None:
+            return None
+
+        def many(value, inner=inner):
+            if type(value) not in (list, tuple):
+                raise _Fallback
+            return [inner(item) for item in value]
+        return many
+    return _PRODUCE.get(type(field))
+
+
+def _plain_default(default) -> bool:
+    return default is missing or default is None or default is list or type(default) in (int, str, bool)
+
+
+def compile_producer(schema: Schema) -> Callable[[dict], dict] | None:
+    """What `schema.dump(schema.load(json form of data))` gives, without the JSON round trip and marshmallow,
+    for data it takes as it is; raises LookupError (fall back) otherwise. None when the schema is not simple."""
+    plan = []
+    for name, field in schema.load_fields.items():
+        convert = _producer(field)
+        if convert is None or field.data_key not in (None, name) or not _plain_default(field.load_default) \
+                or name not in schema.dump_fields or schema.dump_fields[name].data_key not in (None, name):
+            return None
+        plan.append((name, convert, field.required, field.allow_none, field.load_default))
+    if _has_hooks(schema) or set(schema.dump_fields) != set(schema.load_fields):
+        return None
+
+    def produce(data: dict) -> dict:
+        if type(data) is not dict:
+            raise LookupError
+        out = {}
+        try:
+            for name, convert, required, allow_none, default in plan:
+                value = data.get(name, missing)
+                if value is missing:
+                    if default is not missing:
+                        out[name] = default() if callable(default) else default
+                    elif required:
+                        raise _Fallback
+                elif value is None:
+                    if not allow_none:
+                        raise _Fallback
+                    out[name] = None
+                else:
+                    out[name] = convert(value)
+        except _Fallback:
+            raise LookupError from None
+        return out
+
+    return produce

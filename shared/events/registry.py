@@ -60,3 +60,15 @@ def loader_for(type_: str, version: int = 1) -> Callable[[dict], dict]:
         pass
     from shared.events.loader import compile_loader
     return _LOADERS.setdefault(key, compile_loader(schema_for(type_, version)))
+
+
+_PRODUCERS: dict[tuple[str, int], Callable[[dict], dict] | None] = {}
+
+
+def producer_for(type_: str, version: int = 1) -> Callable[[dict], dict] | None:
+    """The type's compiled producer (shared.events.loader.compile_producer), or None when its schema is not simple."""
+    key = (type_, version)
+    if key not in _PRODUCERS:
+        from shared.events.loader import compile_producer
+        _PRODUCERS[key] = compile_producer(schema_for(type_, version))
+    return _PRODUCERS[key]

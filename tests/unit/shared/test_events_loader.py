@@ -80,3 +80,51 @@ def test_envelope_errors_name_the_fields_at_fault():
     with pytest.raises(ValueError) as refused:
         events.parse(_body(version="1", producer=None))
     assert "version" in str(refused.value) and "producer" in str(refused.value)
+
+
+def _python_form(type_):
+    """The data as a producer passes it: Python values (uuid, date, aware datetime) where the schema has them."""
+    import datetime as dt
+    data = _valid(type_)
+    for name, field in schema_for(type_).load_fields.items():
+        if type(field) is fields.UUID:
+            data[name] = uuid.UUID(data[name])
+        elif type(field) is fields.Date:
+            data[name] = dt.date.fromisoformat(data[name])
+        elif type(field) is fields.AwareDateTime:
+            data[name] = dt.datetime.fromisoformat(data[name])
+    return data
+
+
+def _slow_make(type_, data):
+    from shared.events.envelope import _jsonable
+    schema = schema_for(type_)
+    try:
+        return "made", schema.dump(schema.load(json.loads(json.dumps(data, default=_jsonable))))
+    except ValidationError as error:
+        return "refused", error.messages
+
+
+def _fast_make(type_, data):
+    try:
+        return "made", events.make(type_, data, producer="test").data
+    except events.InvalidEvent as error:
+        return "refused", error.errors
+
+
+@pytest.mark.parametrize("type_", TYPES)
+def test_making_an_event_normalises_its_data_as_marshmallow_would_in_either_form(type_):
+    for data in (_valid(type_), _python_form(type_), {**_valid(type_), "not_in_the_schema": 1}):
+        assert _fast_make(type_, data) == _slow_make(type_, data)
+
+
+@pytest.mark.parametrize("type_", TYPES)
+@pytest.mark.parametrize("bad", [None, "zz", 1.5, True, "2026-03-10T07:00:00", "1", [], "missing"])
+def test_making_an_event_with_bad_data_is_refused_as_marshmallow_would(type_, bad):
+    for name in schema_for(type_).load_fields:
+        data = _python_form(type_)
+        if bad == "missing":
+            del data[name]
+        else:
+            data[name] = bad
+        assert _fast_make(type_, data) == _slow_make(type_, data), name
