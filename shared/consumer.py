@@ -126,6 +126,7 @@ class Consumer(BrokerLoop):
         self.database_url, self.amqp_url = database_url, amqp_url
         # producer (envelope) -> the broker user allowed to publish its events
         self.producer_user = producer_user or config.broker_user
+        self._allowed: dict[str, str] = {}  # producer -> its broker user, read once
         self.metrics = metrics.events(service)
         self.ready = threading.Event()
         # Metric labels only ever take a known type: the AMQP type property is whatever a publisher wrote.
@@ -247,6 +248,14 @@ class Consumer(BrokerLoop):
         self.metrics.handle_seconds.observe(time.perf_counter() - started)
         return settle
 
+    def _allowed_user(self, producer: str) -> str:
+        allowed = self._allowed.get(producer)
+        if allowed is None:
+            allowed = self.producer_user(producer)
+            if len(self._allowed) < 64:  # a few producers exist; a hostile body must not grow the cache
+                self._allowed[producer] = allowed
+        return allowed
+
     def _label(self, type_: str) -> str:
         return type_ if type_ in self._type_labels else "unknown"
 
@@ -263,7 +272,7 @@ class Consumer(BrokerLoop):
         handler = self.handlers.get(envelope.type)
         if handler is None:
             return Outcome(delivery, "park", f"no handler for {envelope.type} in {self.service}")
-        publisher, allowed = delivery.publisher(self.settings.exchange), self.producer_user(envelope.producer)
+        publisher, allowed = delivery.publisher(self.settings.exchange), self._allowed_user(envelope.producer)
         if publisher != allowed:
             self.metrics.forged.labels(type=self._label(envelope.type)).inc()
             log.error("event %s claims producer %s but was published by broker user %r (%s expected)",

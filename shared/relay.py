@@ -168,6 +168,8 @@ class Relay(BrokerLoop):
                                          type=row.type, timestamp=now, user_id=user_id)
             flight.by_tag[self._next_tag] = row.id
             self._next_tag += 1
+            # Public API: pika buffers the frames and the IO loop writes them once we return to it. Writing a
+            # batch as one buffer through pika's internals measured 1.09x (0.86-1.65) on this machine: not worth it.
             publish(exchange, row.type, row.body.encode(), props, mandatory=True)
 
     def _on_confirm(self, confirm: frame.Method) -> None:
