@@ -42,19 +42,31 @@ def contract_table(report: Report) -> Table:
                           ("Denda tidak diangkut / Misses billed", True), ("Tonase / Tonnage", True),
                           ("Target", True), ("Hari kurang / Shortfall days", True),
                           ("Timbangan ditahan / Held weighings", False), ("Peringatan / Warnings", False),
-                          ("Pelanggaran / Breaches", False)):
+                          ("Pelanggaran / Breaches", False), ("Keadaan kahar / Force majeure", False)):
         table.add_column(column, justify="right" if right else "left",
                          no_wrap=column.startswith(("Kontrak", "Bulan", "Tonase", "Target")))
     for row in report.rows:
         flags = ", ".join(f"{flag} {n}" for flag, n in sorted(row.tonnage.flagged.items()))
         held = f"{row.tonnage.held} ({flags})" if row.tonnage.held else "0"
-        warnings = ", ".join(w["level"] for w in row.warnings) or "-"
-        breaches = "; ".join(f"{b['measure']} {b['value']:.3g} vs {b['threshold']:.3g}" for b in row.breaches) or "-"
+        warnings = ", ".join(warning_label(w) for w in row.warnings) or "-"
+        breaches = "; ".join(breach_label(b) for b in row.breaches) or "-"
+        force_majeure = "; ".join(f"{d['date']} {', '.join(d['kecamatan'])}: {d['reason']} "
+                                  f"({d['pickups_excused']} dimaafkan / excused)" for d in row.force_majeure) or "-"
         table.add_row(row.contract["number"], row.month, row.contract["status"], str(row.pickups.scheduled),
                       ratio(row.pickups.on_time_ratio), str(row.pickups.misses_billed),
                       tons(row.tonnage.cleared_kg), tons(row.target_kg), str(row.shortfall_days), held,
-                      warnings, breaches)
+                      warnings, breaches, force_majeure)
     return table
+
+
+def breach_label(breach: dict) -> str:
+    label = f"{breach['measure']} {breach['value']:.3g} vs {breach['threshold']:.3g}"
+    return f"{label} (ditarik / withdrawn)" if breach.get("withdrawn_at") else label
+
+
+def warning_label(letter: dict) -> str:
+    return f"{letter['level']} (pelanggaran ditarik / breaches withdrawn)" if letter.get(
+        "rests_only_on_withdrawn") else letter["level"]
 
 
 LINE_LABELS = {"tonnage": "Tonase / Tonnage", "missed_pickup": "Denda tidak diangkut / Deduction, missed pickups",

@@ -22,6 +22,7 @@ class ContractMonth:
     warnings: list[dict]
     invoice: dict | None
     invoice_error: str | None = None
+    force_majeure: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -57,11 +58,13 @@ def gather(kawal: Kawal, months: list[str], draft_invoices: bool = True) -> Repo
             daily = kawal.list_all("routes", "/compliance/daily", role="auditor", **span)
             breaches = kawal.list_all("routes", "/compliance/breaches", role="auditor", contract_id=contract["id"],
                                       month=month)
+            force_majeure = kawal.list_all("routes", "/force-majeure", role="auditor", **span)
             invoice, error = invoice_of(kawal, contract["id"], month, draft_invoices)
             report.rows.append(ContractMonth(
                 contract, month, by_kecamatan, figures.total(by_kecamatan), figures.Tonnage.of(weighings),
                 figures.target_kg(contract["daily_target_kg"], first, following, start, end, min(last, today)),
-                sum(1 for d in daily if d.get("shortfall")), breaches, contract.get("warnings") or [], invoice, error))
+                sum(1 for d in daily if d.get("shortfall")), breaches, contract.get("warnings") or [], invoice, error,
+                force_majeure))
     for contract_id in dict.fromkeys(row.contract["id"] for row in report.rows):
         answer = kawal.call("GET", "billing", f"/contracts/{contract_id}/ledger", role="auditor")
         if answer.ok:

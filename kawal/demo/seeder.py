@@ -10,6 +10,7 @@ from typing import Callable
 
 from kawal.demo.city import City
 from kawal.demo.client import ApiFailure, Kawal
+from shared import clock
 
 REPLICATION_WAIT_SECONDS = 60.0  # routes learns contractors and contracts from events, not at once
 
@@ -148,9 +149,16 @@ class Seeder:
         starts = {c.number: c.start_date for c in self.city.contracts}
         route_ids = self.result.ids["route"]
 
+        today = clock.today_wib()
+
         def schedule_one(route):
             end = self.schedule_to or starts[route.contract_number]
-            body = {"from": starts[route.contract_number].isoformat(), "to": end.isoformat()}
+            # from today on: a range reaching into the past is refused (422 past), and nobody can be charged for
+            # a pickup that could not be confirmed; the demo seeds on the evening before its first day
+            first = max(starts[route.contract_number], today)
+            if first > end:
+                return 0
+            body = {"from": first.isoformat(), "to": end.isoformat()}
             answer = self.kawal.post("routes", f"/routes/{route_ids[route.code]}/schedule", body)
             if not answer.ok:
                 raise ApiFailure("POST", "/routes/{id}/schedule", answer)
