@@ -20,7 +20,7 @@ def _sample(field):
         return {name: _sample(inner) for name, inner in field.schema.load_fields.items()}
     return {fields.UUID: str(uuid.uuid4()), fields.String: "SP1", fields.Integer: 42, fields.Float: 0.5,
             fields.Boolean: True, fields.Date: "2026-03-10", fields.AwareDateTime: "2026-03-10T07:00:00.5+07:00",
-            fields.Dict: {"a": 1}}[type(field)]
+            fields.Dict: {"a": 1}, fields.Decimal: "0.95"}[type(field)]
 
 
 def _valid(type_):
