@@ -26,9 +26,22 @@ def _parked(properties: pika.BasicProperties, body: bytes) -> ParkedMessage:
         value = headers.get(key)
         return value.decode() if isinstance(value, bytes) else value
 
-    return ParkedMessage(id=properties.message_id, type=properties.type, attempts=int(headers.get(topology.ATTEMPT, 0)),
-                         error=text(topology.ERROR) or "", parked_at=text(topology.PARKED_AT),
+    attempts = headers.get(topology.ATTEMPT, 0)
+    return ParkedMessage(id=properties.message_id, type=properties.type,
+                         attempts=attempts if type(attempts) is int else 0,
+                         error=text(topology.ERROR) or _dead_lettered(headers), parked_at=text(topology.PARKED_AT),
                          routing_key=text(topology.ROUTING_KEY), body=body)
+
+
+def _dead_lettered(headers: dict) -> str:
+    """Why the broker itself moved a message here (the queue's delivery limit: it kept killing its consumer)."""
+    deaths = headers.get("x-death")
+    if isinstance(deaths, list) and deaths and isinstance(deaths[0], dict):
+        reason = deaths[0].get("reason")
+        reason = reason.decode() if isinstance(reason, bytes) else reason
+        return f"dead-lettered by the broker: {reason} (delivered {topology.DELIVERY_LIMIT} times without settling)" \
+            if reason == "delivery_limit" else f"dead-lettered by the broker: {reason}"
+    return ""
 
 
 def _connect(amqp_url: str, service: str) -> tuple[pika.BlockingConnection, pika.adapters.blocking_connection.BlockingChannel]:

@@ -19,7 +19,7 @@ from typing import Iterator
 
 import requests
 
-from shared import config
+from shared import brokerusers, config
 from tests.support import broker, databases
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -114,7 +114,7 @@ def running_system(suffix: str = "e2e", clock_start: datetime | None = None, clo
     api_ports = free_ports(len(config.SERVICES) + len(config.DEFAULT_METRICS_PORTS))
     ports = dict(zip(config.SERVICES, api_ports))
     metrics_ports = dict(zip(config.DEFAULT_METRICS_PORTS, api_ports[len(config.SERVICES):]))
-    env = {"KAWAL_AMQP_URL": amqp, "KAWAL_CELERY_BROKER_URL": amqp, "KAWAL_LOG_FORMAT": "text",
+    env = {"KAWAL_AMQP_URL": amqp, "KAWAL_LOG_FORMAT": "text",
            **{f"KAWAL_{s.upper()}_DATABASE_URL": url for s, url in database_urls.items()},
            **{f"KAWAL_{s.upper()}_PORT": str(p) for s, p in ports.items()},
            **{f"KAWAL_{s.upper()}_URL": f"http://127.0.0.1:{p}" for s, p in ports.items()},
@@ -126,9 +126,15 @@ def running_system(suffix: str = "e2e", clock_start: datetime | None = None, clo
     os.makedirs(os.path.join(workdir, ".run", "prom"), exist_ok=True)
     process_env = {**os.environ, **env, "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '')}",
                    "PYTHONUNBUFFERED": "1"}
-    # as `make db` does: every queue exists before any process publishes, so no early event goes unrouted
-    subprocess.run([os.path.join(VENV_BIN, "kawal"), "events", "declare"], env=process_env, check=True,
-                   capture_output=True)
+    # as `make db` does: every queue exists before any process publishes, so no early event goes unrouted, and each
+    # service's processes connect as its own least-permission broker user (names unique to the vhost: users are
+    # global to the broker)
+    broker_env = os.path.join(workdir, "broker.env")
+    subprocess.run([os.path.join(VENV_BIN, "kawal"), "events", "declare", "--users", "--user-prefix", f"{vhost}-",
+                    "--env-file", broker_env], env=process_env, check=True, capture_output=True)
+    service_urls = brokerusers.read_env_file(broker_env)
+    env.update(service_urls)
+    process_env.update(service_urls)
     with open(log_path, "wb") as log:
         # the processes run in a scratch directory, so their .run/ (metrics, beat schedule) never touches a demo's
         process = subprocess.Popen([os.path.join(VENV_BIN, "honcho"), "-f", os.path.join(ROOT, "Procfile"),
@@ -141,5 +147,6 @@ def running_system(suffix: str = "e2e", clock_start: datetime | None = None, clo
         yield system
     finally:
         stop(process)
+        broker.delete_users(f"{vhost}-{s}" for s in config.SERVICES)
         broker.delete_vhost(vhost)
         shutil.rmtree(workdir, ignore_errors=True)  # readiness failures carry the log's tail in their message

@@ -33,8 +33,7 @@ def users(tmp_path_factory):
         urls = brokerusers.read_env_file(str(env_file))
         yield admin_url, {s: urls[f"KAWAL_{s.upper()}_AMQP_URL"] for s in ("contracts", "routes", "billing")}
     finally:
-        for service in ("contracts", "routes", "billing"):
-            subprocess.run(["rabbitmqctl", "-q", "delete_user", f"{vhost}-{service}"], capture_output=True)
+        broker.delete_users(f"{vhost}-{service}" for service in ("contracts", "routes", "billing"))
         broker.delete_vhost(vhost)
 
 
