@@ -11,6 +11,7 @@ import re
 import secrets
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import quote, unquote, urlsplit
@@ -23,58 +24,34 @@ SERVICE_URL_VARIABLE = "KAWAL_{}_AMQP_URL"
 
 
 class Admin(Protocol):
-    def ensure_user(self, name: str, password: str) -> None: ...
-    def set_permissions(self, vhost: str, user: str, permissions: dict[str, str]) -> None: ...
-    def set_policy(self, vhost: str, policy: dict) -> None: ...
+    def apply(self, definitions: dict) -> None:
+        """Import users, permissions and policies (RabbitMQ's definitions format): created or updated, never removed."""
 
 
 class Rabbitmqctl:
-    """The broker's own CLI (needs the node's Erlang cookie: run where RabbitMQ runs). Passwords go on stdin,
-    never on a command line another user could read."""
+    """The broker's own CLI (needs the node's Erlang cookie: run where RabbitMQ runs), one import for everything:
+    each rabbitmqctl call starts an Erlang VM (seconds), so a call per user and permission would take half a minute.
+    The definitions (with passwords) go on standard input, never into a file or onto a command line."""
 
-    def _run(self, *args: str, stdin: str | None = None, ok_codes: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess:
-        done = subprocess.run(["rabbitmqctl", "-q", *args], input=stdin, capture_output=True, text=True, timeout=60)
-        if done.returncode not in ok_codes:
-            raise RuntimeError(f"rabbitmqctl {args[0]} failed: {done.stderr.strip() or done.stdout.strip()}")
-        return done
-
-    def ensure_user(self, name: str, password: str) -> None:
-        added = self._run("add_user", name, stdin=password + "\n", ok_codes=(0, 70))
-        if added.returncode == 70:  # exists: make its password the one we hand out
-            self._run("change_password", name, stdin=password + "\n")
-        self._run("set_user_tags", name)  # no tags: never administrator, not even management
-
-    def set_permissions(self, vhost: str, user: str, permissions: dict[str, str]) -> None:
-        self._run("set_permissions", "-p", vhost, user, permissions["configure"], permissions["write"],
-                  permissions["read"])
-
-    def set_policy(self, vhost: str, policy: dict) -> None:
-        self._run("set_policy", "-p", vhost, "--apply-to", policy["apply-to"], "--priority", str(policy["priority"]),
-                  policy["name"], policy["pattern"], json.dumps(policy["definition"]))
+    def apply(self, definitions: dict) -> None:
+        done = subprocess.run(["rabbitmqctl", "-q", "import_definitions", "--format", "json"],  # stdin
+                              input=json.dumps(definitions), capture_output=True, text=True, timeout=120)
+        if done.returncode != 0:
+            raise RuntimeError(f"rabbitmqctl import_definitions failed: {done.stderr.strip() or done.stdout.strip()}")
 
 
 class ManagementApi:
-    """The management plugin's HTTP API with the administrator's credentials."""
+    """The management plugin's HTTP API with the administrator's credentials (POST /api/definitions)."""
 
     def __init__(self, base_url: str, user: str, password: str):
         import requests
         self.base_url, self.session = base_url.rstrip("/"), requests.Session()
         self.session.auth = (user, password)
 
-    def _put(self, path: str, body: dict) -> None:
-        response = self.session.put(f"{self.base_url}/api/{path}", json=body, timeout=30)
+    def apply(self, definitions: dict) -> None:
+        response = self.session.post(f"{self.base_url}/api/definitions", json=definitions, timeout=60)
         if response.status_code not in (200, 201, 204):
-            raise RuntimeError(f"PUT /api/{path}: {response.status_code} {response.text[:200]}")
-
-    def ensure_user(self, name: str, password: str) -> None:
-        self._put(f"users/{quote(name, safe='')}", {"password": password, "tags": ""})
-
-    def set_permissions(self, vhost: str, user: str, permissions: dict[str, str]) -> None:
-        self._put(f"permissions/{quote(vhost, safe='')}/{quote(user, safe='')}", permissions)
-
-    def set_policy(self, vhost: str, policy: dict) -> None:
-        self._put(f"policies/{quote(vhost, safe='')}/{quote(policy['name'], safe='')}",
-                  {k: policy[k] for k in ("pattern", "apply-to", "priority", "definition")})
+            raise RuntimeError(f"POST /api/definitions: {response.status_code} {response.text[:200]}")
 
 
 def admin_for(admin_url: str) -> Admin:
@@ -124,32 +101,50 @@ def write_env_file(path: str, values: dict[str, str]) -> None:
 
 
 def declare_users(admin_url: str, services: dict[str, str | None], prefix: str = "kawal-",
-                  env_file: str | None = None, admin: Admin | None = None) -> list[ServiceUser]:
+                  env_file: str | None = None, admin: Admin | None = None,
+                  policies_for: list[str] | tuple[str, ...] = ()) -> list[ServiceUser]:
     """Create or update one user per service ({service: extra resource pattern}) with topology.permissions on
-    the admin URL's vhost. Passwords already in env_file are kept (so a restart changes nothing); new ones are
-    random. Returns the users with their URLs, and writes KAWAL_<SERVICE>_AMQP_URL lines to env_file."""
-    admin = admin or admin_for(admin_url)
+    the admin URL's vhost (and the delivery-limit policies of `policies_for`), in one import. Passwords already in
+    env_file are kept (so a restart changes nothing); new ones are random. Returns the users with their URLs, and
+    writes KAWAL_<SERVICE>_AMQP_URL lines to env_file."""
     vhost = pika.URLParameters(admin_url).virtual_host
     known = read_env_file(env_file) if env_file else {}
     users = []
-    for service, extra in services.items():
+    for service in services:
         name = f"{prefix}{service}"
         password = None
         previous = known.get(SERVICE_URL_VARIABLE.format(service.upper()))
         if previous and unquote(urlsplit(previous).username or "") == name:
             password = unquote(urlsplit(previous).password or "") or None
         password = password or secrets.token_urlsafe(24)
-        admin.ensure_user(name, password)
-        admin.set_permissions(vhost, name, topology.permissions(service, extra))
         users.append(ServiceUser(service, name, password, service_url(admin_url, name, password)))
+    definitions = {
+        "users": [{"name": u.name, "password": u.password, "tags": ""} for u in users],
+        "permissions": [{"user": u.name, "vhost": vhost, **topology.permissions(u.service, services[u.service])}
+                        for u in users],
+        "policies": [{"vhost": vhost, **topology.delivery_limit_policy(s)} for s in policies_for],
+    }
+    (admin or admin_for(admin_url)).apply(definitions)
+    for user in users:
+        _wait_until_accepted(user.url)
     if env_file:
         write_env_file(env_file, {**known, **{SERVICE_URL_VARIABLE.format(u.service.upper()): u.url for u in users}})
     return users
 
 
+def _wait_until_accepted(url: str, timeout: float = 60.0) -> None:
+    """The broker applies an import asynchronously: wait until the new user can log in."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            pika.BlockingConnection(topology.parameters(url, "kawal.declare.check")).close()
+            return
+        except pika.exceptions.AMQPError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
 def declare_policies(admin_url: str, services: list[str], admin: Admin | None = None) -> None:
     """The delivery-limit policy of each service queue (queues declared before the limit keep their arguments)."""
-    admin = admin or admin_for(admin_url)
-    vhost = pika.URLParameters(admin_url).virtual_host
-    for service in services:
-        admin.set_policy(vhost, topology.delivery_limit_policy(service))
+    declare_users(admin_url, {}, admin=admin, policies_for=services)

@@ -49,20 +49,25 @@ def declare(users: bool, env_file: str | None, user_prefix: str) -> None:
             console.print(f"{service}: queue bound to {len(handlers)} event types")
     finally:
         topology.close_quietly(connection)
+    # Users, permissions and the delivery-limit policies in one import (each rabbitmqctl call costs seconds).
+    from services.routes.worker import BROKER_RESOURCES
+    wanted = {"contracts": None, "routes": BROKER_RESOURCES, "billing": None} if users else {}
     try:
-        brokerusers.declare_policies(admin_url, list(config.SERVICES))
-        console.print(f"delivery limit {topology.DELIVERY_LIMIT} on every service queue (policy)")
-    except Exception as error:  # noqa: BLE001 - queues declared by this version carry the limit as an argument
-        console.print(f"[yellow]could not set the delivery-limit policies ({error}); queues declared before "
-                      f"this version have no delivery limit[/]")
-    if users:
-        from services.routes.worker import BROKER_RESOURCES
-        declared = brokerusers.declare_users(admin_url, {"contracts": None, "routes": BROKER_RESOURCES,
-                                                         "billing": None}, prefix=user_prefix, env_file=env_file)
-        for user in declared:
-            console.print(f"{user.service}: broker user {user.name} (least permissions)")
-        if env_file:
-            console.print(f"wrote {env_file}: source it so each process connects as its own service's user")
+        declared = brokerusers.declare_users(admin_url, wanted, prefix=user_prefix, env_file=env_file,
+                                             policies_for=config.SERVICES)
+    except Exception as error:  # noqa: BLE001 - no rabbitmqctl rights and no management API: say so, go on
+        console.print(f"[red]could not declare the delivery-limit policies{' and broker users' if users else ''} "
+                      f"({error}); run this as the broker's administrator (root for rabbitmqctl, or "
+                      f"KAWAL_RABBITMQ_MANAGEMENT_URL). Queues declared by this version still carry the limit; "
+                      f"processes without their own URL connect with KAWAL_AMQP_URL[/]")
+        if env_file:  # `make up` sources it: keep what an earlier run wrote, or leave it empty
+            brokerusers.write_env_file(env_file, brokerusers.read_env_file(env_file))
+        return
+    console.print(f"delivery limit {topology.DELIVERY_LIMIT} on every service queue (policy)")
+    for user in declared:
+        console.print(f"{user.service}: broker user {user.name} (least permissions)")
+    if env_file:
+        console.print(f"wrote {env_file}: source it so each process connects as its own service's user")
 
 
 @events.group("parked")

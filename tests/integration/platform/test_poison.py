@@ -2,6 +2,7 @@
 parked with the reason and the next good message is consumed; a message that keeps killing its consumer is parked
 by the quorum queue's delivery limit."""
 import json
+import subprocess
 import uuid
 
 import pika
@@ -126,6 +127,9 @@ def test_a_queue_declared_before_the_delivery_limit_gets_it_from_the_policy_kawa
         connection.close()
         declare(url, service, settings)  # the consumer's declaration accepts the old queue as it is
         brokerusers.declare_policies(url, [service])
+        wait_until(lambda: service in subprocess.run(["rabbitmqctl", "-q", "list_policies", "-p", vhost],
+                                                      capture_output=True, text=True).stdout,
+                   timeout=60, interval=0.5, message="the policy applied (imports are asynchronous)")
         _publish_to_queue(url, service)
         deliveries = _nack_until_gone(url, topology.service_queue(service))
         assert deliveries == topology.DELIVERY_LIMIT + 1
