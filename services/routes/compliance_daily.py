@@ -78,7 +78,9 @@ SELECT k.contract_id, k.day,
        COALESCE(cf.complaints_overdue, 0) AS complaints_overdue,
        """ + in_force_sql("c", "k.day") + """ AS in_force,
        EXISTS (SELECT 1 FROM force_majeure_days f WHERE f.contract_id = k.contract_id AND f.date = k.day)
-           AS force_majeure
+           AS force_majeure,
+       EXISTS (SELECT 1 FROM excused_days x WHERE x.contract_id = k.contract_id AND x.measure = 'shortfall_day'
+                  AND x.date = k.day) AS shortfall_excused
   FROM candidates k
   JOIN contracts c ON c.id = k.contract_id
   LEFT JOIN pickup_figures pf ON pf.contract_id = k.contract_id AND pf.day = k.day
@@ -119,7 +121,8 @@ def _figures(row, copy: contract_copy.Copy, now: datetime) -> dict:
     figures["target_kg"] = terms.daily_target_kg
     if not row["in_force"]:
         figures["complaints_overdue"] = 0  # never an overdue-complaint day
-    figures["shortfall"] = (row["in_force"] and not row["force_majeure"]
+    # a shortfall day excused by an accepted objection is no shortfall day, whatever the tonnage
+    figures["shortfall"] = (row["in_force"] and not row["force_majeure"] and not row["shortfall_excused"]
                             and is_shortfall(row["net_kg"], terms.daily_target_kg,
                                              terms.sla.get("shortfall_ratio", row["shortfall_ratio"])))
     return {"contract_id": row["contract_id"], "date": row["day"], **figures, "revision": 1, "evaluated_at": now}

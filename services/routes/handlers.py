@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from shared import clock, config
 from shared.contract_terms import Amendment
 from shared.inbox import NotYetKnown
-from services.routes import contract_copy, scheduling
+from services.routes import contract_copy, objections, scheduling
 from services.routes.models import Contract, ContractAmendment, Contractor, IssuedMonth
 
 SLA_FIELDS = ("grace_minutes", "geofence_m", "sync_allowance_hours", "min_on_time_ratio", "complaint_hours_priority",
@@ -59,6 +59,8 @@ def contract_amended(session: Session, envelope) -> None:
     contract_copy.apply_latest(session, contract)
     if (contract.start_date, contract.end_date) != period:
         contract_copy.refresh_days_out(session, contract)
+        if contract.end_date < period[1]:
+            scheduling.withdraw_beyond(session, contract.id, contract.end_date)
 
 
 def _status_setter(status: str):
@@ -119,5 +121,6 @@ HANDLERS = {
     "contracts.contract.resumed": _status_setter("active"),
     "contracts.contract.terminated": _status_setter("terminated"),
     "contracts.contract.expired": _status_setter("expired"),
+    "billing.objection.decided": objections.objection_decided,
     "billing.invoice.issued": invoice_issued,
 }

@@ -315,3 +315,17 @@ class Breach(Base):
     revision: Mapped[int] = mapped_column(Integer, server_default="1")
     withdrawn_at: Mapped[datetime | None] = mapped_column(Instant)  # the month's re-evaluation no longer finds it
     withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class ExcusedDay(Base):
+    """A day the agency excused from a measure after an objection: a shortfall day that is none, or one started
+    overdue day of a complaint (day_no, 1-based) that is not charged."""
+
+    __tablename__ = "excused_days"
+    contract_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    measure: Mapped[str] = mapped_column(String(20), primary_key=True)  # shortfall_day, complaint_day
+    ref: Mapped[str] = mapped_column(String(64), primary_key=True)  # the day (YYYY-MM-DD) or "<complaint id>/<n>"
+    date: Mapped[date] = mapped_column(Date)  # WIB day
+    reason: Mapped[str] = mapped_column(Text)
+    objection_id: Mapped[str] = mapped_column(Id)
+    excused_at: Mapped[datetime] = mapped_column(Instant)

@@ -176,3 +176,14 @@ class ForceMajeureDeclared(Schema):
     kecamatan = fields.List(fields.String(), required=True)
     whole_contract = fields.Boolean(required=True)
     pickups_excused = fields.Integer(load_default=0)
+
+
+@event("routes.complaint.day_excused")
+class ComplaintDayExcused(Schema):
+    """One started overdue day of a complaint is not charged (an accepted objection)."""
+
+    complaint_id = fields.UUID(required=True)
+    contract_id = fields.UUID(required=True)
+    day_no = fields.Integer(required=True)  # 1-based: the day starting at due_at + (day_no - 1) x 24 h
+    date = fields.Date(allow_none=True, load_default=None)  # the WIB day it starts on
+    reason = fields.String(required=True)
