@@ -82,11 +82,14 @@ def declare_exchange(channel: BlockingChannel, exchange: str | None = None) -> s
         channel.queue_declare(unrouted, durable=True, arguments={"x-max-length": 100_000, "x-overflow": "drop-head"})
         channel.queue_bind(unrouted, unrouted)
         channel.exchange_declare(name, "topic", durable=True, arguments={"alternate-exchange": unrouted})
+        from shared import audit_heads  # it reads heads through this module
+
+        audit_heads.declare(channel, name)  # the audit chain heads, kept where a database rewrite cannot reach
     except pika.exceptions.ChannelClosedByBroker as error:
         if error.reply_code != 403:
             raise
-        # A service's user may not configure the shared exchange (`kawal events declare` does, as an
-        # administrator): it only checks that it is there.
+        # A service's user may not configure the shared exchange and queues (`kawal events declare` does, as an
+        # administrator): it only checks that the exchange is there.
         channel = channel.connection.channel()
         channel.exchange_declare(name, passive=True)
     return name

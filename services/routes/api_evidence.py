@@ -77,7 +77,8 @@ def get_complaint(complaint_id):
 def resolve_complaint(body, complaint_id):
     """Resolve a complaint assigned to the caller; days overdue are counted."""
     with transaction() as session:
-        return complaints.resolve(session, auth.current(), str(complaint_id), body["note"], body.get("resolved_at"))
+        return complaints.resolve(session, auth.current(), str(complaint_id), body["note"], body.get("resolved_at"),
+                                  body.get("photo_sha256"))
 
 
 @blp.route("/compliance/daily", methods=["GET"])

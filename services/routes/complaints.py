@@ -14,7 +14,7 @@ from shared.city import PRIORITY_POINT_KINDS
 from shared.auth import Principal, scope
 from shared.errors import conflict, invalid, not_found
 from shared.pagination import paginate
-from services.routes import contract_copy, evidence
+from services.routes import contract_copy, evidence, photos
 from services.routes.contract_copy import in_force_sql
 from services.routes.models import Complaint, Contract, Point
 
@@ -104,7 +104,7 @@ def open_complaint(session: Session, principal: Principal, body: dict, key: str 
 
 
 def resolve(session: Session, principal: Principal, complaint_id: str, note: str,
-            resolved_at: datetime | None) -> Complaint:
+            resolved_at: datetime | None, photo_sha256: str | None = None) -> Complaint:
     query = scope(select(Complaint).where(Complaint.id == complaint_id), Complaint.contractor_id)
     complaint = session.execute(query.with_for_update()).scalar()
     if complaint is None:
@@ -116,7 +116,9 @@ def resolve(session: Session, principal: Principal, complaint_id: str, note: str
     copy = contract_copy.Copy(session, session.get(Contract, complaint.contract_id))
     allowance = timedelta(hours=copy.sla_on(clock.wib_date(min(claimed, now)), "sync_allowance_hours"))
     counts, source = resolution_time(claimed, now, complaint.reported_at, allowance)
+    photos.require(session, principal, photo_sha256)
     complaint.status, complaint.resolved_at, complaint.resolution_note = "resolved", counts, note
+    complaint.resolution_photo_sha256 = photo_sha256.lower() if photo_sha256 else None
     complaint.resolved_at_claimed, complaint.resolution_received_at = claimed, now
     by_month = overdue_days_by_month(complaint.due_at, counts, counts, copy.life.in_force)
     complaint.overdue_days = sum(by_month.values())

@@ -249,6 +249,7 @@ class Complaint(Base):
     overdue_at: Mapped[datetime | None] = mapped_column(Instant)
     resolved_at: Mapped[datetime | None] = mapped_column(Instant)
     resolution_note: Mapped[str | None] = mapped_column(Text)
+    resolution_photo_sha256: Mapped[str | None] = mapped_column(String(64))
     overdue_days: Mapped[int] = mapped_column(Integer, server_default="0")
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     resolved_at_claimed: Mapped[datetime | None] = mapped_column(Instant)  # the device time sent
@@ -329,3 +330,18 @@ class ExcusedDay(Base):
     reason: Mapped[str] = mapped_column(Text)
     objection_id: Mapped[str] = mapped_column(Id)
     excused_at: Mapped[datetime] = mapped_column(Instant)
+
+
+class Photo(Base):
+    """A photo held in the photo store by its SHA-256, and who may read it: the contractor that sent it
+    (owner = its contractor id) or the agency (owner 'dinas'); the same bytes sent by two owners are two rows."""
+
+    __tablename__ = "photos"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(40), primary_key=True)
+    content_type: Mapped[str] = mapped_column(String(40))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    uploaded_by: Mapped[str] = mapped_column(String(200))
+    uploaded_at: Mapped[datetime] = mapped_column(Instant)

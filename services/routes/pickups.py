@@ -12,7 +12,7 @@ from shared.auth import Principal, scope
 from shared.db import new_id
 from shared.errors import ApiError, conflict, not_found
 from shared.pagination import paginate
-from services.routes import contract_copy, evidence
+from services.routes import contract_copy, evidence, photos
 from services.routes.contract_copy import in_force_sql
 from services.routes.models import Confirmation, Contract, Pickup
 
@@ -58,6 +58,7 @@ def confirm(session: Session, principal: Principal, pickup_id: str, claim: dict,
         first = session.execute(select(Confirmation).where(Confirmation.pickup_id == pickup_id)).scalar()
         if first is not None and first.idempotency_key == idempotency_key:
             return confirmation_body(first)
+    photos.require(session, principal, claim.get("photo_sha256"))
     received_at = clock.now()
     distance = evidence.distance_m(row.point_lat, row.point_lon, claim["lat"], claim["lon"])
     verdict = _judge(row, _sla_on_its_day(session, row), claim["collected_at"], received_at, distance)

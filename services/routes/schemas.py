@@ -1,5 +1,7 @@
 """Request and response bodies of the routes API (marshmallow, documented in /openapi.json)."""
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
+
+from shared import fields
 
 from shared.city import POINT_KINDS, VEHICLE_TYPES
 from shared.pagination import PageArgs
@@ -202,6 +204,7 @@ class ComplaintOut(Schema):
     overdue_at = fields.AwareDateTime(allow_none=True)
     resolved_at = fields.AwareDateTime(allow_none=True)
     resolution_note = fields.String(allow_none=True)
+    resolution_photo_sha256 = fields.String(allow_none=True)
     overdue_days = fields.Integer()
     resolved_at_claimed = fields.AwareDateTime(allow_none=True, metadata={
         "description": "the device time the contractor sent"})
@@ -220,6 +223,8 @@ class ComplaintArgs(PageArgs):
 class ResolutionIn(Schema):
     note = fields.String(required=True, validate=validate.Length(min=1, max=4000))
     resolved_at = fields.AwareDateTime(allow_none=True)
+    photo_sha256 = fields.String(validate=validate.Regexp(r"^[0-9a-fA-F]{64}$"), allow_none=True,
+                                 metadata={"description": "a photo stored by POST /photos"})
 
 
 class DailyArgs(PageArgs):

@@ -55,7 +55,9 @@ def test_exactly_one_beat_runs_and_it_is_never_replicated():
 def test_apis_are_healthy_only_when_readyz_answers_and_other_processes_when_metrics_answer():
     for process, port in catalogue.process_ports().items():
         probe = " ".join(SERVICES[catalogue.compose_name(process)]["healthcheck"]["test"])
-        expected = "/readyz" if process.endswith("_api") else "/metrics"
+        expected = "/readyz" if process.endswith("_api") or process == config.PORTAL else "/metrics"
+        if expected == "/readyz":  # readiness on the public port; /metrics is on the metrics port
+            port = config.DEFAULT_PORTS[process.removesuffix("_api")]
         assert f"http://127.0.0.1:{port}{expected}" in probe
 
 
@@ -113,7 +115,7 @@ def test_postgres_init_creates_one_database_per_service():
     assert os.stat(script).st_mode & stat.S_IXUSR
     with open(script, encoding="utf-8") as handle:
         text = handle.read()
-    assert re.search(r"for service in (.*); do", text).group(1).split() == list(config.SERVICES)
+    assert re.search(r"for service in (.*); do", text).group(1).split() == list(config.DATABASES)
     assert "CREATE DATABASE kawal_${service}" in text
 
 
