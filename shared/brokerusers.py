@@ -100,7 +100,7 @@ def write_env_file(path: str, values: dict[str, str]) -> None:
             handle.write(f"export {name}='{value}'\n")
 
 
-def declare_users(admin_url: str, services: dict[str, str | None], prefix: str = "kawal-",
+def declare_users(admin_url: str, services: dict[str, str | dict | None], prefix: str = "kawal-",
                   env_file: str | None = None, admin: Admin | None = None,
                   policies_for: list[str] | tuple[str, ...] = ()) -> list[ServiceUser]:
     """Create or update one user per service ({service: extra resource pattern}) with topology.permissions on
@@ -120,8 +120,7 @@ def declare_users(admin_url: str, services: dict[str, str | None], prefix: str =
         users.append(ServiceUser(service, name, password, service_url(admin_url, name, password)))
     definitions = {
         "users": [{"name": u.name, "password": u.password, "tags": ""} for u in users],
-        "permissions": [{"user": u.name, "vhost": vhost, **topology.permissions(u.service, services[u.service])}
-                        for u in users],
+        "permissions": [{"user": u.name, "vhost": vhost, **_rights(u.service, services[u.service])} for u in users],
         "policies": [{"vhost": vhost, **topology.delivery_limit_policy(s)} for s in policies_for],
     }
     (admin or admin_for(admin_url)).apply(definitions)
@@ -130,6 +129,15 @@ def declare_users(admin_url: str, services: dict[str, str | None], prefix: str =
     if env_file:
         write_env_file(env_file, {**known, **{SERVICE_URL_VARIABLE.format(u.service.upper()): u.url for u in users}})
     return users
+
+
+# A process that only needs to reach the broker (the portal's readiness check): the vhost, and no resource at all.
+NO_RIGHTS = {"configure": "^$", "write": "^$", "read": "^$"}
+
+
+def _rights(service: str, wanted: str | dict | None) -> dict[str, str]:
+    """{service: extra resource pattern, or None} gets topology.permissions; a dict is taken as the rights."""
+    return dict(wanted) if isinstance(wanted, dict) else topology.permissions(service, wanted)
 
 
 def _wait_until_accepted(url: str, timeout: float = 60.0) -> None:

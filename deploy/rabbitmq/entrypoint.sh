@@ -8,6 +8,7 @@ set -eu
 : "${KAWAL_CONTRACTS_BROKER_PASSWORD:?set KAWAL_CONTRACTS_BROKER_PASSWORD in .env}"
 : "${KAWAL_ROUTES_BROKER_PASSWORD:?set KAWAL_ROUTES_BROKER_PASSWORD in .env}"
 : "${KAWAL_BILLING_BROKER_PASSWORD:?set KAWAL_BILLING_BROKER_PASSWORD in .env}"
+: "${KAWAL_PORTAL_BROKER_PASSWORD:?set KAWAL_PORTAL_BROKER_PASSWORD in .env}"
 # JSON-escape (backslash, quote), then escape what is special in a sed replacement (backslash, &, |).
 escape() { printf '%s' "$1" | sed -e 's/[\\"]/\\&/g' | sed -e 's/[\\&|]/\\&/g'; }
 template=${KAWAL_DEFINITIONS_TEMPLATE:-/etc/rabbitmq/kawal/definitions.json}
@@ -17,6 +18,7 @@ sed -e "s|__RABBITMQ_USER__|$(escape "$RABBITMQ_DEFAULT_USER")|g" \
     -e "s|__KAWAL_CONTRACTS_BROKER_PASSWORD__|$(escape "$KAWAL_CONTRACTS_BROKER_PASSWORD")|g" \
     -e "s|__KAWAL_ROUTES_BROKER_PASSWORD__|$(escape "$KAWAL_ROUTES_BROKER_PASSWORD")|g" \
     -e "s|__KAWAL_BILLING_BROKER_PASSWORD__|$(escape "$KAWAL_BILLING_BROKER_PASSWORD")|g" \
+    -e "s|__KAWAL_PORTAL_BROKER_PASSWORD__|$(escape "$KAWAL_PORTAL_BROKER_PASSWORD")|g" \
     "$template" > "$target"
 chown rabbitmq:rabbitmq "$target" 2>/dev/null || true
 chmod 600 "$target"

@@ -51,7 +51,8 @@ def declare(users: bool, env_file: str | None, user_prefix: str) -> None:
         topology.close_quietly(connection)
     # Users, permissions and the delivery-limit policies in one import (each rabbitmqctl call costs seconds).
     from services.routes.worker import BROKER_RESOURCES
-    wanted = {"contracts": None, "routes": BROKER_RESOURCES, "billing": None} if users else {}
+    wanted = {"contracts": None, "routes": BROKER_RESOURCES, "billing": None,
+              config.PORTAL: brokerusers.NO_RIGHTS} if users else {}  # the portal only checks the broker is there
     try:
         declared = brokerusers.declare_users(admin_url, wanted, prefix=user_prefix, env_file=env_file,
                                              policies_for=config.SERVICES)

@@ -106,6 +106,7 @@ def test_the_broker_definitions_give_each_service_user_exactly_the_least_permiss
         granted = {k: permissions[f"kawal-{service}"][k] for k in ("configure", "write", "read")}
         assert granted == topology.permissions(service, BROKER_RESOURCES if service == "routes" else None)
         policy = topology.delivery_limit_policy(service)
+        assert {permissions["kawal-portal"][k] for k in ("configure", "write", "read")} == {"^$"}  # connect only
         assert policies[policy["name"]]["definition"] == policy["definition"]
         assert policies[policy["name"]]["pattern"] == policy["pattern"]
 
@@ -138,7 +139,7 @@ def test_rabbitmq_entrypoint_renders_any_password_into_valid_definitions(tmp_pat
     result = catalogue.run("sh", catalogue.path("deploy", "rabbitmq", "entrypoint.sh"), "rabbitmq-server", env={
         "PATH": f"{tmp_path}:{os.environ['PATH']}", "RABBITMQ_DEFAULT_USER": "kawal", "RABBITMQ_DEFAULT_PASS": password,
         "KAWAL_CONTRACTS_BROKER_PASSWORD": "contracts-pw", "KAWAL_ROUTES_BROKER_PASSWORD": "routes-pw",
-        "KAWAL_BILLING_BROKER_PASSWORD": "billing-pw",
+        "KAWAL_BILLING_BROKER_PASSWORD": "billing-pw", "KAWAL_PORTAL_BROKER_PASSWORD": "portal-pw",
         "KAWAL_DEFINITIONS_TEMPLATE": catalogue.path("deploy", "rabbitmq", "definitions.json"),
         "KAWAL_DEFINITIONS_FILE": str(tmp_path / "definitions.json")})
     assert result.returncode == 0, result.stderr

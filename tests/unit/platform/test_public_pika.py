@@ -37,8 +37,26 @@ def _reaches_in(path: Path, names: set[str]) -> list[str]:
     return found
 
 
+def _our_own_names() -> set[str]:
+    """Underscore names Kawal defines itself (a module's `_ready`, an object's `self._channel`): reaching those is
+    reaching our own state, even where pika happens to use the same name."""
+    names = set()
+    for directory in CODE:
+        for path in (ROOT / directory).rglob("*.py"):
+            if ".venv" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    names.add(node.name)
+                elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                    names.add(node.id)
+                elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+                    names.add(node.attr)
+    return names
+
+
 def test_no_code_reaches_a_private_attribute_of_pika():
-    names = _pika_private_names()
+    names = _pika_private_names() - _our_own_names()
     assert {"_impl", "_adapter_emit_data", "_body_max_length", "_flush_output"} <= names  # the check knows them
     found = []
     for directory in CODE:
