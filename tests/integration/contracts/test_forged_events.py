@@ -68,12 +68,13 @@ def test_a_cap_reached_forged_by_the_routes_user_or_the_administrator_is_parked_
     # the contracts relay and consumer connect as the contracts user (no configure right on the exchange)
     with events_running("contracts", HANDLERS, db_url, urls["contracts"]):
         _publish(urls["billing"], genuine)
-        wait_until(lambda: sql("SELECT cap_reached_rp FROM contracts") == [(236_500_000,)], message="genuine applied")
+        wait_until(lambda: sql("SELECT cap_reached_rp FROM contracts") == [(236_500_000,)], timeout=60,
+                   message="genuine applied")
         with caplog.at_level(logging.ERROR, logger="shared.consumer"):
             forged_ids = [_publish(urls["routes"], forged),  # the routes user claiming to be billing
                           _publish(admin_url, forged),  # even the administrator (guest) is not billing
                           _publish(urls["routes"], forged, user_id=None)]  # no user_id at all
-            wait_until(lambda: len(parked.browse(urls["contracts"], "contracts")) == 3, message="three parked")
+            wait_until(lambda: len(parked.browse(urls["contracts"], "contracts")) == 3, timeout=60, message="three parked")
     assert sql("SELECT cap_reached_rp FROM contracts") == [(236_500_000,)]
     shown = api.client.get(f"{API}/contracts/{contract['id']}", headers=AUDITOR).get_json()
     assert shown["cap_reached_at"] == "2031-04-30T17:00:00+00:00"
@@ -96,10 +97,10 @@ def test_a_replayed_forged_event_is_parked_again(users, db_url, monkeypatch):
                                           "at": "2031-02-01T00:00:00+00:00"})
     with events_running("contracts", HANDLERS, db_url, urls["contracts"], relay=False):
         wait_until(lambda: forged_id in [m.id for m in parked.browse(urls["contracts"], "contracts")],
-                   message="forged event parked")
+                   timeout=60, message="forged event parked")
         assert [m.id for m in parked.replay(urls["contracts"], "contracts", event_id=forged_id)] == [forged_id]
         wait_until(lambda: forged_id in [m.id for m in parked.browse(urls["contracts"], "contracts")],
-                   message="replayed forged event parked again")
+                   timeout=60, message="replayed forged event parked again")
     [again] = [m for m in parked.browse(urls["contracts"], "contracts") if m.id == forged_id]
     assert again.error.startswith("ForgedProducer")
 

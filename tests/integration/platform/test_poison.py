@@ -70,8 +70,8 @@ def test_a_poison_message_is_parked_with_its_reason_and_the_next_good_message_is
         good = _envelope()
         _publish(amqp_url, json.dumps(good).encode(), message_id=good["id"])
         wait_until(lambda: count(database_url, things.effects, things.effects.c.event_id == good["id"]) == 1,
-                   message="the good message after the poison applied")
-        wait_until(lambda: len(parked.browse(amqp_url, service)) == 1, message="the poison parked")
+                   timeout=60, message="the good message after the poison applied")
+        wait_until(lambda: len(parked.browse(amqp_url, service)) == 1, timeout=60, message="the poison parked")
         assert consumer.failures == 0  # the consumer never fell over
     [message] = parked.browse(amqp_url, service)
     assert message.id == "poison" and reason in message.error

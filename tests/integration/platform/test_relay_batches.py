@@ -21,7 +21,7 @@ def test_the_relay_publishes_every_row_once_in_order_with_large_bodies_intact(
                           producer="platformtest")
     with events_running(service, things.HANDLERS, database_url, amqp_url, consume=False, settings=settings):
         wait_until(lambda: count(database_url, outbox.outbox, outbox.outbox.c.sent_at.is_(None)) == 0,
-                   message="every row sent")
-    seen = tap.drain(expect=300, timeout=10)
+                   timeout=60, message="every row sent")
+    seen = tap.drain(expect=300, timeout=30)
     assert [m["data"]["thing_id"] for m in seen] == ids
     assert [len(m["data"]["pad"]) for m in seen] == [len(pads[n % 3]) for n in range(300)]
