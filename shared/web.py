@@ -83,7 +83,7 @@ def create_service_app(service: str, title: str, blueprints: Iterable[Blueprint]
     app.config.update(OPENAPI_DEFAULTS, MAX_CONTENT_LENGTH=MAX_BODY_BYTES)
     # config.auth() raises (naming KAWAL_JWT_SECRET) when there is no usable key: the process refuses to start
     app.config.update(API_TITLE=title, KAWAL_SERVICE=service, KAWAL_DATABASE_URL=config.database_url(service),
-                      KAWAL_AMQP_URL=config.amqp_url(), KAWAL_AUTH=config.auth())
+                      KAWAL_AMQP_URL=config.amqp_url(service), KAWAL_AUTH=config.auth())
     app.config.update(overrides or {})
     api = KawalApi(app, spec_kwargs={"components": {"securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}}, "security": [{"bearer": []}]})
