@@ -5,7 +5,7 @@ from functools import partial
 
 from sqlalchemy.orm import Session
 
-from services.billing import readmodel
+from services.billing import invoices, objections, parties, readmodel
 from shared.events import Envelope
 
 
@@ -17,8 +17,19 @@ def _data(apply):
     return handle
 
 
+def _each(*applies):
+    """Several read-model writes from one event, in its one transaction."""
+    def apply(session: Session, data: dict) -> None:
+        for each in applies:
+            each(session, data)
+
+    apply.__name__ = "_and_".join(each.__name__ for each in applies)
+    return apply
+
+
 HANDLERS = {
-    "contracts.contract.activated": _data(readmodel.contract_activated),
+    "contracts.contractor.registered": _data(parties.contractor_registered),
+    "contracts.contract.activated": _data(_each(readmodel.contract_activated, parties.contract_area)),
     "contracts.contract.amended": _data(readmodel.contract_amended),
     "contracts.contract.suspended": _data(partial(readmodel.status_changed, status="suspended")),
     "contracts.contract.resumed": _data(partial(readmodel.status_changed, status="active")),
@@ -34,4 +45,9 @@ HANDLERS = {
     "routes.complaint.overdue": _data(readmodel.complaint_changed),
     "routes.complaint.resolved": _data(readmodel.complaint_changed),
     "routes.compliance.evaluated": _data(readmodel.compliance_evaluated),
+    "routes.complaint.day_excused": _data(objections.complaint_day_excused),
 }
+
+# Drafts follow evidence: handlers mark a contract's drafts stale, and the events process reprices them here, once
+# for a burst of events rather than once an event (a read never does it).
+PERIODIC = [(1.0, invoices.refresh_stale_drafts)]

@@ -11,8 +11,10 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from services.billing.models import Amendment, Complaint, Contract, DailyEvaluation, Pickup, Weighing
-from services.billing.terms import fold_terms, json_terms, started_days_overdue
+from services.billing.models import (Amendment, Complaint, Contract, DailyEvaluation, LifecycleChange, Pickup,
+                                     StaleDraft, Weighing)
+from services.billing.terms import activation_terms, json_terms
+from services.billing.timeline import Amendment as TimelineAmendment, Timeline
 from shared import clock
 from shared.inbox import NotYetKnown
 
@@ -27,16 +29,26 @@ def require_contract(session: Session, contract_id, lock: bool = True) -> Contra
     return contract
 
 
+def mark_stale(session: Session, contract_id) -> None:
+    """The contract's drafts no longer match the evidence: the events process reprices them (handlers.PERIODIC)."""
+    session.execute(insert(StaleDraft).values(contract_id=str(contract_id)).on_conflict_do_nothing())
+
+
+def timeline_of(session: Session, contract: Contract) -> Timeline:
+    """The contract's terms by date and days in force, from its activation terms, amendments and lifecycle."""
+    with session.no_autoflush:
+        amendments = session.execute(select(Amendment.amendment_no, Amendment.effective_from, Amendment.changes)
+                                     .where(Amendment.contract_id == contract.id)).all()
+        changes = session.execute(select(LifecycleChange.at, LifecycleChange.status)
+                                  .where(LifecycleChange.contract_id == contract.id)).all()
+    return Timeline(base=contract.base_terms,
+                    amendments=tuple(TimelineAmendment(a.amendment_no, a.effective_from, a.changes) for a in amendments),
+                    activated_on=contract.activated_on, lifecycle=tuple((c.at, c.status) for c in changes))
+
+
 def _refold(session: Session, contract: Contract) -> None:
-    with session.no_autoflush:  # a new contract row is complete only after this
-        rows = _amendments(session, contract)
-    terms = fold_terms(contract.base_terms, [(row.amendment_no, row.changes) for row in rows])
-    _set_terms(contract, terms, rows)
-
-
-def _amendments(session: Session, contract: Contract):
-    return session.execute(select(Amendment.amendment_no, Amendment.changes)
-                           .where(Amendment.contract_id == contract.id)).all()
+    timeline = timeline_of(session, contract)
+    _set_terms(contract, timeline.latest(), timeline.amendments)
 
 
 def _set_terms(contract: Contract, terms: dict, rows) -> None:
@@ -44,9 +56,9 @@ def _set_terms(contract: Contract, terms: dict, rows) -> None:
     contract.end_date = date.fromisoformat(terms["end_date"])
     contract.ppn_rate = Decimal(terms["ppn_rate"])
     for name in ("value_rp", "unit_price_rp_per_ton", "missed_pickup_rp", "complaint_day_rp", "shortfall_day_rp",
-                 "cap_rp", "shortfall_days_allowed"):
-        setattr(contract, name, terms[name])
-    contract.amendment_no = max((row.amendment_no for row in rows), default=0)
+                 "cap_rp", "shortfall_days_allowed", "performance_bond_rp"):
+        setattr(contract, name, terms.get(name, 0))
+    contract.amendment_no = max((row.number for row in rows), default=0)
     contract.updated_at = clock.now()
 
 
@@ -57,22 +69,30 @@ def contract_activated(session: Session, data: dict) -> None:
         session.add(contract)
     contract.number = data["number"]
     contract.contractor_id = str(data["contractor_id"])
-    contract.base_terms = json_terms(data)
+    contract.base_terms = activation_terms(data)
+    contract.activated_on = data.get("activated_on")  # absent in older events: in force from the start date
     _refold(session, contract)
     session.flush()
+    mark_stale(session, contract.id)
 
 
 def contract_amended(session: Session, data: dict) -> None:
     contract = require_contract(session, data["contract_id"])
     session.execute(insert(Amendment).values(contract_id=contract.id, amendment_no=data["amendment_no"],
+                                             effective_from=data.get("effective_from"),
                                              changes=json_terms(data)).on_conflict_do_nothing())
     _refold(session, contract)
     session.flush()
+    mark_stale(session, contract.id)
 
 
 def status_changed(session: Session, data: dict, status: str) -> None:
-    """Lifecycle events by their own instant: a terminal status sticks, otherwise the latest instant wins."""
+    """Lifecycle events by their own instant: a terminal status sticks, otherwise the latest instant wins; each
+    change is kept, so the days in force come out the same whatever order they arrive in."""
     contract = require_contract(session, data["contract_id"])
+    session.execute(insert(LifecycleChange).values(contract_id=contract.id, at=data["at"], status=status)
+                    .on_conflict_do_nothing())
+    mark_stale(session, contract.id)
     if contract.status in TERMINAL:
         return
     if status in TERMINAL or contract.status_at is None or data["at"] >= contract.status_at:
@@ -90,6 +110,7 @@ def _upsert_pickup(session: Session, data: dict, **flags: bool) -> None:
     merged = {name: table.c[name] | statement.excluded[name] for name in flags}
     merged["date"] = func.coalesce(statement.excluded.date, table.c.date)
     session.execute(statement.on_conflict_do_update(index_elements=["pickup_id"], set_=merged))
+    mark_stale(session, data["contract_id"])
 
 
 def pickup_missed(session: Session, data: dict) -> None:
@@ -123,6 +144,7 @@ def _upsert_weighing(session: Session, data: dict, cleared: bool, weighed_at, fl
         "net_kg": statement.excluded.net_kg if cleared else table.c.net_kg,
         "flags": table.c.flags if flags is None else statement.excluded.flags,
     }))
+    mark_stale(session, data["contract_id"])
 
 
 def weighing_recorded(session: Session, data: dict) -> None:
@@ -133,28 +155,18 @@ def weighing_cleared(session: Session, data: dict) -> None:
     _upsert_weighing(session, data, True, data.get("weighed_at"), None)
 
 
-def days_billed(data: dict) -> int:
-    """The started days overdue as routes found them at resolution (the same rule recomputed if absent).
-
-    Only a resolution counts: an overdue event's running count is not final."""
-    if data.get("resolved_at") is None:
-        return 0
-    return int(data.get("overdue_days") or 0) or started_days_overdue(data["due_at"], data["resolved_at"])
-
-
 def complaint_changed(session: Session, data: dict) -> None:
-    """opened, overdue and resolved all carry the deadline; only a resolution fixes the days billed."""
+    """opened, overdue and resolved all carry the deadline; the first resolution fixes when it ended (as it
+    counts: routes bounds a back-dated resolution by the sync allowance). Billing counts the started days itself."""
     require_contract(session, data["contract_id"], lock=False)
-    resolved_at = data.get("resolved_at")
     table = Complaint.__table__
-    statement = insert(table).values(
-        complaint_id=str(data["complaint_id"]), contract_id=str(data["contract_id"]), due_at=data["due_at"],
-        resolved_at=resolved_at, overdue_days=days_billed(data))
+    statement = insert(table).values(complaint_id=str(data["complaint_id"]), contract_id=str(data["contract_id"]),
+                                     due_at=data["due_at"], resolved_at=data.get("resolved_at"))
     session.execute(statement.on_conflict_do_update(index_elements=["complaint_id"], set_={
         "resolved_at": func.coalesce(table.c.resolved_at, statement.excluded.resolved_at),
         "due_at": statement.excluded.due_at,
-        "overdue_days": func.greatest(table.c.overdue_days, statement.excluded.overdue_days),
     }))
+    mark_stale(session, data["contract_id"])
 
 
 def compliance_evaluated(session: Session, data: dict) -> None:
@@ -167,3 +179,4 @@ def compliance_evaluated(session: Session, data: dict) -> None:
         index_elements=["contract_id", "date"],
         set_={name: statement.excluded[name] for name in ("revision", "shortfall", "net_kg", "target_kg")},
         where=statement.excluded.revision >= table.c.revision))
+    mark_stale(session, data["contract_id"])

@@ -87,6 +87,31 @@ def cap_rp(value_rp: int, cap_ratio: float) -> int:
     return round_half_up(Decimal(value_rp) * Decimal(str(cap_ratio)))
 
 
+def performance_bond_rp(value_rp: int, given: int | None = None) -> int:
+    """The jaminan pelaksanaan: as agreed, else 5% of the contract value (Perpres 16/2018), half up."""
+    return given if given is not None else cap_rp(value_rp, CAP_RATIO)
+
+
+def month_of(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def check_effective_from(effective_from: date, issued_months: Iterable[str], number: str) -> None:
+    """An amendment cannot take effect inside a month whose invoice is issued, nor before one (it would reprice
+    facts of the frozen month too): 409."""
+    frozen = sorted(month for month in issued_months if month >= month_of(effective_from))
+    if frozen:
+        raise conflict("month_issued", f"Contract {number}: the invoice of {frozen[0]} is issued, so an amendment "
+                                       f"cannot take effect on {effective_from}; choose a day after that month.",
+                       {"effective_from": [f"The invoice of {frozen[0]} is issued."]})
+
+
+def check_warning_breaches(breach_ids: list[str]) -> None:
+    if not breach_ids:
+        raise invalid("no_breach", "A warning letter names at least one breach of its contract.",
+                      {"breach_ids": ["Name at least one breach."]})
+
+
 def sla_terms(given: dict | None) -> dict:
     """The SLA terms given, the handbook's defaults for the rest."""
     return {**SLA_DEFAULTS, **{k: v for k, v in (given or {}).items() if v is not None}}
@@ -171,7 +196,8 @@ def overlap_conflict(number: str, clashes: list[dict]) -> ApiError:
                     "A kecamatan has one active contract at a time.", {"kecamatan": [names]})
 
 
-AMENDABLE = ("value_rp", "start_date", "end_date", "unit_price_rp_per_ton", "daily_target_kg", "ppn_rate")
+AMENDABLE = ("value_rp", "start_date", "end_date", "unit_price_rp_per_ton", "daily_target_kg", "ppn_rate",
+             "performance_bond_rp")
 
 
 def amendment_changes(current: dict, requested: dict) -> dict:

@@ -69,7 +69,9 @@ SELECT k.contract_id, k.day,
        COALESCE(pf.scheduled, 0) AS scheduled, COALESCE(pf.on_time, 0) AS on_time, COALESCE(pf.late, 0) AS late,
        COALESCE(pf.missed, 0) AS missed, COALESCE(pf.off_site, 0) AS off_site, COALESCE(pf.excused, 0) AS excused,
        COALESCE(wf.net_kg, 0) AS net_kg, c.daily_target_kg AS target_kg, c.shortfall_ratio,
-       COALESCE(cf.complaints_overdue, 0) AS complaints_overdue
+       COALESCE(cf.complaints_overdue, 0) AS complaints_overdue,
+       EXISTS (SELECT 1 FROM excused_days x WHERE x.contract_id = k.contract_id AND x.measure = 'shortfall_day'
+                  AND x.date = k.day) AS shortfall_excused
   FROM candidates k
   JOIN contracts c ON c.id = k.contract_id
   LEFT JOIN pickup_figures pf ON pf.contract_id = k.contract_id AND pf.day = k.day
@@ -105,7 +107,9 @@ def evaluate_days(session: Session, now: datetime) -> DailyResult:
 
 def _figures(row, now: datetime) -> dict:
     figures = {name: row[name] for name in FIGURES if name != "shortfall"}
-    figures["shortfall"] = is_shortfall(row["net_kg"], row["target_kg"], row["shortfall_ratio"])
+    # a shortfall day excused by an accepted objection is no shortfall day, whatever the tonnage
+    figures["shortfall"] = (is_shortfall(row["net_kg"], row["target_kg"], row["shortfall_ratio"])
+                            and not row["shortfall_excused"])
     return {"contract_id": row["contract_id"], "date": row["day"], **figures, "revision": 1, "evaluated_at": now}
 
 

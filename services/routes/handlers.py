@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from shared import clock, config
 from shared.inbox import NotYetKnown
-from services.routes import scheduling
+from services.routes import objections, scheduling
 from services.routes.models import Contract, Contractor
 
 SLA_FIELDS = ("grace_minutes", "geofence_m", "sync_allowance_hours", "min_on_time_ratio", "complaint_hours_priority",
@@ -89,4 +89,5 @@ HANDLERS = {
     "contracts.contract.resumed": _status_setter("active"),
     "contracts.contract.terminated": _status_setter("terminated"),
     "contracts.contract.expired": _status_setter("expired"),
+    "billing.objection.decided": objections.objection_decided,
 }

@@ -78,7 +78,7 @@ def _jsonable(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if isinstance(value, (uuid.UUID, Decimal)):
-        return str(value) if isinstance(value, uuid.UUID) else float(value)
+        return str(value)  # a Decimal as its exact string: ratios must never pass through a binary float
     raise TypeError(f"not serialisable: {type(value).__name__}")
 
 
