@@ -1,0 +1,45 @@
+"""The back office: the agency's pages (and the auditors', read only) over the three APIs, one blueprint per area."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, redirect, request, url_for
+
+from shared import config
+from services.portal.backoffice.common import FILTERS, can_write
+from services.portal.backoffice.views_contracts import blp as contracts
+from services.portal.backoffice.views_dashboard import blp as dashboard
+from services.portal.backoffice.views_desks import blp as desks
+from services.portal.backoffice.views_exports import blp as exports
+from services.portal.backoffice.views_invoices import blp as invoices
+from services.portal.backoffice.views_network import blp as network
+from services.portal.backoffice.views_warnings import blp as warnings
+from services.portal.backoffice.views_oidc import blp as oidc
+
+shell = Blueprint("bo_shell", __name__)
+
+
+@shell.record_once
+def _install(state) -> None:
+    app = state.app
+    settings = config.backoffice()
+    app.jinja_env.filters.update(FILTERS)
+    app.jinja_env.globals.update(can_write=can_write, grafana_url=settings.grafana_url, map_tiles=settings.map_tiles)
+    if "kru.app" not in app.view_functions:
+        # the crew app lives in its own branch; until it is merged a contractor's start page is the back office
+        app.add_url_rule("/kru", "kru.app", lambda: redirect(url_for("bo_dashboard.index")))
+
+
+@shell.after_app_request
+def _map_tiles(response):
+    """Back-office maps may load tiles from the configured tile server (security's CSP otherwise, 'self' only)."""
+    if request.path.startswith("/kantor") and response.mimetype == "text/html":
+        origin = "{0.scheme}://{0.netloc}".format(urlsplit(config.backoffice().map_tiles.replace("{s}", "a")))
+        host = origin.replace("://a.", "://*.")
+        response.headers["Content-Security-Policy"] = (
+            f"default-src 'self'; img-src 'self' data: blob: {host}; style-src 'self'; script-src 'self'; "
+            "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+    return response
+
+
+BLUEPRINTS = [shell, dashboard, contracts, warnings, network, desks, invoices, exports, oidc]

@@ -1,0 +1,44 @@
+"""Beranda: every contract's month at a glance, and what needs a decision today."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from shared import clock
+from services.portal.backoffice import figures
+from services.portal.backoffice.common import api, read_page, this_month
+
+blp = Blueprint("bo_dashboard", __name__, url_prefix="/kantor")
+
+
+def _by_contract(items: list[dict]) -> dict[str, list[dict]]:
+    grouped: dict[str, list[dict]] = {}
+    for item in items:
+        grouped.setdefault(item.get("contract_id"), []).append(item)
+    return grouped
+
+
+@blp.get("/")
+@read_page
+def index():
+    client, month = api(), this_month()
+    first, following = clock.month_bounds(month)
+    last = following.fromordinal(following.toordinal() - 1)
+    contracts = [c for c in client.all_pages("contracts", "/contracts") if c["status"] in ("active", "suspended")]
+    days = _by_contract(client.all_pages("routes", "/compliance/daily", **{"from": first.isoformat(),
+                                                                           "to": last.isoformat()}))
+    complaints = _by_contract(client.all_pages("routes", "/complaints", status="open")
+                              + client.all_pages("routes", "/complaints", status="overdue"))
+    invoices = client.all_pages("billing", "/invoices")
+    this_months = {i["contract_id"]: i for i in invoices if i["month"] == month}
+    rows = [figures.contract_month(c, days.get(c["id"], []), complaints.get(c["id"], []), this_months.get(c["id"]),
+                                   client.get("billing", f"/contracts/{c['id']}/ledger")) for c in contracts]
+    sync = {c["id"]: c["sla"]["sync_allowance_hours"] for c in contracts}
+    now = clock.now()
+    numbers = {c["id"]: c["number"] for c in client.all_pages("contracts", "/contracts")}
+    decisions = {
+        "objections": client.all_pages("billing", "/objections", status="open"),
+        "weighings": figures.open_flags(client.all_pages("routes", "/weighings", flagged="true")),
+        "complaints": [c for group in complaints.values() for c in group if c["status"] == "overdue"],
+        "invoices": [i for i in invoices if figures.ready_to_issue(i, sync.get(i["contract_id"], 24), now)],
+    }
+    return render_template("backoffice/dashboard.html", month=month, rows=rows, decisions=decisions, numbers=numbers)
