@@ -1,6 +1,7 @@
 """The back office: the agency's pages (and the auditors', read only) over the three APIs, one blueprint per area."""
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import urlsplit
 
 from flask import Blueprint, redirect, request, url_for
@@ -23,6 +24,12 @@ shell = Blueprint("bo_shell", __name__)
 def _install(state) -> None:
     app = state.app
     settings = config.backoffice()
+    # Flask's signed cookie session carries only one-shot messages (flash) and OIDC's state; accounts and
+    # sign-in sessions stay server-side (security.py)
+    app.secret_key = app.secret_key or hashlib.sha256(
+        ("flash:" + app.config["KAWAL_PORTAL_SECRET_KEY"]).encode()).hexdigest()
+    app.config.update(SESSION_COOKIE_NAME="kawal_flash", SESSION_COOKIE_SAMESITE="Lax",
+                      SESSION_COOKIE_SECURE=app.config["KAWAL_SECURE_COOKIES"])
     app.jinja_env.filters.update(FILTERS)
     app.jinja_env.globals.update(can_write=can_write, grafana_url=settings.grafana_url, map_tiles=settings.map_tiles)
     if "kru.app" not in app.view_functions:

@@ -108,7 +108,13 @@ def contract(contract_id):
     client = api()
     item = client.get("contracts", f"/contracts/{contract_id}")
     contractor = client.get("contracts", f"/contractors/{item['contractor_id']}")
-    ledger = client.get("billing", f"/contracts/{contract_id}/ledger") if item["status"] != "draft" else None
+    ledger = None
+    if item["status"] != "draft":
+        try:
+            ledger = client.get("billing", f"/contracts/{contract_id}/ledger")
+        except ApiProblem as problem:
+            if problem.status != 404:  # billing learns of an activation from its event, a moment later
+                raise
     actions = [(path, *ACTIONS[path]) for path in ALLOWED.get(item["status"], ())]
     return render_template("backoffice/contract.html", c=item, contractor=contractor, ledger=ledger,
                            actions=actions, errors={})

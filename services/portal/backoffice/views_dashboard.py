@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from shared import clock
+from services.portal.apiclient import ApiProblem
 from services.portal.backoffice import figures
 from services.portal.backoffice.common import api, read_page, this_month
 
@@ -15,6 +16,15 @@ def _by_contract(items: list[dict]) -> dict[str, list[dict]]:
     for item in items:
         grouped.setdefault(item.get("contract_id"), []).append(item)
     return grouped
+
+
+def _ledger(client, contract_id: str) -> dict | None:
+    try:
+        return client.get("billing", f"/contracts/{contract_id}/ledger")
+    except ApiProblem as problem:
+        if problem.status == 404:  # billing has not received the activation event yet
+            return None
+        raise
 
 
 @blp.get("/")
@@ -31,7 +41,7 @@ def index():
     invoices = client.all_pages("billing", "/invoices")
     this_months = {i["contract_id"]: i for i in invoices if i["month"] == month}
     rows = [figures.contract_month(c, days.get(c["id"], []), complaints.get(c["id"], []), this_months.get(c["id"]),
-                                   client.get("billing", f"/contracts/{c['id']}/ledger")) for c in contracts]
+                                   _ledger(client, c["id"])) for c in contracts]
     sync = {c["id"]: c["sla"]["sync_allowance_hours"] for c in contracts}
     now = clock.now()
     numbers = {c["id"]: c["number"] for c in client.all_pages("contracts", "/contracts")}

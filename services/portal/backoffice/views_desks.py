@@ -61,12 +61,16 @@ def weighbridge():
 def plate_lookup():
     """htmx: who a plate is (contractor, tare) while the operator types the gross weight."""
     plate = " ".join(request.args.get("plate", "").upper().split())
-    vehicle = next((v for v in api().all_pages("routes", "/vehicles") if v["plate"] == plate), None)
+    vehicles = api().all_pages("routes", "/vehicles") if plate else []
+    # the exact plate, or the only one that starts with what was typed so far
+    matches = [v for v in vehicles if v["plate"] == plate] or [v for v in vehicles if v["plate"].startswith(plate)]
+    vehicle = matches[0] if len(matches) == 1 else None
     contractor = None
     if vehicle:
         contractor = next((c["name"] for c in api().all_pages("contracts", "/contractors")
                            if c["id"] == vehicle["contractor_id"]), None)
-    return render_template("backoffice/_plate.html", plate=plate, vehicle=vehicle, contractor=contractor)
+    return render_template("backoffice/_plate.html", plate=plate, vehicle=vehicle, contractor=contractor,
+                           candidates=len(matches))
 
 
 @blp.post("/timbang")

@@ -44,7 +44,8 @@ def invoices():
     if wanted:
         return export("tagihan", INVOICE_COLUMNS, items, wanted)
     live = {id_: n for id_, n in numbers.items()}
-    return render_template("backoffice/invoices.html", items=items, numbers=live, args=args, month=this_month())
+    return render_template("backoffice/invoices.html", items=items, numbers=live, args=args, month=this_month(),
+                           filters={k: v for k, v in args.items() if v})
 
 
 @blp.post("/tagihan")

@@ -18,8 +18,7 @@ def _register(state) -> None:
     app.config["KAWAL_OIDC_ENABLED"] = bool(settings.oidc_issuer and settings.oidc_client_id)
     if not app.config["KAWAL_OIDC_ENABLED"]:
         return
-    # Authlib keeps the state and nonce of a sign-in in Flask's signed session cookie (only during sign-in)
-    app.secret_key = app.secret_key or app.config["KAWAL_PORTAL_SECRET_KEY"]
+    # Authlib keeps the state and nonce of a sign-in in Flask's signed session cookie (bo_shell sets its key)
     oauth.init_app(app)
     oauth.register("city", client_id=settings.oidc_client_id, client_secret=settings.oidc_client_secret,
                    server_metadata_url=settings.oidc_issuer.rstrip("/") + "/.well-known/openid-configuration",
