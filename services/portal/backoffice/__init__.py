@@ -8,14 +8,14 @@ from flask import Blueprint, redirect, request, url_for
 
 from shared import config
 from services.portal.backoffice.common import FILTERS, can_write
-from services.portal.backoffice.views_contracts import blp as contracts
-from services.portal.backoffice.views_dashboard import blp as dashboard
-from services.portal.backoffice.views_desks import blp as desks
-from services.portal.backoffice.views_exports import blp as exports
-from services.portal.backoffice.views_invoices import blp as invoices
-from services.portal.backoffice.views_network import blp as network
-from services.portal.backoffice.views_warnings import blp as warnings
-from services.portal.backoffice.views_oidc import blp as oidc
+from services.portal.backoffice.views_contracts import blp as contracts_pages
+from services.portal.backoffice.views_dashboard import blp as dashboard_pages
+from services.portal.backoffice.views_desks import blp as desks_pages
+from services.portal.backoffice.views_exports import blp as exports_pages
+from services.portal.backoffice.views_invoices import blp as invoices_pages
+from services.portal.backoffice.views_network import blp as network_pages
+from services.portal.backoffice.views_warnings import blp as warnings_pages
+from services.portal.backoffice.views_oidc import blp as oidc_pages
 
 shell = Blueprint("bo_shell", __name__)
 
@@ -49,4 +49,5 @@ def _map_tiles(response):
     return response
 
 
-BLUEPRINTS = [shell, dashboard, contracts, warnings, network, desks, invoices, exports, oidc]
+BLUEPRINTS = [shell, dashboard_pages, contracts_pages, warnings_pages, network_pages, desks_pages, invoices_pages,
+              exports_pages, oidc_pages]

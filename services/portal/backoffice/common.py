@@ -85,7 +85,29 @@ def day(value) -> str:
     return parsed.strftime("%d-%m-%Y")
 
 
-FILTERS = {"rupiah": rupiah, "number": number, "percent": percent, "tons": tons, "wib": wib, "day": day}
+KINDS = {  # evidence and deduction kinds, measures and units as people at the agency say them
+    "tonnage": "Tonase (tonnage)", "missed_pickup": "Tidak diangkut (missed pickup)",
+    "complaint_day": "Hari pengaduan lewat tenggat (complaint day)",
+    "shortfall_day": "Hari kurang tonase (shortfall day)", "carried_deduction": "Potongan dibawa (carried)",
+    "bond_claim": "Klaim jaminan (bond claim)", "on_time_ratio": "Rasio tepat waktu (on-time ratio)",
+    "shortfall_days": "Hari kurang tonase (shortfall days)",
+    "complaints_overdue": "Pengaduan lewat tenggat (complaints overdue)",
+}
+UNITS = {"kg": "kg", "pickup": "kali", "day": "hari", "carry": ""}
+
+
+def kind(name: str) -> str:
+    if name.startswith("adjustment_"):
+        return f"Penyesuaian {KINDS.get(name[len('adjustment_'):], name)} (adjustment)"
+    return KINDS.get(name, name)
+
+
+def unit(name: str) -> str:
+    return UNITS.get(name, name)
+
+
+FILTERS = {"rupiah": rupiah, "number": number, "percent": percent, "tons": tons, "wib": wib, "day": day,
+           "kind": kind, "unit": unit}
 
 
 # --- exports: every list as CSV and XLSX ---------------------------------------------------------------------

@@ -7,6 +7,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 
 from services.portal.apiclient import ApiProblem
 from services.portal.backoffice import forms
+from services.portal.backoffice.common import kind as common_kind
 from services.portal.backoffice.common import api, export, export_format, read_page, this_month, write_action
 
 blp = Blueprint("bo_invoices", __name__, url_prefix="/kantor")
@@ -18,12 +19,6 @@ INVOICE_COLUMNS = [("number", "Kontrak"), ("month", "Bulan"), ("kind", "Jenis"),
 OBJECTION_COLUMNS = [("number", "Kontrak"), ("month", "Bulan tagihan"), ("kind", "Jenis"), ("ref", "Bukti"),
                      ("fact_date", "Tanggal"), ("reason", "Alasan"), ("status", "Status"),
                      ("decision_reason", "Alasan keputusan"), ("decided_at", "Diputuskan")]
-LINE_NAMES = {
-    "tonnage": "Tonase (tonnage)", "missed_pickup": "Tidak diangkut (missed pickup)",
-    "complaint_day": "Hari pengaduan lewat tenggat (complaint day)",
-    "shortfall_day": "Hari kurang tonase (shortfall day)", "carried_deduction": "Potongan dibawa (carried)",
-    "bond_claim": "Klaim jaminan (bond claim)",
-}
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 UUID = re.compile(r"^[0-9a-f-]{36}$")
 
@@ -62,12 +57,6 @@ def draft():
     return redirect(url_for(".invoice", invoice_id=created["id"]), code=303)
 
 
-def line_name(kind: str) -> str:
-    if kind.startswith("adjustment_"):
-        return f"Penyesuaian {LINE_NAMES.get(kind[len('adjustment_'):], kind)} (adjustment)"
-    return LINE_NAMES.get(kind, kind)
-
-
 @blp.get("/tagihan/<uuid:invoice_id>")
 @read_page
 def invoice(invoice_id):
@@ -75,8 +64,7 @@ def invoice(invoice_id):
     item = client.get("billing", f"/invoices/{invoice_id}")
     contract = client.get("contracts", f"/contracts/{item['contract_id']}")
     objected = {(o["kind"], o["ref"]): o for o in item.get("objections", [])}
-    return render_template("backoffice/invoice.html", inv=item, contract=contract, line_name=line_name,
-                           objected=objected)
+    return render_template("backoffice/invoice.html", inv=item, contract=contract, objected=objected)
 
 
 @blp.post("/tagihan/<uuid:invoice_id>/<any(issue, approve, pay):action>")
@@ -113,7 +101,7 @@ def evidence(invoice_id, kind, ref):
     if not any(line["kind"] == kind and ref in line["evidence"] for line in item["lines"]):
         abort(404)  # only what the invoice itself cites
     contract = client.get("contracts", f"/contracts/{item['contract_id']}")
-    context = {"inv": item, "contract": contract, "kind": kind, "ref": ref, "line_name": line_name(kind)}
+    context = {"inv": item, "contract": contract, "kind": kind, "ref": ref, "line_name": common_kind(kind)}
     if base_kind == "missed_pickup" and UUID.match(ref):
         pickup = client.get("routes", f"/pickups/{ref}")
         point = next((p for p in client.all_pages("routes", "/points") if p["id"] == pickup["point_id"]), None)
