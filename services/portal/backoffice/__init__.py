@@ -12,6 +12,7 @@ from services.portal.backoffice.views_contracts import blp as contracts_pages
 from services.portal.backoffice.views_dashboard import blp as dashboard_pages
 from services.portal.backoffice.views_desks import blp as desks_pages
 from services.portal.backoffice.views_exports import blp as exports_pages
+from services.portal.backoffice.views_force_majeure import blp as force_majeure_pages
 from services.portal.backoffice.views_invoices import blp as invoices_pages
 from services.portal.backoffice.views_network import blp as network_pages
 from services.portal.backoffice.views_warnings import blp as warnings_pages
@@ -50,4 +51,4 @@ def _map_tiles(response):
 
 
 BLUEPRINTS = [shell, dashboard_pages, contracts_pages, warnings_pages, network_pages, desks_pages, invoices_pages,
-              exports_pages, oidc_pages]
+              force_majeure_pages, exports_pages, oidc_pages]

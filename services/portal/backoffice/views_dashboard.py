@@ -6,7 +6,7 @@ from flask import Blueprint, render_template
 from shared import clock
 from services.portal.apiclient import ApiProblem
 from services.portal.backoffice import figures
-from services.portal.backoffice.common import api, read_page, this_month
+from services.portal.backoffice.common import api, read_page, this_month, together
 
 blp = Blueprint("bo_dashboard", __name__, url_prefix="/kantor")
 
@@ -33,22 +33,28 @@ def index():
     client, month = api(), this_month()
     first, following = clock.month_bounds(month)
     last = following.fromordinal(following.toordinal() - 1)
-    contracts = [c for c in client.all_pages("contracts", "/contracts") if c["status"] in ("active", "suspended")]
-    days = _by_contract(client.all_pages("routes", "/compliance/daily", **{"from": first.isoformat(),
-                                                                           "to": last.isoformat()}))
-    complaints = _by_contract(client.all_pages("routes", "/complaints", status="open")
-                              + client.all_pages("routes", "/complaints", status="overdue"))
-    invoices = client.all_pages("billing", "/invoices")
-    this_months = {i["contract_id"]: i for i in invoices if i["month"] == month}
+    span = {"from": first.isoformat(), "to": last.isoformat()}
+    got = together(
+        contracts=lambda: client.all_pages("contracts", "/contracts"),
+        days=lambda: client.all_pages("routes", "/compliance/daily", **span),
+        open=lambda: client.all_pages("routes", "/complaints", status="open"),
+        overdue=lambda: client.all_pages("routes", "/complaints", status="overdue"),
+        invoices=lambda: client.all_pages("billing", "/invoices"),
+        objections=lambda: client.all_pages("billing", "/objections", status="open"),
+        flagged=lambda: client.all_pages("routes", "/weighings", flagged="true"))
+    contracts = [c for c in got["contracts"] if c["status"] in ("active", "suspended")]
+    ledgers = together(**{c["id"]: (lambda c=c: _ledger(client, c["id"])) for c in contracts})
+    days, complaints = _by_contract(got["days"]), _by_contract(got["open"] + got["overdue"])
+    this_months = {i["contract_id"]: i for i in got["invoices"] if i["month"] == month}
     rows = [figures.contract_month(c, days.get(c["id"], []), complaints.get(c["id"], []), this_months.get(c["id"]),
-                                   _ledger(client, c["id"])) for c in contracts]
+                                   ledgers[c["id"]]) for c in contracts]
     sync = {c["id"]: c["sla"]["sync_allowance_hours"] for c in contracts}
     now = clock.now()
-    numbers = {c["id"]: c["number"] for c in client.all_pages("contracts", "/contracts")}
     decisions = {
-        "objections": client.all_pages("billing", "/objections", status="open"),
-        "weighings": figures.open_flags(client.all_pages("routes", "/weighings", flagged="true")),
-        "complaints": [c for group in complaints.values() for c in group if c["status"] == "overdue"],
-        "invoices": [i for i in invoices if figures.ready_to_issue(i, sync.get(i["contract_id"], 24), now)],
+        "objections": got["objections"],
+        "weighings": figures.open_flags(got["flagged"]),
+        "complaints": got["overdue"],
+        "invoices": [i for i in got["invoices"] if figures.ready_to_issue(i, sync.get(i["contract_id"], 24), now)],
     }
+    numbers = {c["id"]: c["number"] for c in got["contracts"]}
     return render_template("backoffice/dashboard.html", month=month, rows=rows, decisions=decisions, numbers=numbers)

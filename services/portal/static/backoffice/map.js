@@ -32,9 +32,14 @@
         bounds.push([p.lat, p.lon]);
       });
     }
-    if (bounds.length === 1) { map.setView(bounds[0], 16); }
-    else if (bounds.length > 1) { map.fitBounds(bounds, { padding: [40, 40], maxZoom: 17 }); }
-    else { map.setView([0.5071, 101.4478], 12); }
+    function fit() {
+      if (bounds.length === 1) { map.setView(bounds[0], 16); }
+      else if (bounds.length > 1) { map.fitBounds(bounds, { padding: [40, 40], maxZoom: 17 }); }
+      else { map.setView([0.5071, 101.4478], 12); }
+    }
+    fit();
+    // a phone turned sideways, or a window resized: the same points stay in view
+    window.addEventListener("resize", function () { map.invalidateSize(); fit(); });
     el.setAttribute("data-ready", String(bounds.length));
   }
   document.addEventListener("DOMContentLoaded", function () {
