@@ -77,7 +77,12 @@ EOF
   "$BIN/kawal" seed --start "$DEMO_FIRST_DAY"
   "$BIN/kawal" simulate --days "${KAWAL_DEMO_DAYS:-$DEMO_MONTH_DAYS}" --speed "$KAWAL_CLOCK_SPEED" \
     --start "$DEMO_FIRST_DAY" --seed "${KAWAL_DEMO_SEED:-7}"
-  COLUMNS=${COLUMNS:-220} "$BIN/kawal" report --month "$DEMO_MONTH"
+  # the month's invoices are issued once the month and its sync allowance have passed on the demo's clock
+  COLUMNS=${COLUMNS:-220} "$BIN/kawal" report --month "$DEMO_MONTH" --issue "${KAWAL_DEMO_ISSUE_WAIT_SECONDS:-120}"
+  # keberatan: the contractors dispute a few deductions of their issued invoices and the agency decides them
+  COLUMNS=${COLUMNS:-220} "$BIN/kawal" dispute --month "$DEMO_MONTH" --seed "${KAWAL_DEMO_SEED:-7}"
+  # one berita acara per issued invoice, with the objections and their decisions on it
+  "$BIN/kawal" invoice berita-acara --month "$DEMO_MONTH" --dir "$RUN_DIR"
 
   cat <<EOF
 
@@ -87,6 +92,7 @@ Kawal is running (the clock keeps running at x$KAWAL_CLOCK_SPEED; \`make down\` 
   billing API docs    http://127.0.0.1:$(port_of billing)/docs
   RabbitMQ management http://127.0.0.1:15672  (guest / guest)
   a token:            $BIN/kawal token --role auditor
+  berita acara:       $RUN_DIR/berita-acara-*.pdf (check one: $BIN/kawal invoice verify FILE.pdf)
   logs:               $LOG_FILE
 
 Portal accounts (demo passwords; \`$BIN/kawal user add\` adds real people):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from kawal.demo import disputes
 from kawal.demo.client import Kawal
 
 HASH = re.compile(rb"kawal-sha256:([0-9a-f]{64})")
@@ -51,16 +52,29 @@ def verify(file: Path | None, sha256: str | None) -> None:
     if not body.get("matches"):
         click.echo(f"TIDAK COCOK / NO MATCH: {digest} is no issued invoice's hash")
         sys.exit(1)
+    total = f"Rp{body['total_rp']:,}".replace(",", ".")
     click.echo(f"COCOK / MATCH: {digest} is the invoice of {body['number']} {body['month']} "
-               f"(status {body['status']}, total Rp{body['total_rp']:,})".replace(",", "."))
+               f"(status {body['status']}, total {total})")
 
 
 @invoice.command("berita-acara")
-@click.argument("invoice_id")
+@click.argument("invoice_id", required=False)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Where to write the PDF (default berita-acara-<invoice id>.pdf).")
-def berita_acara(invoice_id: str, output: Path | None) -> None:
-    """Download the berita acara pemeriksaan pekerjaan of an issued invoice."""
+              help="Where to write one invoice's PDF (default berita-acara-<invoice id>.pdf).")
+@click.option("--month", default=None, help="YYYY-MM: every issued invoice of the month instead of one.")
+@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=Path(".run"),
+              show_default=True, help="Where the month's PDFs go.")
+def berita_acara(invoice_id: str | None, output: Path | None, month: str | None, directory: Path) -> None:
+    """Download the berita acara pemeriksaan pekerjaan of an issued invoice (or of every one of --month)."""
+    if month:
+        written = disputes.write_berita_acara(Kawal(), month, directory)
+        for path in written:
+            click.echo(f"berita acara: {path}")
+        if not written:
+            click.echo(f"no issued invoice in {month}")
+        return
+    if not invoice_id:
+        raise click.UsageError("give an INVOICE_ID or --month")
     output = output or Path(f"berita-acara-{invoice_id}.pdf")
     output.write_bytes(Kawal().download("billing", f"/invoices/{invoice_id}/berita-acara"))
     click.echo(str(output))

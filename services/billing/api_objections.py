@@ -59,6 +59,7 @@ def get_objection(objection_id):
 @auth.roles(*auth.DINAS)
 @objections_blp.arguments(DecisionRequest)
 @objections_blp.response(200, ObjectionSchema)
+@objections_blp.alt_response(404, description="no such objection")
 @objections_blp.alt_response(409, description="already decided (objection_decided)")
 def decide_objection(body, objection_id):
     """Accept or reject an objection, once, with a reason."""
@@ -68,7 +69,10 @@ def decide_objection(body, objection_id):
 
 @documents_blp.route("/<uuid:invoice_id>/berita-acara", methods=["GET"])
 @auth.roles(*auth.READERS)
-@documents_blp.response(200, content_type="application/pdf", description="A4 PDF, Bahasa Indonesia and English")
+@documents_blp.doc(responses={"200": {
+    "description": "A4 PDF, Bahasa Indonesia with English beside; the invoice's SHA-256 printed and as a QR code",
+    "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}})
+@documents_blp.alt_response(404, description="not this contractor's invoice")
 @documents_blp.alt_response(409, description="a draft has no berita acara (invoice_not_issued)")
 def get_berita_acara(invoice_id):
     """The berita acara pemeriksaan pekerjaan of an issued invoice, as a PDF."""

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.billing import berita_acara_pdf, digests, objections
+from services.billing import berita_acara_pdf, digests, invoices, objections, readmodel
 from services.billing.models import Contract, ContractArea, Contractor, Invoice, InvoiceLine
 from shared import auth
 from shared.errors import conflict, not_found
@@ -48,14 +48,13 @@ class Document:
     npwp: str
     start_date: date
     end_date: date
-    value_rp: int
-    unit_price_rp_per_ton: int
+    value_rp: int  # the terms of the invoice (in force on the month's last day)
     ppn_rate: str
     month: str
     status: str
+    kind: str  # termin, final (termin akhir), closing
     issued_at: datetime
     tonnage_kg: int
-    trips: int  # ritase: cleared weighings billed
     tonnage_gross_rp: int
     ceiling_excess_rp: int
     tonnage_rp: int
@@ -70,6 +69,8 @@ class Document:
     ppn_rp: int
     total_rp: int
     sha256: str
+    bond_claim_rp: int = 0
+    performance_bond_rp: int = 0
     rows: list[Row] = field(default_factory=list)
     decisions: list[Decision] = field(default_factory=list)
 
@@ -85,6 +86,7 @@ def gather(session: Session, invoice_id) -> Document:
         raise conflict("invoice_not_issued", "A draft has no berita acara: issue the invoice first.",
                        {"status": [invoice.status]})
     contract = session.get(Contract, invoice.contract_id)
+    terms = invoices.terms_for(readmodel.timeline_of(session, contract), invoice.month)
     area = session.get(ContractArea, contract.id)
     contractor = session.get(Contractor, contract.contractor_id)
     lines = session.execute(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id)
@@ -97,14 +99,16 @@ def gather(session: Session, invoice_id) -> Document:
         invoice_id=invoice.id, number=contract.number, kawasan=area.kawasan if area else "-",
         kecamatan=list(area.kecamatan) if area else [], contractor=contractor.name if contractor else "-",
         npwp=contractor.npwp if contractor else "-", start_date=contract.start_date, end_date=contract.end_date,
-        value_rp=contract.value_rp, unit_price_rp_per_ton=contract.unit_price_rp_per_ton,
-        ppn_rate=str(contract.ppn_rate), month=invoice.month, status=invoice.status, issued_at=invoice.issued_at,
-        tonnage_kg=invoice.tonnage_kg, trips=sum(r.evidence_count for r in rows if r.kind == "tonnage"),
+        value_rp=terms.value_rp, ppn_rate=str(terms.ppn_rate), month=invoice.month, status=invoice.status,
+        kind=invoice.kind,
+        issued_at=invoice.issued_at,
+        tonnage_kg=invoice.tonnage_kg,
         tonnage_gross_rp=invoice.tonnage_gross_rp, ceiling_excess_rp=invoice.ceiling_excess_rp,
         tonnage_rp=invoice.tonnage_rp, deductions_gross_rp=invoice.deductions_gross_rp, capped_rp=invoice.capped_rp,
         carried_in_rp=invoice.carried_in_rp, deductions_rp=invoice.deductions_rp,
-        carried_out_rp=invoice.carried_out_rp, cap_used_rp=invoice.cap_used_rp, cap_rp=contract.cap_rp,
+        carried_out_rp=invoice.carried_out_rp, cap_used_rp=invoice.cap_used_rp, cap_rp=terms.cap_rp,
         dpp_rp=invoice.dpp_rp, ppn_rp=invoice.ppn_rp, total_rp=invoice.total_rp, sha256=digest.sha256,
+        bond_claim_rp=invoice.bond_claim_rp, performance_bond_rp=invoice.performance_bond_rp,
         rows=rows, decisions=decisions)
 
 

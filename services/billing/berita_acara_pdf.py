@@ -1,7 +1,6 @@
 """The berita acara as an A4 PDF (fpdf2, core fonts, no system libraries): Bahasa Indonesia with English beside."""
 from __future__ import annotations
 
-import io
 from datetime import date, datetime
 
 import qrcode
@@ -19,11 +18,17 @@ KINDS = {
     "complaint_day": "Hari pengaduan terlambat / complaint days overdue",
     "shortfall_day": "Hari kekurangan tonase / shortfall days",
     "carried_deduction": "Potongan terbawa / deduction carried in",
+    "bond_claim": "Klaim jaminan pelaksanaan / claim on the performance bond",
 }
+INVOICE_KINDS = {"termin": "termin bulanan / monthly payment", "final": "termin akhir / final payment",
+                 "closing": "penyesuaian penutup / closing adjustment"}
+SHORT_KINDS = {"missed_pickup": "Terlewat / missed pickup", "complaint_day": "Pengaduan / complaint day",
+               "shortfall_day": "Kurang tonase / shortfall day"}
 UNITS = {"kg": "kg", "pickup": "kali", "day": "hari", "carry": "-"}
 DECISIONS = {"open": "Belum diputus / open", "accepted": "Diterima / accepted", "rejected": "Ditolak / rejected"}
 FONT = "Helvetica"
 LINE = 5
+TOTALS_AND_SIGNATURES_MM = 62
 
 
 def rupiah(amount: int) -> str:
@@ -98,6 +103,9 @@ def render(document) -> bytes:
     _tonnage(pdf, document)
     _deductions(pdf, document)
     _objections(pdf, document)
+    # the totals stay on the page the parties sign: never a signature page without the figures it signs for
+    if pdf.will_page_break(TOTALS_AND_SIGNATURES_MM):
+        pdf.add_page()
     _totals(pdf, document)
     _signatures(pdf, document)
     _verify_note(pdf, document)
@@ -109,7 +117,7 @@ def _title(pdf: _Pdf, d) -> None:
     pdf.text_line("DINAS LINGKUNGAN HIDUP DAN KEBERSIHAN", "B", 10, "C")
     pdf.ln(2)
     pdf.text_line("BERITA ACARA PEMERIKSAAN PEKERJAAN", "B", 13, "C", 6)
-    pdf.text_line("Work inspection report (termin bulanan / monthly payment)", "I", 9, "C")
+    pdf.text_line(f"Work inspection report ({INVOICE_KINDS.get(d.kind, d.kind)})", "I", 9, "C")
     pdf.text_line(f"Nomor / number: BAPP/{d.number}/{d.month}", "", 9, "C")
     pdf.set_font("Courier", "", 7.5)
     pdf.cell(0, 4, f"SHA-256 {d.sha256}", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -146,9 +154,9 @@ def _contract(pdf: _Pdf, d) -> None:
 
 
 def _table(pdf: _Pdf, headings: tuple[str, ...], rows: list[tuple[str, ...]], widths: tuple[int, ...],
-           align: tuple[str, ...]) -> None:
-    pdf.set_font(FONT, "", 8)
-    with pdf.table(col_widths=widths, text_align=align, line_height=3.9, padding=0.7,
+           align: tuple[str, ...], size: float = 8) -> None:
+    pdf.set_font(FONT, "", size)
+    with pdf.table(col_widths=widths, text_align=align, line_height=size * 0.48, padding=0.6,
                    headings_style=_heading_style()) as table:
         for cells in [headings] + rows:
             row = table.row()
@@ -163,11 +171,15 @@ def _heading_style():
 
 def _tonnage(pdf: _Pdf, d) -> None:
     pdf.heading("2. Tonase / tonnage (jembatan timbang TPA / landfill weighbridge)")
-    rows = [(number(d.tonnage_kg), number(d.trips), f"{rupiah(d.unit_price_rp_per_ton)}/ton",
-             rupiah(d.tonnage_gross_rp), rupiah(d.ceiling_excess_rp), rupiah(d.tonnage_rp))]
-    _table(pdf, ("Netto / net (kg)", "Ritase / trips", "Harga satuan / unit price", "Nilai / amount",
-                 "Di atas nilai kontrak / over ceiling", "Ditagih / billed"), rows,
-           (26, 20, 34, 30, 34, 30), ("R", "R", "R", "R", "R", "R"))
+    charges = [r for r in d.rows if r.category == "charge"]
+    rows = [(kind_label(r.kind), number(r.quantity), number(r.evidence_count), f"{rupiah(r.unit_rp)}/ton",
+             rupiah(r.amount_rp)) for r in charges]
+    rows = rows or [("Tidak ada timbangan / no weighings", "0", "0", "-", rupiah(0))]
+    _table(pdf, ("Uraian / item", "Netto / net (kg)", "Ritase / trips", "Harga satuan / unit price",
+                 "Nilai / amount"), rows, (62, 28, 20, 32, 32), ("L", "R", "R", "R", "R"))
+    pdf.ln(1)
+    _pairs(pdf, [("Di atas nilai kontrak / over the ceiling", rupiah(d.ceiling_excess_rp)),
+                 ("Tonase ditagih / tonnage billed", rupiah(d.tonnage_rp))], widths=(46, 28, 46, 28))
 
 
 def _deductions(pdf: _Pdf, d) -> None:
@@ -187,7 +199,8 @@ def _deductions(pdf: _Pdf, d) -> None:
         ("Dipotong / deducted", rupiah(d.deductions_rp)),
         ("Terbawa keluar / carried out", rupiah(d.carried_out_rp)),
         ("Batas denda / penalty cap", rupiah(d.cap_rp)),
-    ], widths=(46, 28, 46, 28))
+    ] + ([("Klaim jaminan / bond claim", rupiah(d.bond_claim_rp)), ("Jaminan / bond", rupiah(d.performance_bond_rp))]
+         if d.bond_claim_rp else []), widths=(46, 28, 46, 28))
     pdf.text_line(f"Batas denda terpakai / penalty cap used: {rupiah(d.cap_used_rp)} dari / of {rupiah(d.cap_rp)} "
                   "(kontrak s.d. bulan ini / contract to date; kelebihan tidak dipotong / the excess is not deducted)",
                   size=8, height=4)
@@ -198,10 +211,11 @@ def _objections(pdf: _Pdf, d) -> None:
     if not d.decisions:
         pdf.text_line("Tidak ada keberatan / no objections filed.", size=8.5)
         return
-    rows = [(kind_label(o.kind), o.ref, waktu(o.filed_at), o.reason, DECISIONS[o.status],
+    rows = [(SHORT_KINDS.get(o.kind, o.kind), o.ref, waktu(o.filed_at), o.reason, DECISIONS[o.status],
              o.decision_reason or "-") for o in d.decisions]
     _table(pdf, ("Bukti / evidence", "Ref", "Diajukan / filed", "Alasan / reason", "Keputusan / decision",
-                 "Alasan keputusan / grounds"), rows, (30, 30, 26, 32, 24, 32), ("L", "L", "L", "L", "L", "L"))
+                 "Alasan keputusan / grounds"), rows, (24, 32, 22, 34, 19, 43), ("L", "L", "L", "L", "L", "L"),
+           size=7.2)
 
 
 def _totals(pdf: _Pdf, d) -> None:
@@ -220,7 +234,7 @@ def _totals(pdf: _Pdf, d) -> None:
 
 
 def _signatures(pdf: _Pdf, d) -> None:
-    if pdf.will_page_break(33):
+    if pdf.will_page_break(30):
         pdf.add_page()
     pdf.ln(1)
     top, half = pdf.get_y(), (pdf.w - pdf.l_margin - pdf.r_margin) / 2
@@ -233,12 +247,12 @@ def _signatures(pdf: _Pdf, d) -> None:
         pdf.multi_cell(half - 6, 4.4, _latin1(role), align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
         pdf.set_font(FONT, "I", 8)
         pdf.multi_cell(half - 6, 4.4, _latin1(name), align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
-        pdf.set_xy(x, top + 20)
+        pdf.set_xy(x, top + 17)
         pdf.set_font(FONT, "", 8.5)
         pdf.multi_cell(half - 6, 4.4, "(................................................)", align="C",
                        new_x=XPos.LEFT, new_y=YPos.NEXT)
         pdf.multi_cell(half - 6, 4.4, _latin1(note), align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
-    pdf.set_xy(pdf.l_margin, top + 29)
+    pdf.set_xy(pdf.l_margin, top + 26)
 
 
 QR_MM = 24
@@ -256,4 +270,4 @@ def _verify_note(pdf: _Pdf, d) -> None:
         "SHA-256 (juga kode QR) = sidik JSON kanonik tagihan saat terbit / fingerprint of the invoice's canonical JSON "
         f"at issue. Periksa / check: kawal invoice verify FILE.pdf, GET /api/v1/invoices/verify?sha256=. Tagihan / "
         f"invoice {d.invoice_id}.",
-        "", 7, height=3.4)
+        "", 6.5, height=3)

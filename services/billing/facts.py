@@ -2,20 +2,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from typing import Callable
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from services.billing.invoicing import FactGroup
-from shared import clock
+from shared import clock, contract_terms
+
+ONE_DAY = timedelta(days=1)
 
 # Every billable fact of the months asked, one row each: (fact, ref, fact_date, quantity), only on days in force
 # (`in_force`: each such day with the shortfall allowance of its terms; weighings on other days are unassigned).
 # A pickup counts as missed when it was missed and no confirmation superseded it, or when it was confirmed
-# off-site and not verified; an excused pickup never counts. A complaint counts each started day past its
-# deadline, day n starting at due_at + (n-1) x 24 h, in the WIB month that day starts in, resolved or not (an open
-# complaint up to :as_of). Shortfall days are numbered per month and those past the day's allowance are billed.
+# off-site and not verified; an excused pickup never counts. Complaint days come counted (complaint_days(): each
+# started day past the deadline, in the WIB month it starts in, resolved or not). Shortfall days are numbered per
+# month and those past the day's allowance are billed.
 _FACTS = """
 in_force AS (
     SELECT t.day, t.allowance FROM unnest(CAST(:days AS date[]), CAST(:allowances AS int[])) AS t(day, allowance)
@@ -31,16 +34,11 @@ facts AS (
     WHERE p.contract_id = CAST(:contract_id AS uuid) AND p.date >= :from_day AND p.date < :to_day
       AND NOT p.excused AND ((p.missed AND NOT p.confirmed) OR (p.confirmed AND p.off_site AND NOT p.verified))
     UNION ALL
-    SELECT 'complaint_day', c.complaint_id::text || '/' || (n.k + 1), f.day, 1
-    FROM complaints c
-    CROSS JOIN LATERAL (SELECT least(coalesce(c.resolved_at, :as_of), :as_of, :to_at) AS until) u
-    CROSS JOIN LATERAL generate_series(
-        greatest(0, ceil(extract(epoch FROM (:from_at - c.due_at)) / 86400)::int),
-        ceil(extract(epoch FROM (u.until - c.due_at)) / 86400)::int - 1) AS n(k)
-    JOIN in_force f ON f.day = ((c.due_at + n.k * interval '24 hours') AT TIME ZONE 'Asia/Jakarta')::date
-    WHERE c.contract_id = CAST(:contract_id AS uuid) AND c.due_at < u.until
-      AND NOT EXISTS (SELECT 1 FROM excused_complaint_days x  -- excused by an accepted objection
-                      WHERE x.complaint_id = c.complaint_id AND x.day_no = n.k + 1)
+    SELECT 'complaint_day', d.ref, d.day, 1
+    FROM unnest(CAST(:complaint_refs AS text[]), CAST(:complaint_days AS date[])) AS d(ref, day)
+    JOIN in_force f ON f.day = d.day
+    WHERE NOT EXISTS (SELECT 1 FROM excused_complaint_days x  -- excused by an accepted objection
+                      WHERE x.complaint_id::text || '/' || x.day_no = d.ref)
     UNION ALL
     SELECT 'shortfall_day', s.date::text, s.date, 1
     FROM (SELECT d.date, f.allowance,
@@ -105,14 +103,34 @@ class Scope:
     months: tuple[str, ...]
     in_force: tuple[tuple[date, int], ...]  # each day in force in the range, with its shortfall allowance
     as_of: datetime
+    complaint_days: tuple[tuple[str, date], ...] = ()  # (ref, WIB day it starts) of each started day overdue
 
     def params(self) -> dict:
         first = min(clock.month_bounds(m)[0] for m in self.months)
         following = max(clock.month_bounds(m)[1] for m in self.months)
         return {"contract_id": self.contract_id, "month": self.month, "months": list(self.months),
                 "days": [day for day, _ in self.in_force], "allowances": [n for _, n in self.in_force],
-                "as_of": self.as_of, "from_day": first, "to_day": following,
+                "complaint_refs": [ref for ref, _ in self.complaint_days],
+                "complaint_days": [day for _, day in self.complaint_days], "from_day": first, "to_day": following,
                 "from_at": clock.wib_day_bounds(first)[0], "to_at": clock.wib_day_bounds(following)[0]}
+
+
+def complaint_days(session: Session, contract_id: str, first: date, following: date, as_of: datetime,
+                   in_force: Callable[[date], bool]) -> tuple[tuple[str, date], ...]:
+    """Every started day overdue in [first, following) as of `as_of`, resolved or not, on days in force:
+    ("<complaint id>/<n>", the WIB day the n-th starts), by shared.contract_terms.overdue_day_starts."""
+    from_at, to_at = clock.wib_day_bounds(first)[0], clock.wib_day_bounds(following)[0]
+    until = min(as_of, to_at - timedelta(microseconds=1))  # the next midnight starts next month
+    rows = session.execute(text(
+        "SELECT complaint_id, due_at, resolved_at FROM complaints WHERE contract_id = CAST(:c AS uuid) "
+        "AND due_at <= :until AND (resolved_at IS NULL OR resolved_at > :from_at)"),
+        {"c": contract_id, "until": until, "from_at": from_at}).all()
+    days = []
+    for row in rows:
+        for start in contract_terms.overdue_day_starts(row.due_at, row.resolved_at, until, in_force):
+            if start >= from_at:
+                days.append((f"{row.complaint_id}/{(start - row.due_at) // ONE_DAY + 1}", clock.wib_date(start)))
+    return tuple(sorted(days))
 
 
 def issued_months_before(session: Session, contract_id: str, month: str) -> tuple[str, ...]:

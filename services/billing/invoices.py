@@ -45,7 +45,8 @@ def scope_of(session: Session, contract: Contract, timeline: Timeline, month: st
     first = min(clock.month_bounds(m)[0] for m in months)
     following = clock.month_bounds(month)[1]
     in_force = tuple((day, terms.shortfall_days_allowed) for day, terms in timeline.days(first, following))
-    return facts.Scope(contract.id, month, months, in_force, as_of)
+    complaint_days = facts.complaint_days(session, contract.id, first, following, as_of, timeline.in_force)
+    return facts.Scope(contract.id, month, months, in_force, as_of, complaint_days)
 
 
 def ledger_before(session: Session, contract_id: str, invoice_id: str | None) -> invoicing.LedgerBefore:
@@ -140,17 +141,18 @@ def _draft(session: Session, principal: auth.Principal, contract_id: str, month:
 
 def refresh_stale_drafts(session: Session) -> int:
     """Reprice the drafts of contracts whose evidence changed (event handlers mark them): how drafts follow
-    evidence without a read ever writing. Returns the drafts repriced."""
-    stale = session.execute(text(
-        "DELETE FROM stale_drafts WHERE contract_id IN (SELECT contract_id FROM stale_drafts ORDER BY contract_id "
-        "LIMIT :n FOR UPDATE SKIP LOCKED) RETURNING contract_id"), {"n": REFRESH_BATCH}).scalars().all()
+    evidence without a read ever writing. Returns the drafts repriced.
+
+    Locks go invoice, contract, then the stale mark, the order the API and the handlers take them in (a handler
+    changing terms locks the contract before marking it), so the two never wait on each other in a circle."""
+    stale = session.execute(text("SELECT contract_id FROM stale_drafts ORDER BY contract_id LIMIT :n"),
+                            {"n": REFRESH_BATCH}).scalars().all()
     repriced = 0
-    for contract_id in sorted(str(c) for c in stale):
+    for contract_id in (str(c) for c in stale):
         drafts = session.execute(select(Invoice).where(Invoice.contract_id == contract_id, Invoice.status == "draft")
                                  .order_by(Invoice.month).with_for_update()).scalars().all()
-        if not drafts:
-            continue
-        contract = session.get(Contract, contract_id, with_for_update=True)
+        contract = session.get(Contract, contract_id, with_for_update=True) if drafts else None
+        session.execute(text("DELETE FROM stale_drafts WHERE contract_id = CAST(:c AS uuid)"), {"c": contract_id})
         for invoice in drafts:
             recompute(session, invoice, contract)
             repriced += 1
@@ -197,7 +199,15 @@ def _issue(session: Session, invoice: Invoice, now: datetime) -> None:
     """Freeze: recompute once more, keep the billed facts, announce the penalties and a reached cap."""
     contract = session.get(Contract, invoice.contract_id, with_for_update=True)
     timeline = timeline_of(session, contract)
-    if kind_of(timeline, invoice.month) != CLOSING and now < issuable_from(timeline, invoice.month):
+    earlier = session.execute(select(Invoice.month).where(
+        Invoice.contract_id == contract.id, Invoice.status == "draft", Invoice.month < invoice.month)
+        .order_by(Invoice.month)).scalars().all()
+    if earlier:  # months are issued in order: a later one's adjustments and cap rest on the earlier ones
+        raise conflict("earlier_month_open", f"The invoice of {earlier[0]} is still a draft; issue it first.",
+                       {"month": list(earlier)})
+    if kind_of(timeline, invoice.month) == CLOSING:
+        _check_month(session, contract, timeline, invoice.month)
+    elif now < issuable_from(timeline, invoice.month):
         raise conflict("month_not_ended", f"{invoice.month} can be issued from "
                        f"{clock.to_wib(issuable_from(timeline, invoice.month)):%Y-%m-%d %H:%M} WIB: the month must "
                        "have ended and its sync allowance passed.", {"month": [invoice.month]})

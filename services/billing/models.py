@@ -96,7 +96,9 @@ class Weighing(Base):
     net_kg: Mapped[int] = mapped_column(BigInteger)
     weighed_at: Mapped[datetime | None] = mapped_column(Instant)
     flags: Mapped[list[str]] = mapped_column(ARRAY(String(40)), default=list)
-    cleared: Mapped[bool] = mapped_column(Boolean, default=False)
+    cleared: Mapped[bool] = mapped_column(Boolean, default=False)  # billable: cleared after any re-judgement
+    cleared_at: Mapped[datetime | None] = mapped_column(Instant)  # latest clearance (event occurred_at)
+    held_at: Mapped[datetime | None] = mapped_column(Instant)  # latest re-judgement holding it out
 
 
 class Complaint(Base):

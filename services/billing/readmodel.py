@@ -5,7 +5,6 @@ revision or amendment wins), so the same events in any order and any number of t
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -13,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from services.billing.models import (Amendment, Complaint, Contract, DailyEvaluation, LifecycleChange, Pickup,
                                      StaleDraft, Weighing)
-from services.billing.terms import activation_terms, json_terms
-from services.billing.timeline import Amendment as TimelineAmendment, Timeline
+from services.billing.timeline import Timeline, stored
 from shared import clock
+from shared.events import Envelope
 from shared.inbox import NotYetKnown
 
 TERMINAL = ("terminated", "expired")
@@ -29,58 +28,64 @@ def require_contract(session: Session, contract_id, lock: bool = True) -> Contra
     return contract
 
 
+def _occurred(envelope: Envelope):
+    """When the event happened, as an instant (the envelope carries it as ISO text)."""
+    return clock.parse_instant(envelope.occurred_at)
+
+
 def mark_stale(session: Session, contract_id) -> None:
     """The contract's drafts no longer match the evidence: the events process reprices them (handlers.PERIODIC)."""
     session.execute(insert(StaleDraft).values(contract_id=str(contract_id)).on_conflict_do_nothing())
 
 
 def timeline_of(session: Session, contract: Contract) -> Timeline:
-    """The contract's terms by date and days in force, from its activation terms, amendments and lifecycle."""
+    """The contract's terms by date and days in force, from its activation, amendments and lifecycle changes."""
     with session.no_autoflush:
         amendments = session.execute(select(Amendment.amendment_no, Amendment.effective_from, Amendment.changes)
                                      .where(Amendment.contract_id == contract.id)).all()
         changes = session.execute(select(LifecycleChange.at, LifecycleChange.status)
                                   .where(LifecycleChange.contract_id == contract.id)).all()
-    return Timeline(base=contract.base_terms,
-                    amendments=tuple(TimelineAmendment(a.amendment_no, a.effective_from, a.changes) for a in amendments),
-                    activated_on=contract.activated_on, lifecycle=tuple((c.at, c.status) for c in changes))
+    return Timeline.of(contract.base_terms, [tuple(row) for row in amendments], contract.activated_on,
+                       [tuple(row) for row in changes])
 
 
 def _refold(session: Session, contract: Contract) -> None:
+    """The contract row's figures as the contract now reads (every amendment), for the ledger and the gauges."""
     timeline = timeline_of(session, contract)
-    _set_terms(contract, timeline.latest(), timeline.amendments)
-
-
-def _set_terms(contract: Contract, terms: dict, rows) -> None:
-    contract.start_date = date.fromisoformat(terms["start_date"])
-    contract.end_date = date.fromisoformat(terms["end_date"])
-    contract.ppn_rate = Decimal(terms["ppn_rate"])
+    latest, terms = timeline.latest(), timeline.on(date.max)
+    contract.start_date, contract.end_date = latest.start_date, latest.end_date
+    contract.ppn_rate = terms.ppn_rate
     for name in ("value_rp", "unit_price_rp_per_ton", "missed_pickup_rp", "complaint_day_rp", "shortfall_day_rp",
                  "cap_rp", "shortfall_days_allowed", "performance_bond_rp"):
-        setattr(contract, name, terms.get(name, 0))
-    contract.amendment_no = max((row.number for row in rows), default=0)
+        setattr(contract, name, getattr(terms, name))
+    contract.amendment_no = max((a.amendment_no for a in timeline.amendments), default=0)
     contract.updated_at = clock.now()
 
 
-def contract_activated(session: Session, data: dict) -> None:
+def contract_activated(session: Session, envelope: Envelope) -> None:
+    data = envelope.data
     contract = session.get(Contract, str(data["contract_id"]), with_for_update=True)
     if contract is None:
         contract = Contract(id=str(data["contract_id"]), status="active", amendment_no=0)
         session.add(contract)
     contract.number = data["number"]
     contract.contractor_id = str(data["contractor_id"])
-    contract.base_terms = activation_terms(data)
-    contract.activated_on = data.get("activated_on")  # absent in older events: in force from the start date
+    contract.base_terms = stored(data)
+    # an older producer's activation has no day: the WIB day it was announced
+    contract.activated_on = data.get("activated_on") or clock.wib_date(_occurred(envelope))
     _refold(session, contract)
     session.flush()
     mark_stale(session, contract.id)
 
 
-def contract_amended(session: Session, data: dict) -> None:
+def contract_amended(session: Session, envelope: Envelope) -> None:
+    data = envelope.data
     contract = require_contract(session, data["contract_id"])
-    session.execute(insert(Amendment).values(contract_id=contract.id, amendment_no=data["amendment_no"],
-                                             effective_from=data.get("effective_from"),
-                                             changes=json_terms(data)).on_conflict_do_nothing())
+    session.execute(insert(Amendment).values(
+        contract_id=contract.id, amendment_no=data["amendment_no"],
+        effective_from=data.get("effective_from") or clock.wib_date(_occurred(envelope)),
+        changes=stored({k: v for k, v in data.items() if k not in ("contract_id", "amendment_no")}),
+    ).on_conflict_do_nothing())
     _refold(session, contract)
     session.flush()
     mark_stale(session, contract.id)
@@ -130,16 +135,28 @@ def pickup_verified(session: Session, data: dict) -> None:
     _upsert_pickup(session, data, verified=True)
 
 
-def _upsert_weighing(session: Session, data: dict, cleared: bool, weighed_at, flags: list[str] | None) -> None:
+def _billable(cleared_at, held_at):
+    """Cleared, and not held out again since: the latest of a clearance and a re-judgement wins, by the instants
+    their events happened, so their arrival order does not matter."""
+    return cleared_at.isnot(None) & (held_at.is_(None) | (cleared_at > held_at))
+
+
+def _upsert_weighing(session: Session, envelope: Envelope, cleared: bool, held: bool,
+                     flags: list[str] | None) -> None:
+    data = envelope.data
     if data.get("contract_id") is None:
         return  # an unassigned vehicle's weighing bills no contract
     require_contract(session, data["contract_id"], lock=False)
     table = Weighing.__table__
+    cleared_at = _occurred(envelope) if cleared else None
+    held_at = _occurred(envelope) if held else None
     statement = insert(table).values(weighing_id=str(data["weighing_id"]), contract_id=str(data["contract_id"]),
-                                     net_kg=int(data["net_kg"]), weighed_at=weighed_at, flags=flags or [],
-                                     cleared=cleared)
+                                     net_kg=int(data["net_kg"]), weighed_at=data.get("weighed_at"), flags=flags or [],
+                                     cleared=cleared and not held, cleared_at=cleared_at, held_at=held_at)
+    merged_cleared = func.greatest(table.c.cleared_at, statement.excluded.cleared_at)
+    merged_held = func.greatest(table.c.held_at, statement.excluded.held_at)
     session.execute(statement.on_conflict_do_update(index_elements=["weighing_id"], set_={
-        "cleared": table.c.cleared | statement.excluded.cleared,
+        "cleared_at": merged_cleared, "held_at": merged_held, "cleared": _billable(merged_cleared, merged_held),
         "weighed_at": func.coalesce(table.c.weighed_at, statement.excluded.weighed_at),
         "net_kg": statement.excluded.net_kg if cleared else table.c.net_kg,
         "flags": table.c.flags if flags is None else statement.excluded.flags,
@@ -147,12 +164,19 @@ def _upsert_weighing(session: Session, data: dict, cleared: bool, weighed_at, fl
     mark_stale(session, data["contract_id"])
 
 
-def weighing_recorded(session: Session, data: dict) -> None:
-    _upsert_weighing(session, data, bool(data["cleared"]), data["weighed_at"], list(data["flags"]))
+def weighing_recorded(session: Session, envelope: Envelope) -> None:
+    data = envelope.data
+    _upsert_weighing(session, envelope, bool(data["cleared"]), False, list(data["flags"]))
 
 
-def weighing_cleared(session: Session, data: dict) -> None:
-    _upsert_weighing(session, data, True, data.get("weighed_at"), None)
+def weighing_cleared(session: Session, envelope: Envelope) -> None:
+    _upsert_weighing(session, envelope, True, False, None)
+
+
+def weighing_flagged(session: Session, envelope: Envelope) -> None:
+    """Re-judged (the later of two weighings < 20 min apart, its partner keyed later): out of billing until
+    cleared again; when its month is issued, the next draft credits it."""
+    _upsert_weighing(session, envelope, False, True, list(envelope.data["flags"]))
 
 
 def complaint_changed(session: Session, data: dict) -> None:

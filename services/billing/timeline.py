@@ -1,96 +1,112 @@
-"""A contract over time as billing sees it: the terms in force on each WIB date and the days in force."""
+"""A contract over time as billing sees it: the terms in force on each WIB date and the days in force.
+
+The rules themselves live once in shared.contract_terms (routes applies the same ones); this module only turns
+billing's stored copy of the activation, the amendments and the lifecycle changes into them, and the shared terms
+into the figures billing prices with."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import lru_cache
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+from uuid import UUID
 
-from services.billing.terms import Terms, fold_terms
-from shared import clock
+from services.billing.terms import BOND_RATIO, Terms
+from shared import contract_terms as shared
 
-SUSPENDED, RESUMED, TERMINATED, EXPIRED = "suspended", "active", "terminated", "expired"
+DATE_FIELDS = ("start_date", "end_date", "activated_on", "effective_from")
 
 
-@dataclass(frozen=True)
-class Amendment:
-    number: int
-    effective_from: date | None  # None (an event from before effective dates): in force from the start
-    changes: dict[str, Any]
+def stored(data: Any) -> Any:
+    """An event's loaded data as JSON (dates ISO, decimals as their exact string), to keep in a JSONB column."""
+    if isinstance(data, dict):
+        return {str(key): stored(value) for key, value in data.items() if value is not None}
+    if isinstance(data, (list, tuple)):
+        return [stored(value) for value in data]
+    if isinstance(data, (date, datetime)):
+        return data.isoformat()
+    if isinstance(data, (Decimal, UUID)):
+        return str(data)
+    return data
+
+
+def loaded(data: dict) -> dict:
+    """stored() undone for what the shared rules read: dates back to dates (ratios stay strings: exact() reads them)."""
+    return {key: date.fromisoformat(value) if key in DATE_FIELDS and isinstance(value, str) else value
+            for key, value in data.items()}
+
+
+def pricing(terms: shared.Terms) -> Terms:
+    """The figures billing prices with, from the terms in force on a day."""
+    bond = terms.performance_bond_rp
+    if bond is None:  # an activation from before the bond was recorded: Perpres 16/2018's 5%
+        bond = int((Decimal(terms.value_rp) * BOND_RATIO).to_integral_value(rounding=ROUND_HALF_UP))
+    return Terms(value_rp=int(terms.value_rp), unit_price_rp_per_ton=int(terms.unit_price_rp_per_ton),
+                 ppn_rate=shared.exact(terms.ppn_rate), missed_pickup_rp=int(terms.penalties["missed_pickup_rp"]),
+                 complaint_day_rp=int(terms.penalties["complaint_day_rp"]),
+                 shortfall_day_rp=int(terms.penalties["shortfall_day_rp"]), cap_rp=int(terms.penalties["cap_rp"]),
+                 shortfall_days_allowed=int(terms.sla["shortfall_days_allowed"]),
+                 sync_allowance_hours=int(terms.sla.get("sync_allowance_hours", 24)), performance_bond_rp=int(bond))
 
 
 @dataclass(frozen=True)
 class Timeline:
-    """Activation terms, amendments by number and lifecycle changes: everything a day's price depends on."""
+    """Activation terms, amendments and lifecycle changes: everything a day's price and being in force depend on."""
 
-    base: dict[str, Any]
-    amendments: tuple[Amendment, ...] = ()
+    base: shared.Terms
+    amendments: tuple[shared.Amendment, ...] = ()
     activated_on: date | None = None
-    lifecycle: tuple[tuple[datetime, str], ...] = ()  # (at, status), any order
+    changes: tuple[shared.StatusChange, ...] = ()
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
-    def _effective(self, day: date) -> tuple[int, ...]:
-        return tuple(sorted(a.number for a in self.amendments if a.effective_from is None or a.effective_from <= day))
+    @classmethod
+    def of(cls, base: dict, amendments: list[tuple[int, date, dict]], activated_on: date | None,
+           changes: list[tuple[datetime, str]]) -> "Timeline":
+        """From billing's stored rows: the activation's data, (number, effective_from, data) and (at, status)."""
+        return cls(base=shared.Terms.from_event(loaded(base)),
+                   amendments=tuple(shared.Amendment.from_event({**loaded(data), "amendment_no": number},
+                                                                default_effective_from=effective_from)
+                                    for number, effective_from, data in amendments),
+                   activated_on=activated_on, changes=tuple(shared.StatusChange(status, at) for at, status in changes))
 
-    def flat_on(self, day: date) -> dict[str, Any]:
-        """The terms in force on `day`: the amendments effective by then, folded by number."""
-        effective = self._effective(day)
-        if effective not in self._cache:
-            chosen = [(a.number, a.changes) for a in self.amendments if a.number in effective]
-            flat = fold_terms(self.base, chosen)
-            self._cache[effective] = (flat, Terms.of(flat))
-        return self._cache[effective][0]
+    def latest(self) -> shared.Terms:
+        """Every amendment applied by number, whatever its date: the contract as it now reads."""
+        if "latest" not in self._cache:
+            self._cache["latest"] = shared.latest_terms(self.base, self.amendments)
+        return self._cache["latest"]
 
     def on(self, day: date) -> Terms:
-        self.flat_on(day)
-        return self._cache[self._effective(day)][1]
+        """The terms in force on WIB `day`, as billing prices with them."""
+        effective = tuple(sorted(a.amendment_no for a in self.amendments if a.effective_from <= day))
+        if effective not in self._cache:
+            self._cache[effective] = pricing(shared.terms_on(self.base, self.amendments, day))
+        return self._cache[effective]
 
-    def latest(self) -> dict[str, Any]:
-        """Every amendment folded, whatever its date: the contract as it now stands."""
-        return fold_terms(self.base, [(a.number, a.changes) for a in self.amendments])
-
-    def _status_at_end_of(self, day: date) -> str | None:
-        end = clock.wib_day_bounds(day)[1]
-        changes = sorted((at, status) for at, status in self.lifecycle if at < end)
-        return changes[-1][1] if changes else None
-
-    def ended_on(self) -> date | None:
-        """The WIB day of a termination, if any: no day after it is in force."""
-        ends = [clock.wib_date(at) for at, status in self.lifecycle if status == TERMINATED]
-        return min(ends) if ends else None
+    @property
+    def life(self) -> shared.Life:
+        if "life" not in self._cache:
+            latest = self.latest()
+            self._cache["life"] = shared.Life(latest.start_date, latest.end_date, self.activated_on, self.changes)
+        return self._cache["life"]
 
     def in_force(self, day: date) -> bool:
-        """In its period (as amended for that day), on or after activation, not suspended at that day's end,
-        not after a termination."""
-        flat = self.flat_on(day)
-        if not date.fromisoformat(flat["start_date"]) <= day <= date.fromisoformat(flat["end_date"]):
-            return False
-        if self.activated_on is not None and day < self.activated_on:
-            return False
-        ended = self.ended_on()
-        if ended is not None and day > ended:
-            return False
-        return self._status_at_end_of(day) != SUSPENDED
-
-    def last_day(self) -> date:
-        """The contract's last day: the end of its period as it now stands, or its termination day if earlier."""
-        end = date.fromisoformat(self.latest()["end_date"])
-        ended = self.ended_on()
-        return min(end, ended) if ended is not None else end
+        return self.life.in_force(day)
 
     def first_day(self) -> date:
-        return date.fromisoformat(self.latest()["start_date"])
+        return self.latest().start_date
+
+    def last_day(self) -> date:
+        """The contract's last day: the end of its period as now agreed, or its termination day if earlier."""
+        ended = self.life.terminated_on()
+        end = self.latest().end_date
+        return min(end, ended) if ended is not None else end
 
     def days(self, first: date, following: date) -> list[tuple[date, Terms]]:
         """Each day in force in [first, following) with its terms."""
-        out, day = [], first
-        while day < following:
-            if self.in_force(day):
-                out.append((day, self.on(day)))
-            day += timedelta(days=1)
-        return out
+        return [(day, self.on(day)) for day in self.life.days_in_force(first, following - timedelta(days=1))]
 
 
-@lru_cache(maxsize=None)
 def month_last_day(month: str) -> date:
-    return clock.month_bounds(month)[1] - timedelta(days=1)
+    first = datetime.strptime(month, "%Y-%m").date()
+    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return following - timedelta(days=1)

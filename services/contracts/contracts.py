@@ -112,7 +112,8 @@ def terms(contract: Contract) -> dict:
         "unit_price_rp_per_ton": contract.unit_price_rp_per_ton, "daily_target_kg": contract.daily_target_kg,
         "ppn_rate": contract.ppn_rate, "sla": sla_of(contract), "penalties": penalties_of(contract),
         "performance_bond_rp": bond_of(contract), "activated_at": contract.activated_at,
-        "activated_on": clock.wib_date(contract.activated_at) if contract.activated_at else None,
+        "activated_on": contract.activated_on or (clock.wib_date(contract.activated_at) if contract.activated_at
+                                                  else None),
     }
 
 

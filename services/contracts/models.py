@@ -69,6 +69,9 @@ class Contract(Base):
     created_at: Mapped[datetime] = mapped_column(Instant)
     updated_at: Mapped[datetime] = mapped_column(Instant)
     activated_at: Mapped[datetime | None] = mapped_column(Instant)
+    # the WIB day the contract took effect (SPMK), default the day it was activated here: days before it are not
+    # in force anywhere
+    activated_on: Mapped[date | None] = mapped_column(Date)
     suspended_at: Mapped[datetime | None] = mapped_column(Instant)
     terminated_at: Mapped[datetime | None] = mapped_column(Instant)
     expired_at: Mapped[datetime | None] = mapped_column(Instant)

@@ -106,6 +106,16 @@ def check_effective_from(effective_from: date, issued_months: Iterable[str], num
                        {"effective_from": [f"The invoice of {frozen[0]} is issued."]})
 
 
+def activation_day(requested: date | None, today: date) -> date:
+    """The day a contract takes effect: today, or the earlier day given; a day to come is refused."""
+    if requested is None:
+        return today
+    if requested > today:
+        raise invalid("future", "A contract cannot be recorded as activated on a day to come.",
+                      {"activated_on": [f"After today ({today.isoformat()})."]})
+    return requested
+
+
 def check_warning_breaches(breach_ids: list[str]) -> None:
     if not breach_ids:
         raise invalid("no_breach", "A warning letter names at least one breach of its contract.",

@@ -95,6 +95,11 @@ class OptionalReasonIn(Schema):
     reason = fields.String(load_default=None, validate=TEXT)
 
 
+class ActivateIn(OptionalReasonIn):
+    activated_on = fields.Date(load_default=None, metadata={
+        "description": "the WIB day it took effect (SPMK) when keyed in later; default today; never a day to come"})
+
+
 class AmendmentIn(Schema):
     value_rp = fields.Integer(strict=True, validate=MONEY)
     start_date = fields.Date()

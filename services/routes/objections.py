@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from services.routes import evidence, pickups
 from services.routes.models import Complaint, ExcusedDay, Pickup
-from shared import clock, outbox
+from shared import audit, clock, outbox
 from shared.auth import Principal
 from shared.inbox import NotYetKnown
 
@@ -58,26 +58,30 @@ def _pickup(session: Session, principal: Principal, data: dict) -> None:
         pickups.verify(session, principal, pickup.id, reason_of(data))
 
 
-def _excuse_day(session: Session, data: dict, measure: str, day: date | None) -> bool:
-    """Record the excused day once; True when it is new (a redelivered decision changes nothing)."""
+def _excuse_day(session: Session, principal: Principal, data: dict, measure: str, day: date | None) -> bool:
+    """Record the excused day once, audited; True when it is new (a redelivered decision changes nothing)."""
     inserted = session.execute(insert(ExcusedDay).values(
         contract_id=str(data["contract_id"]), measure=measure, ref=data["ref"], date=day, reason=reason_of(data),
         objection_id=str(data["objection_id"]), excused_at=clock.now()).on_conflict_do_nothing()
         .returning(ExcusedDay.ref)).first()
+    if inserted is not None:
+        audit.append(session, principal, f"{measure}.excuse", measure, data["ref"],
+                     {"contract_id": str(data["contract_id"]), "objection_id": str(data["objection_id"]),
+                      "reason": reason_of(data)})
     return inserted is not None
 
 
 def _shortfall_day(session: Session, principal: Principal, data: dict) -> None:
     # the daily evaluation re-evaluates the day: no longer a shortfall, a new revision of
     # routes.compliance.evaluated goes out, and billing credits it
-    _excuse_day(session, data, "shortfall_day", date.fromisoformat(data["ref"]))
+    _excuse_day(session, principal, data, "shortfall_day", date.fromisoformat(data["ref"]))
 
 
 def _complaint_day(session: Session, principal: Principal, data: dict) -> None:
     complaint_id, day_no = complaint_day(data["ref"])
     if session.get(Complaint, complaint_id) is None:
         raise NotYetKnown(f"complaint {complaint_id} not known to routes yet")
-    if _excuse_day(session, data, "complaint_day", data.get("fact_date")):
+    if _excuse_day(session, principal, data, "complaint_day", data.get("fact_date")):
         outbox.record(session, "routes.complaint.day_excused", {
             "complaint_id": complaint_id, "contract_id": data["contract_id"], "day_no": day_no,
             "date": data.get("fact_date"), "reason": reason_of(data)}, producer="routes")

@@ -116,6 +116,20 @@ def _serve_metrics(**_):
         log.warning("routes worker metrics not served on port %s: %s", port, error)
 
 
+# Catch-up starts when a worker starts after downtime, not one beat interval later: a restarted beat only fires
+# an interval after it starts (up to 15 minutes for the monthly evaluation). The tasks are idempotent catch-up,
+# so several workers starting at once, or a beat tick right after, only repeat work that finds nothing to do.
+CATCH_UP_ON_START = ("routes.sweep", "routes.schedule_ahead", "routes.evaluate_days", "routes.evaluate_months")
+
+
+@signals.worker_ready.connect
+def catch_up_on_start(sender=None, **_):
+    app = getattr(sender, "app", None) or __getattr__("app")
+    for name in CATCH_UP_ON_START:
+        app.send_task(name)
+    log.info("routes worker started: catch-up queued (%s)", ", ".join(CATCH_UP_ON_START))
+
+
 @signals.worker_process_init.connect
 def _fresh_connections_after_fork(**_):
     db.dispose_all()  # never share the parent's pooled PostgreSQL connections with a forked child

@@ -92,7 +92,7 @@ def test_the_berita_acara_states_the_contract_every_line_and_the_total_in_figure
     for line in invoice["lines"]:
         assert rupiah(line["amount_rp"]) in flat, line["kind"]
     assert re.search(r"Pengangkutan terlewat / missed pickups\s+3\s+3 kali\s+Rp500\.000\s+Rp1\.500\.000", flat)
-    assert re.search(r"1\.000\.000\s+2\s+Rp235\.000/ton", flat)  # netto kg, ritase
+    assert re.search(r"Tonase / tonnage\s+1\.000\.000\s+2\s+Rp235\.000/ton\s+Rp235\.000\.000", flat)  # kg, ritase
 
 
 def test_the_qr_code_decodes_to_the_hash_of_the_invoice_canonical_json(billing, issued, pdf, tmp_path):

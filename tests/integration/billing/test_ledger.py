@@ -112,10 +112,9 @@ def test_the_ceiling_keeps_tonnage_within_the_contract_value(billing, billing_db
 
 
 def test_amendments_price_the_draft_and_a_late_older_one_changes_nothing(billing, billing_db):
-    from tests.integration.billing.conftest import envelope
     world = World()
-    amended = lambda no, price: envelope("contracts.contract.amended", contract_id=world.contract_id,  # noqa: E731
-                                         amendment_no=no, unit_price_rp_per_ton=price)
+    amended = lambda no, price: world.amended(no, datetime(2025, 3, 1).date(),  # noqa: E731
+                                              unit_price_rp_per_ton=price)
     deliver(billing_db, [world.activated(), amended(2, 250_000), amended(1, 240_000),
                          world.weighed("40000000-0000-0000-0000-000000000000", 1_000_000,
                                        datetime(2025, 3, 2, 3, 0, tzinfo=UTC))])

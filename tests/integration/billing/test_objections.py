@@ -29,7 +29,8 @@ class Disputed:
         self.other = token("contractor", str(uuid.uuid4()))
 
     def object(self, client, items, headers=None, reason="Truk datang pukul 18.00, ada foto", **extra):
-        return client.post(f"/api/v1/invoices/{self.march['id']}/objections", headers=self.own if headers is None else headers,
+        return client.post(f"/api/v1/invoices/{self.march['id']}/objections",
+                           headers=self.own if headers is None else headers,
                            json={"items": items, "reason": reason, **extra})
 
 
@@ -166,6 +167,9 @@ def test_the_agency_decides_an_objection_once_and_the_decision_is_evented(billin
     assert (march["status"], march["deductions_rp"]) == ("issued", disputed.march["deductions_rp"])
     assert {o["ref"]: o["status"] for o in march["objections"]} == {disputed.pickups[0]: "accepted",
                                                                     disputed.pickups[1]: "rejected"}
+    gauges = billing.get("/metrics").get_data(as_text=True)
+    for status in ("accepted", "rejected"):
+        assert f'kawal_billing_objections{{contract="KTR/2025/001",status="{status}"}} 1.0' in gauges
 
 
 def test_a_retried_objection_with_the_same_idempotency_key_answers_the_first(billing, billing_db, disputed):

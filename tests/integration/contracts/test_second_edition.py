@@ -90,3 +90,16 @@ def test_a_withdrawal_arriving_before_its_breach_waits_for_it(client, api, sql, 
     publish(amqp_url, "routes.sla.breached", breach, producer="routes")
     wait_until(lambda: sql("SELECT withdrawn_reason FROM breaches") == [("ditarik",)], timeout=30,
                message="the withdrawal, retried, applied after the breach")
+
+
+def test_a_contract_keyed_in_after_it_started_records_the_day_it_took_effect_never_a_day_to_come(client, api,
+                                                                                                 contracts_events,
+                                                                                                 tap):
+    contract = api.contract(api.contractor()["id"], start_date="2026-01-01", end_date="2031-06-30")
+    future = client.post(f"{API}/contracts/{contract['id']}/activate", headers=DINAS, json={"activated_on": "2099-01-01"})
+    assert (future.status_code, future.get_json()["error"]["code"]) == (422, "future")
+    active = api.ok(client.post(f"{API}/contracts/{contract['id']}/activate", headers=DINAS,
+                                json={"activated_on": "2026-01-05"}))
+    assert active["activated_on"] == "2026-01-05"
+    [message] = published(tap, "contracts.contract.activated", contract_id=contract["id"])
+    assert message["data"]["activated_on"] == "2026-01-05"

@@ -7,7 +7,8 @@ import pytest
 from services.billing import invoicing
 from services.billing.invoicing import (FactGroup, LedgerBefore, PickupFacts, cap_reached, counts_as_missed, ppn_rp,
                                         price_lines, shortfall_days_billed, tonnage_rp)
-from services.billing.terms import Terms, started_days_overdue
+from services.billing.terms import Terms
+from shared.contract_terms import overdue_day_starts
 
 TERMS = Terms(value_rp=1_000_000_000, unit_price_rp_per_ton=235_000, ppn_rate=Decimal("0.11"),
               missed_pickup_rp=500_000, complaint_day_rp=250_000, shortfall_day_rp=1_000_000, cap_rp=50_000_000,
@@ -33,7 +34,7 @@ def month(cleared_kg=(), pickups=(), complaints=(), shortfall_days=0, **adjustme
     """Quantities of a month as the ledger would hand them over, built with the same rules."""
     return {"tonnage": sum(cleared_kg),
             "missed_pickup": sum(1 for p in pickups if counts_as_missed(p)),
-            "complaint_day": sum(started_days_overdue(due, resolved) for due, resolved in complaints),
+            "complaint_day": sum(len(overdue_day_starts(due, resolved, resolved)) for due, resolved in complaints),
             "shortfall_day": shortfall_days_billed(shortfall_days, TERMS.shortfall_days_allowed), **adjustments}
 
 
@@ -117,4 +118,5 @@ def test_ppn_is_rounded_half_up(dpp, ppn):
 @pytest.mark.parametrize("late_minutes, days", [(-5, 0), (0, 0), (1, 1), (24 * 60, 1), (24 * 60 + 1, 2)])
 def test_each_started_day_past_the_deadline_counts(late_minutes, days):
     from datetime import timedelta
-    assert started_days_overdue(DUE, DUE + timedelta(minutes=late_minutes)) == days
+    resolved = DUE + timedelta(minutes=late_minutes)
+    assert len(overdue_day_starts(DUE, resolved, resolved)) == days

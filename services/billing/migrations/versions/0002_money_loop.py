@@ -14,8 +14,14 @@ depends_on = None
 
 def upgrade() -> None:
     op.add_column('contracts', sa.Column('activated_on', sa.Date(), nullable=True))
+    op.execute("UPDATE contracts SET activated_on = start_date")  # earlier replicas: in force from the start
+    _nest_legacy_terms()
+    op.add_column('weighings', sa.Column('cleared_at', sa.DateTime(timezone=True), nullable=True))
+    op.add_column('weighings', sa.Column('held_at', sa.DateTime(timezone=True), nullable=True))
+    op.execute("UPDATE weighings SET cleared_at = weighed_at WHERE cleared")
     op.add_column('contracts', sa.Column('performance_bond_rp', sa.BigInteger(), nullable=False, server_default='0'))
     op.add_column('amendments', sa.Column('effective_from', sa.Date(), nullable=True))
+    op.execute("UPDATE amendments a SET effective_from = c.start_date FROM contracts c WHERE c.id = a.contract_id")
     op.create_table('lifecycle_changes',
     sa.Column('contract_id', sa.UUID(as_uuid=False), nullable=False),
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
@@ -47,7 +53,36 @@ def upgrade() -> None:
     op.add_column('invoice_lines', sa.Column('last_date', sa.Date(), nullable=True))
 
 
+SLA, PENALTIES = ("shortfall_days_allowed", "sync_allowance_hours"), (
+    "missed_pickup_rp", "complaint_day_rp", "shortfall_day_rp", "cap_rp")
+
+
+def _nested(flat: dict) -> dict:
+    """0001 kept terms flat (billing's fields only); 0002 keeps the event's shape, which shared.contract_terms reads."""
+    if "sla" in flat or "penalties" in flat:
+        return flat
+    nested = {k: v for k, v in flat.items() if k not in SLA + PENALTIES}
+    if any(k in flat for k in SLA):
+        nested["sla"] = {"sync_allowance_hours": 24, **{k: flat[k] for k in SLA if k in flat}}
+    if any(k in flat for k in PENALTIES):
+        nested["penalties"] = {k: flat[k] for k in PENALTIES if k in flat}
+    return nested
+
+
+def _nest_legacy_terms() -> None:
+    import json
+    bind = op.get_bind()
+    for table, column, key in (("contracts", "base_terms", "id"), ("amendments", "changes", "contract_id, amendment_no")):
+        keys = [k.strip() for k in key.split(",")]
+        for row in bind.execute(sa.text(f"SELECT {key}, {column} AS terms FROM {table}")).mappings().all():
+            where = " AND ".join(f"{k} = :{k}" for k in keys)
+            bind.execute(sa.text(f"UPDATE {table} SET {column} = CAST(:terms AS jsonb) WHERE {where}"),
+                         {**{k: row[k] for k in keys}, "terms": json.dumps(_nested(row["terms"]))})
+
+
 def downgrade() -> None:
+    op.drop_column('weighings', 'held_at')
+    op.drop_column('weighings', 'cleared_at')
     op.drop_column('invoice_lines', 'last_date')
     op.drop_column('invoice_lines', 'first_date')
     op.drop_constraint('pk_invoice_lines', 'invoice_lines', type_='primary')

@@ -1,7 +1,7 @@
 """Excused days: shortfall days and complaint overdue days excused by accepted objections
 
 Revision ID: 0003_objections
-Revises: 0002_photos
+Revises: 0002
 Create Date: 2026-11-29 20:15:41.681460
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0003_objections'
-down_revision = '0002_photos'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 
