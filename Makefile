@@ -23,8 +23,8 @@ $(VENV)/.installed: pyproject.toml
 services: ## start PostgreSQL and RabbitMQ if they are not answering
 	@bash scripts/ensure-services.sh
 
-# promtool and prometheus (Debian's package) for the deploy tests
-tools: ## install promtool/prometheus (Debian) for the deploy tests
+# promtool and prometheus (the deploy tests) and chromium (the portal's browser tests): Debian's packages
+tools: ## install promtool/prometheus and chromium (Debian) for the deploy and browser tests
 	@bash scripts/ensure-tools.sh
 
 db: venv services ## create and migrate every database, declare the broker topology

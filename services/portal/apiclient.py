@@ -52,12 +52,12 @@ class Api:
         return self.call("POST", service, path, json=json, idempotency_key=idempotency_key).body
 
     def all_pages(self, service: str, path: str, per_page: int = 200, **params) -> list[dict]:
-        """Every item of a paginated list (the APIs' page_of shape: items, page, pages)."""
+        """Every item of a paginated list (the APIs' page_of shape: {"items", "page": {"pages", ...}})."""
         items, page = [], 1
         while True:
             body = self.get(service, path, page=page, per_page=per_page, **params)
             items.extend(body["items"])
-            if page >= body.get("pages", 1) or not body["items"]:
+            if page >= body["page"]["pages"] or not body["items"]:
                 return items
             page += 1
 
