@@ -62,6 +62,13 @@ def evidence(system: System) -> dict:
         connection.execute(text("UPDATE complaints SET reported_at = reported_at - interval '5 days', "
                                 "due_at = due_at - interval '5 days' WHERE id = CAST(:id AS uuid)"),
                            {"id": complaint["id"]})
+        # nor is a pickup scheduled whose window has ended (second edition): one of today's is moved to a window
+        # that closed this morning, as if scheduled the day before, so the sweep finds this month's miss
+        connection.execute(text("""
+            UPDATE pickups SET window_start_at = window_start_at - interval '6 hours',
+                               window_end_at = window_end_at - interval '6 hours'
+             WHERE id = (SELECT id FROM pickups WHERE contract_id = CAST(:contract AS uuid) AND status = 'scheduled'
+                          ORDER BY window_start_at DESC, id LIMIT 1)"""), {"contract": contract["id"]})
     engine.dispose()
     # two of today's pickups whose window is open, confirmed a few minutes ago: at the point, and 5 km off it
     today = [p for p in kawal.list_all("routes", "/pickups", contract_id=contract["id"], date=TODAY)

@@ -23,6 +23,7 @@ MATRIX = [
     ("POST", f"/complaints/{ID}/resolution", {"contractor"}),
     ("GET", "/compliance/daily", {"dinas", "contractor", "auditor"}),
     ("GET", "/compliance/breaches", {"dinas", "contractor", "auditor"}),
+    ("POST", "/force-majeure", {"dinas"}), ("GET", "/force-majeure", {"dinas", "contractor", "auditor"}),
 ]
 TOKENS = {"dinas": bearer("dinas"), "auditor": bearer("auditor"), "contractor": bearer("contractor", ID)}
 
