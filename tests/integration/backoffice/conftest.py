@@ -5,8 +5,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
-import threading
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from datetime import date, datetime, time
 
 import pytest
@@ -14,37 +13,22 @@ import requests
 from PIL import Image
 from playwright.sync_api import sync_playwright
 from sqlalchemy import text
-from werkzeug.serving import make_server
 
 from services.billing.handlers import HANDLERS as BILLING, PERIODIC as BILLING_PERIODIC
 from services.contracts.handlers import HANDLERS as CONTRACTS
 from services.portal import accounts
-from services.routes import compliance_daily, compliance_sweep
+from services.routes import compliance_daily, compliance_monthly, compliance_sweep
 from services.routes.handlers import HANDLERS as ROUTES
 from shared import auth, clock, db, events, inbox
 from shared.inbox import NotYetKnown
+from tests.support import browser
+from tests.support.browser import serving
 from tests.support.databases import truncate_all
 
 PASSWORD = "kata-sandi-rahasia"
-CHROMIUM = os.environ.get("KAWAL_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-SCREENS = os.path.join(ROOT, "docs", "screens", "backoffice")
+BACKOFFICE_SCREENS = os.path.join(browser.SCREENS, "backoffice")
 HANDLERS = {"contracts": CONTRACTS, "routes": ROUTES, "billing": BILLING}
 SERVICES = ("contracts", "routes", "billing")
-
-
-@contextmanager
-def serving(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
 
 
 class Relay:
@@ -113,9 +97,9 @@ def stack(contracts_db, routes_db, billing_db, portal_db, tmp_path_factory):
 @pytest.fixture(scope="module")
 def chromium():
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
+        chromium_ = playwright.chromium.launch(executable_path=browser.chromium_path(), args=browser.ARGS)
+        yield chromium_
+        chromium_.close()
 
 
 class City:
@@ -188,11 +172,8 @@ def city(stack, frozen_clock):
     return City(stack, frozen_clock)
 
 
-class Screens:
-    """Screenshots at 1280 px and 360 px, in the test's output directory and copied to docs/screens/backoffice."""
-
-    def __init__(self, out_dir, prefix: str):
-        self.out_dir, self.prefix, self.taken = str(out_dir), prefix, []
+class Screens(browser.Screens):
+    """Screenshots at 1280 px and at 360 px (the portal's Screens takes one), copied to docs/screens/backoffice."""
 
     def shot(self, page, name: str) -> None:
         for width, height in ((1280, 900), (360, 740)):
@@ -203,9 +184,9 @@ class Screens:
         page.set_viewport_size({"width": 1280, "height": 900})
 
     def publish(self) -> None:
-        os.makedirs(SCREENS, exist_ok=True)
+        os.makedirs(BACKOFFICE_SCREENS, exist_ok=True)
         for path in self.taken:
-            shutil.copy(path, os.path.join(SCREENS, os.path.basename(path)))
+            shutil.copy(path, os.path.join(BACKOFFICE_SCREENS, os.path.basename(path)))
 
 
 @pytest.fixture
@@ -282,7 +263,6 @@ def month_of_evidence(city: City) -> dict:
                                                     "di TPS", "channel": "whatsapp"})
     city.sweep(city.at(date(2026, 3, 6), 0, 30))
     issued_at = city.at(*ISSUED_AT)
-    from services.routes import compliance_monthly
     with db.unit_of_work(city.dbs["routes"]) as session:
         compliance_daily.evaluate_days(session, issued_at)
         compliance_monthly.evaluate_months(session, issued_at)

@@ -103,6 +103,19 @@ def test_the_complaint_desk_the_map_and_the_route_planner_write_through_the_apis
     expect(page.locator(".flash.ok")).to_have_text("4 pengangkutan dijadwalkan.")
     browse.screens.shot(page, "rute")
 
+    # a flood in Rumbai on 7 April: that day's pickups there are excused
+    page.goto("/kantor/kahar")
+    choose(page, "#fm-contract", "KTR-01/DLHK/2026")
+    page.fill("#fm-date", "2026-04-07")
+    page.fill("#fm-kec", "Rumbai")
+    page.fill("#fm-reason", "Banjir Sungai Siak, jalan Yos Sudarso tergenang")
+    page.get_by_role("button", name="Nyatakan").click()
+    expect(page.locator(".flash.ok")).to_have_text("Keadaan kahar 2026-04-07 dicatat; 2 pengangkutan dimaafkan.")
+    expect(page.locator("tbody tr")).to_contain_text(["07-04-2026"])
+    browse.screens.shot(page, "kahar")
+    excused = city.get("routes", "/pickups", date="2026-04-07", contract_id=world["ka"]["id"])["items"]
+    assert sorted(p["status"] for p in excused) == ["excused", "excused"]
+
 
 def test_every_list_exports_as_csv_and_xlsx_and_the_months_report_is_a_workbook_with_a_sheet_per_contract(
         city, browse):
