@@ -30,7 +30,7 @@ from shared import auth, clock, db  # noqa: E402
 from tests.support.system import VENV_BIN, running_system  # noqa: E402
 
 DAYS = int(os.environ.get("KAWAL_BENCH_DAYS", "10"))
-DAY_SECONDS, LEAD_SECONDS, RUNS, GOAL_MS = 6.0, 40.0, 3, 300.0
+DAY_SECONDS, LEAD_SECONDS, RUNS, GOAL_MS = 6.0, 150.0, 3, 300.0  # lead: start-up and seeding on a busy machine
 
 
 def timed(fn) -> float:
@@ -112,6 +112,17 @@ def main() -> None:
             page_median, api_median = statistics.median(page_ms), statistics.median(api_ms)
             slowest = max(slowest, page_median)
             print(f"{name:<14} {page_median:8.1f} {api_median:8.1f} {page_median / api_median:6.1f}")
+        first = demo.first_day.isoformat()
+        calls = [("contracts", "/contracts", {}), ("routes", "/compliance/daily", {"from": first}),
+                 ("routes", "/complaints", {"status": "open"}), ("routes", "/complaints", {"status": "overdue"}),
+                 ("billing", "/invoices", {}), ("billing", "/objections", {"status": "open"}),
+                 ("routes", "/weighings", {"flagged": "true"}),
+                 ("billing", f"/contracts/{invoice['contract_id']}/ledger", {})]
+        print("the Beranda's own calls (one run each, ms, per_page 200 as the portal asks):")
+        for service, api_path, params in calls:
+            ms = timed(lambda: _ok(requests.get(f"{system.urls[service]}/api/v1{api_path}",
+                                                params={"per_page": 200, **params}, headers=token)))
+            print(f"  {service}{api_path} {params}: {ms:.0f}")
         print(f"slowest page: {slowest:.0f} ms (goal {GOAL_MS:.0f} ms): {'OK' if slowest <= GOAL_MS else 'OVER'}")
         os.environ.update({k: v for k, v in restore.items() if v is not None})
 

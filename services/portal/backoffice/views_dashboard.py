@@ -1,7 +1,9 @@
 """Beranda: every contract's month at a glance, and what needs a decision today."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+import re
+
+from flask import Blueprint, abort, render_template, request
 
 from shared import clock
 from services.portal.apiclient import ApiProblem
@@ -9,6 +11,7 @@ from services.portal.backoffice import figures
 from services.portal.backoffice.common import api, read_page, this_month, together
 
 blp = Blueprint("bo_dashboard", __name__, url_prefix="/kantor")
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 def _by_contract(items: list[dict]) -> dict[str, list[dict]]:
@@ -30,7 +33,10 @@ def _ledger(client, contract_id: str) -> dict | None:
 @blp.get("/")
 @read_page
 def index():
-    client, month = api(), this_month()
+    client = api()
+    month = request.args.get("bulan") or this_month()
+    if not MONTH.match(month):
+        abort(404)
     first, following = clock.month_bounds(month)
     last = following.fromordinal(following.toordinal() - 1)
     span = {"from": first.isoformat(), "to": last.isoformat()}
@@ -57,4 +63,7 @@ def index():
         "invoices": [i for i in got["invoices"] if figures.ready_to_issue(i, sync.get(i["contract_id"], 24), now)],
     }
     numbers = {c["id"]: c["number"] for c in got["contracts"]}
-    return render_template("backoffice/dashboard.html", month=month, rows=rows, decisions=decisions, numbers=numbers)
+    first_of_this = clock.month_bounds(this_month())[0]
+    previous = clock.month_of(first_of_this.fromordinal(first_of_this.toordinal() - 1))
+    return render_template("backoffice/dashboard.html", month=month, rows=rows, decisions=decisions, numbers=numbers,
+                           previous=previous, current=this_month())

@@ -12,7 +12,7 @@ from tests.integration.backoffice.conftest import month_of_evidence
 def agency_pages(world) -> dict[str, str]:
     invoice = world["invoices"]["a"]["id"]
     return {
-        "beranda": "/kantor/", "kontrak": "/kantor/kontrak", "penyedia": "/kantor/penyedia",
+        "beranda": "/kantor/?bulan=2026-03", "kontrak": "/kantor/kontrak", "penyedia": "/kantor/penyedia",
         "kontrak-rinci": f"/kantor/kontrak/{world['ka']['id']}",
         "pelanggaran": f"/kantor/kontrak/{world['ka']['id']}/pelanggaran",
         "titik": "/kantor/titik", "rute": "/kantor/rute", "timbang": "/kantor/timbang?tanggal=2026-03-02",
