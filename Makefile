@@ -57,6 +57,7 @@ bench: db ## benchmarks, each beside its baseline
 	$(PY) bench/ingest.py
 	$(PY) bench/sweep.py
 	$(PY) bench/invoice.py
+	$(PY) bench/portal.py
 
 clean: ## remove .venv and .run
 	rm -rf $(VENV) $(RUN_DIR) .pytest_cache

@@ -35,7 +35,9 @@ _pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="portal-api")  # a 
 
 
 def together(**calls: Callable[[], Any]) -> dict[str, Any]:
-    """Run a page's independent API calls at once: the page then costs its slowest call, not their sum."""
+    """Run a page's independent API calls at once: the page then costs its slowest call, not their sum.
+
+    The calls run in other threads, without the request's context: build the client (api()) before, close over it."""
     futures = {name: _pool.submit(call) for name, call in calls.items()}
     return {name: future.result() for name, future in futures.items()}
 

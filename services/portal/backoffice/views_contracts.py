@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from shared.city import KAWASAN, KECAMATAN
 from services.portal.apiclient import ApiProblem
 from services.portal.backoffice import forms
-from services.portal.backoffice.common import api, export, export_format, read_page, write_action
+from services.portal.backoffice.common import api, export, export_format, read_page, together, write_action
 
 blp = Blueprint("bo_contracts", __name__, url_prefix="/kantor")
 
@@ -60,8 +60,10 @@ def register_contractor():
 @read_page
 def contracts():
     status = request.args.get("status") or None
-    items = api().all_pages("contracts", "/contracts", status=status)
-    names = _contractor_names()
+    client = api()  # made here: together's threads have no request context
+    got = together(items=lambda: client.all_pages("contracts", "/contracts", status=status),
+                   names=lambda: {c["id"]: c["name"] for c in client.all_pages("contracts", "/contractors")})
+    items, names = got["items"], got["names"]
     for item in items:
         item["contractor"] = names.get(item["contractor_id"], item["contractor_id"])
     wanted = export_format()

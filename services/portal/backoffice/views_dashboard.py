@@ -45,13 +45,14 @@ def index():
         days=lambda: client.all_pages("routes", "/compliance/daily", **span),
         open=lambda: client.all_pages("routes", "/complaints", status="open"),
         overdue=lambda: client.all_pages("routes", "/complaints", status="overdue"),
-        invoices=lambda: client.all_pages("billing", "/invoices"),
+        invoices=lambda: client.all_pages("billing", "/invoices", month=month),
+        drafts=lambda: client.all_pages("billing", "/invoices", status="draft"),
         objections=lambda: client.all_pages("billing", "/objections", status="open"),
         flagged=lambda: client.all_pages("routes", "/weighings", flagged="true"))
     contracts = [c for c in got["contracts"] if c["status"] in ("active", "suspended")]
     ledgers = together(**{c["id"]: (lambda c=c: _ledger(client, c["id"])) for c in contracts})
     days, complaints = _by_contract(got["days"]), _by_contract(got["open"] + got["overdue"])
-    this_months = {i["contract_id"]: i for i in got["invoices"] if i["month"] == month}
+    this_months = {i["contract_id"]: i for i in got["invoices"]}
     rows = [figures.contract_month(c, days.get(c["id"], []), complaints.get(c["id"], []), this_months.get(c["id"]),
                                    ledgers[c["id"]]) for c in contracts]
     sync = {c["id"]: c["sla"]["sync_allowance_hours"] for c in contracts}
@@ -60,7 +61,7 @@ def index():
         "objections": got["objections"],
         "weighings": figures.open_flags(got["flagged"]),
         "complaints": got["overdue"],
-        "invoices": [i for i in got["invoices"] if figures.ready_to_issue(i, sync.get(i["contract_id"], 24), now)],
+        "invoices": [i for i in got["drafts"] if figures.ready_to_issue(i, sync.get(i["contract_id"], 24), now)],
     }
     numbers = {c["id"]: c["number"] for c in got["contracts"]}
     first_of_this = clock.month_bounds(this_month())[0]

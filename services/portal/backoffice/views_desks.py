@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from shared import clock
 from services.portal.apiclient import ApiProblem
 from services.portal.backoffice import figures, forms
-from services.portal.backoffice.common import agency_page, api, export, export_format, today, write_action
+from services.portal.backoffice.common import agency_page, api, export, export_format, today, together, write_action
 
 blp = Blueprint("bo_desks", __name__, url_prefix="/kantor")
 
@@ -31,12 +31,15 @@ def _numbers() -> dict[str, str]:
 def _desk(form=None, errors=None, status=200):
     client = api()
     day = request.args.get("tanggal") or today().isoformat()
-    numbers = _numbers()
-    tickets = client.all_pages("routes", "/weighings", **{"from": day, "to": day})
-    flagged = figures.open_flags(client.all_pages("routes", "/weighings", flagged="true"))
+    got = together(contracts=lambda: client.all_pages("contracts", "/contracts"),
+                   tickets=lambda: client.all_pages("routes", "/weighings", **{"from": day, "to": day}),
+                   flagged=lambda: client.all_pages("routes", "/weighings", flagged="true"),
+                   vehicles=lambda: client.all_pages("routes", "/vehicles"))
+    numbers = {c["id"]: c["number"] for c in got["contracts"]}
+    tickets, flagged = got["tickets"], figures.open_flags(got["flagged"])
     for item in tickets + flagged:
         item["contract"] = numbers.get(item.get("contract_id"), "–")
-    plates = sorted(v["plate"] for v in client.all_pages("routes", "/vehicles"))
+    plates = sorted(v["plate"] for v in got["vehicles"])
     return render_template("backoffice/weighbridge.html", tickets=list(reversed(tickets)), flagged=flagged,
                            plates=plates, day=day, form=form or {}, errors=errors or {}, flags=FLAGS,
                            key=str(uuid.uuid4())), status
@@ -116,9 +119,11 @@ def clear_weighing(weighing_id):
 def complaints():
     client = api()
     status = request.args.get("status") or None
-    items = client.all_pages("routes", "/complaints", status=status)
-    numbers = _numbers()
-    points = {p["id"]: p for p in client.all_pages("routes", "/points")}
+    got = together(items=lambda: client.all_pages("routes", "/complaints", status=status),
+                   contracts=lambda: client.all_pages("contracts", "/contracts"),
+                   points=lambda: client.all_pages("routes", "/points"))
+    items, points = got["items"], {p["id"]: p for p in got["points"]}
+    numbers = {c["id"]: c["number"] for c in got["contracts"]}
     for item in items:
         item["contract"] = numbers.get(item.get("contract_id"), "–")
         point = points.get(item["point_id"])

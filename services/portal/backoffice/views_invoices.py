@@ -8,7 +8,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from services.portal.apiclient import ApiProblem
 from services.portal.backoffice import forms
 from services.portal.backoffice.common import kind as common_kind
-from services.portal.backoffice.common import api, export, export_format, read_page, this_month, write_action
+from services.portal.backoffice.common import api, export, export_format, read_page, this_month, together, write_action
 
 blp = Blueprint("bo_invoices", __name__, url_prefix="/kantor")
 
@@ -23,16 +23,17 @@ HEX64 = re.compile(r"^[0-9a-f]{64}$")
 UUID = re.compile(r"^[0-9a-f-]{36}$")
 
 
-def _numbers() -> dict[str, str]:
-    return {c["id"]: c["number"] for c in api().all_pages("contracts", "/contracts")}
+def _numbers(client) -> dict[str, str]:
+    return {c["id"]: c["number"] for c in client.all_pages("contracts", "/contracts")}
 
 
 @blp.get("/tagihan")
 @read_page
 def invoices():
     args = {k: request.args.get(k) or None for k in ("contract_id", "status", "month")}
-    items = api().all_pages("billing", "/invoices", **args)
-    numbers = _numbers()
+    client = api()  # made here: together's threads have no request context
+    got = together(items=lambda: client.all_pages("billing", "/invoices", **args), numbers=lambda: _numbers(client))
+    items, numbers = got["items"], got["numbers"]
     for item in items:
         item["number"] = numbers.get(item["contract_id"], item["contract_id"])
     wanted = export_format()
@@ -60,9 +61,8 @@ def draft():
 @blp.get("/tagihan/<uuid:invoice_id>")
 @read_page
 def invoice(invoice_id):
-    client = api()
-    item = client.get("billing", f"/invoices/{invoice_id}")
-    contract = client.get("contracts", f"/contracts/{item['contract_id']}")
+    item = api().get("billing", f"/invoices/{invoice_id}")
+    contract = api().get("contracts", f"/contracts/{item['contract_id']}")
     objected = {(o["kind"], o["ref"]): o for o in item.get("objections", [])}
     return render_template("backoffice/invoice.html", inv=item, contract=contract, objected=objected)
 
@@ -131,8 +131,10 @@ def photo(sha256):
 @read_page
 def objections():
     status = request.args.get("status") or None
-    items = api().all_pages("billing", "/objections", status=status)
-    numbers = _numbers()
+    client = api()
+    got = together(items=lambda: client.all_pages("billing", "/objections", status=status),
+                   numbers=lambda: _numbers(client))
+    items, numbers = got["items"], got["numbers"]
     for item in items:
         item["number"] = numbers.get(item["contract_id"], item["contract_id"])
     wanted = export_format()

@@ -1,7 +1,7 @@
 """Beranda: where each role starts (contractor staff go to the crew app)."""
 from __future__ import annotations
 
-from flask import Blueprint, redirect, url_for
+from flask import Blueprint, redirect, render_template, url_for
 
 from services.portal.security import current_user, require_role
 
@@ -13,4 +13,4 @@ blp = Blueprint("home", __name__)
 def index():
     if current_user().role == "contractor":
         return redirect(url_for("kru.app"))
-    return redirect(url_for("bo_dashboard.index"))  # the agency and the auditors start on the back office
+    return render_template("home.html")
