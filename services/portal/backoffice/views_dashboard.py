@@ -45,14 +45,15 @@ def index():
         days=lambda: client.all_pages("routes", "/compliance/daily", **span),
         open=lambda: client.all_pages("routes", "/complaints", status="open"),
         overdue=lambda: client.all_pages("routes", "/complaints", status="overdue"),
-        invoices=lambda: client.all_pages("billing", "/invoices", month=month),
+        # this month's invoice is a draft until the month has ended: one call has it and the drafts to issue
         drafts=lambda: client.all_pages("billing", "/invoices", status="draft"),
+        invoices=lambda: [] if month == this_month() else client.all_pages("billing", "/invoices", month=month),
         objections=lambda: client.all_pages("billing", "/objections", status="open"),
         flagged=lambda: client.all_pages("routes", "/weighings", flagged="true"))
     contracts = [c for c in got["contracts"] if c["status"] in ("active", "suspended")]
     ledgers = together(**{c["id"]: (lambda c=c: _ledger(client, c["id"])) for c in contracts})
     days, complaints = _by_contract(got["days"]), _by_contract(got["open"] + got["overdue"])
-    this_months = {i["contract_id"]: i for i in got["invoices"]}
+    this_months = {i["contract_id"]: i for i in got["invoices"] + got["drafts"] if i["month"] == month}
     rows = [figures.contract_month(c, days.get(c["id"], []), complaints.get(c["id"], []), this_months.get(c["id"]),
                                    ledgers[c["id"]]) for c in contracts]
     sync = {c["id"]: c["sla"]["sync_allowance_hours"] for c in contracts}

@@ -80,7 +80,11 @@ def test_a_contractor_sees_only_its_own_contracts_invoices_and_objections(city, 
                          (f"/kantor/tagihan/{world['invoices']['b']['id']}", 404),
                          ("/kantor/timbang", 403), ("/kantor/pengaduan", 403), ("/kantor/titik", 403)):
         assert page.goto(path).status == status, path
-    browse.screens.shot(page, "tagihan-lain-404")
+        if path.startswith("/kantor/tagihan/"):
+            expect(page.locator("h1")).to_have_text("Halaman tidak ditemukan.")
+            browse.screens.shot(page, "tagihan-lain-404")
+    expect(page.locator("h1")).to_have_text("Anda tidak berhak membuka halaman ini.")
+    browse.screens.shot(page, "meja-403")
     token = page.locator("meta[name=csrf-token]").get_attribute("content")
     answer = page.request.post(f"/kantor/keberatan/{world['objection']['id']}",
                                form={"accept": "true", "reason": "sendiri", "csrf_token": token}, max_redirects=0)
