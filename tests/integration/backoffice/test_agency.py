@@ -127,6 +127,9 @@ def test_an_invoice_line_opens_to_the_pickups_photo_and_map_and_an_accepted_obje
     browse.screens.shot(page, "tagihan")
     page.get_by_role("link", name="KTR-01/DLHK/2026").click()
     expect(page.locator("h1")).to_contain_text("KTR-01/DLHK/2026 · 2026-03")
+    berita_acara = page.request.get(page.get_by_role("link", name="Berita acara (PDF)").get_attribute("href"))
+    assert (berita_acara.status, berita_acara.headers["content-type"]) == (200, "application/pdf")
+    assert berita_acara.body().startswith(b"%PDF")
     missed_line = next(line for line in world["invoices"]["a"]["lines"] if line["kind"] == "missed_pickup")
     assert world["off_site"]["id"] in missed_line["evidence"]
     page.locator("summary", has_text="Bukti").first.click()

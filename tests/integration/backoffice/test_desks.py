@@ -41,6 +41,9 @@ def test_the_ppk_issues_an_sp1_naming_a_months_breaches_and_the_letter_is_a_pdf(
     (tmp_path / "sp1.pdf").write_bytes(pdf.body())
     text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "sp1.pdf"), "-"], capture_output=True, text=True,
                           check=True).stdout
+    subprocess.run(["pdftoppm", "-png", "-r", "70", "-singlefile", str(tmp_path / "sp1.pdf"),
+                    str(tmp_path / "meja-sp1-pdf")], check=True)
+    browse.screens.taken.append(str(tmp_path / "meja-sp1-pdf.png"))  # published with the page screenshots
     for expected in ("Surat Peringatan Pertama (SP1)", "KTR-01/DLHK/2026", "PT Sungai Siak Bersih", "2026-03",
                      "Rasio tepat waktu / on-time ratio", "Rasio tepat waktu Maret 2026 jauh di bawah 95 %"):
         assert expected in text, expected

@@ -16,7 +16,7 @@ def agency_pages(world) -> dict[str, str]:
         "kontrak-rinci": f"/kantor/kontrak/{world['ka']['id']}",
         "pelanggaran": f"/kantor/kontrak/{world['ka']['id']}/pelanggaran",
         "titik": "/kantor/titik", "rute": "/kantor/rute", "timbang": "/kantor/timbang?tanggal=2026-03-02",
-        "pengaduan": "/kantor/pengaduan", "tagihan": "/kantor/tagihan", "tagihan-rinci": f"/kantor/tagihan/{invoice}",
+        "pengaduan": "/kantor/pengaduan", "kahar": "/kantor/kahar", "tagihan": "/kantor/tagihan", "tagihan-rinci": f"/kantor/tagihan/{invoice}",
         "bukti": f"/kantor/tagihan/{invoice}/bukti/missed_pickup/{world['off_site']['id']}",
         "keberatan": "/kantor/keberatan", "laporan": "/kantor/laporan?bulan=2026-03",
     }
