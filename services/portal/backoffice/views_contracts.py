@@ -1,7 +1,7 @@
 """Contractors and contracts: register, create, activate, suspend, resume, terminate, amend, and the ledger."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from shared.city import KAWASAN, KECAMATAN
 from services.portal.apiclient import ApiProblem

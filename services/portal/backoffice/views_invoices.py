@@ -6,7 +6,8 @@ import re
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
 from services.portal.apiclient import ApiProblem
-from services.portal.backoffice import forms
+from shared import clock
+from services.portal.backoffice import figures, forms
 from services.portal.backoffice.common import kind as common_kind
 from services.portal.backoffice.common import api, export, export_format, read_page, this_month, together, write_action
 
@@ -64,7 +65,8 @@ def invoice(invoice_id):
     item = api().get("billing", f"/invoices/{invoice_id}")
     contract = api().get("contracts", f"/contracts/{item['contract_id']}")
     objected = {(o["kind"], o["ref"]): o for o in item.get("objections", [])}
-    return render_template("backoffice/invoice.html", inv=item, contract=contract, objected=objected)
+    ready = figures.ready_to_issue(item, contract["sla"]["sync_allowance_hours"], clock.now())
+    return render_template("backoffice/invoice.html", inv=item, contract=contract, objected=objected, ready=ready)
 
 
 @blp.post("/tagihan/<uuid:invoice_id>/<any(issue, approve, pay):action>")

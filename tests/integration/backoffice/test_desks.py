@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import re
 import subprocess
-from datetime import date
 
 import pytest
 from openpyxl import load_workbook
@@ -122,7 +121,7 @@ def test_the_complaint_desk_the_map_and_the_route_planner_write_through_the_apis
 
 def test_every_list_exports_as_csv_and_xlsx_and_the_months_report_is_a_workbook_with_a_sheet_per_contract(
         city, browse):
-    world = month_of_evidence(city)
+    month_of_evidence(city)
     city.user("bpk", "auditor")
     page = browse("bpk")
     for path, expected in (("/kantor/kontrak", "KTR-02/DLHK/2026"), ("/kantor/penyedia", "PT Lain Sejahtera"),
