@@ -55,7 +55,7 @@ export KAWAL_SWEEP_INTERVAL_SECONDS=${KAWAL_SWEEP_INTERVAL_SECONDS:-1}
 export KAWAL_EVALUATE_DAYS_INTERVAL_SECONDS=${KAWAL_EVALUATE_DAYS_INTERVAL_SECONDS:-2}
 export KAWAL_EVALUATE_MONTHS_INTERVAL_SECONDS=${KAWAL_EVALUATE_MONTHS_INTERVAL_SECONDS:-3}
 export KAWAL_SCHEDULE_AHEAD_INTERVAL_SECONDS=${KAWAL_SCHEDULE_AHEAD_INTERVAL_SECONDS:-30}
-export KAWAL_JWT_SECRET=${KAWAL_JWT_SECRET:-$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(48))')}
+export KAWAL_JWT_SECRET=${KAWAL_JWT_SECRET:-$(bash scripts/jwt-secret.sh)}
 EOF
   mv "$ENV_FILE.tmp" "$ENV_FILE"
   # shellcheck disable=SC1090
@@ -91,7 +91,7 @@ Kawal is running (the clock keeps running at x$KAWAL_CLOCK_SPEED; \`make down\` 
   routes API docs     http://127.0.0.1:$(port_of routes)/docs
   billing API docs    http://127.0.0.1:$(port_of billing)/docs
   RabbitMQ management http://127.0.0.1:15672  (guest / guest)
-  a token:            $BIN/kawal token --role auditor
+  a token:            source $ENV_FILE; $BIN/kawal token --role auditor
   berita acara:       $RUN_DIR/berita-acara-*.pdf (check one: $BIN/kawal invoice verify FILE.pdf)
   logs:               $LOG_FILE
 

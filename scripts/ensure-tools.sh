@@ -8,6 +8,8 @@ set -euo pipefail
 PACKAGES=()
 if ! command -v promtool >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2>&1; then PACKAGES+=(prometheus); fi
 if ! [ -x /usr/bin/chromium ]; then PACKAGES+=(chromium); fi
+if ! command -v pdftotext >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1; then PACKAGES+=(poppler-utils); fi  # the berita acara tests read the PDF
+if ! command -v zbarimg >/dev/null 2>&1; then PACKAGES+=(zbar-tools); fi  # and decode its QR code
 if [ ${#PACKAGES[@]} -eq 0 ]; then
   exit 0
 fi

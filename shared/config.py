@@ -24,7 +24,19 @@ def _int(name: str, default: int) -> int:
 
 
 def database_url(service: str) -> str:
-    return _env(f"KAWAL_{service.upper()}_DATABASE_URL", f"postgresql+psycopg://postgres@127.0.0.1:5432/kawal_{service}")
+    """What the service's processes connect as: by default kawal_<service>_app, a role that owns nothing and may
+    only append to the audit log (granted by `kawal db upgrade`), never a superuser."""
+    return _env(f"KAWAL_{service.upper()}_DATABASE_URL",
+                f"postgresql+psycopg://kawal_{service}_app@127.0.0.1:5432/kawal_{service}")
+
+
+def migration_database_url(service: str) -> str:
+    """What `kawal db upgrade` connects as: the database's owner (creates tables, the application role, grants).
+    KAWAL_<SERVICE>_MIGRATE_DATABASE_URL; else an explicit KAWAL_<SERVICE>_DATABASE_URL (a test's database);
+    else the local superuser."""
+    return (_env(f"KAWAL_{service.upper()}_MIGRATE_DATABASE_URL")
+            or _env(f"KAWAL_{service.upper()}_DATABASE_URL")
+            or f"postgresql+psycopg://postgres@127.0.0.1:5432/kawal_{service}")
 
 
 def amqp_url() -> str:
@@ -35,14 +47,27 @@ def port(service: str) -> int:
     return _int(f"KAWAL_{service.upper()}_PORT", DEFAULT_PORTS[service])
 
 
+# Every process serves /metrics on a port of its own, never on an API port a contractor reaches: metrics carry
+# every contractor's figures (ARCHITECTURE.md, Security).
 DEFAULT_METRICS_PORTS = {"contracts_events": 9101, "routes_events": 9102, "billing_events": 9103,
-                         "routes_worker": 9104}
+                         "routes_worker": 9104, "portal": 9110, "contracts_api": 9111, "routes_api": 9112, "billing_api": 9113}
 
 
 def metrics_port(process: str) -> int:
-    """Port of /metrics for a process that serves no HTTP API (events, worker)."""
+    """Port of a process's /metrics (`<service>_api`, `<service>_events`, `routes_worker`)."""
     # A process without a registered default (a test service) gets 0: any free port.
     return _int(f"KAWAL_{process.upper()}_METRICS_PORT", DEFAULT_METRICS_PORTS.get(process, 0))
+
+
+def metrics_host() -> str:
+    """Where the events processes and the worker bind /metrics: localhost unless a deployment says otherwise
+    (containers set 0.0.0.0 and a NetworkPolicy lets only Prometheus in)."""
+    return _env("KAWAL_METRICS_HOST", "127.0.0.1")
+
+
+def metrics_token() -> str | None:
+    """When set, /metrics answers only `Authorization: Bearer <token>` (a scrape token, beside the network)."""
+    return _env("KAWAL_METRICS_TOKEN")
 
 
 def service_url(service: str) -> str:
@@ -66,17 +91,26 @@ def clock() -> ClockSettings:
     )
 
 
+MIN_SECRET_BYTES = 32
+
+
+class ConfigError(RuntimeError):
+    """A setting a process cannot run without is missing or unsafe; the message names the variable."""
+
+
 @dataclass(frozen=True)
 class AuthSettings:
-    secret: str = "kawal-development-secret-change-me-in-production"
+    secret: str | None = None  # no built-in secret: a process without one refuses to start
     algorithm: str = "HS256"
     public_key: str | None = None  # PEM, for RS256
     jwks_url: str | None = None  # for RS256 with a city's identity provider
     audience: str | None = None
     issuer: str | None = None
+    max_lifetime_seconds: int = 24 * 3600  # a token whose exp is further ahead than this is refused
 
 
 def auth() -> AuthSettings:
+    """The token settings; raises ConfigError when HS256 has no secret of at least MIN_SECRET_BYTES."""
     public_key = _env("KAWAL_JWT_PUBLIC_KEY")
     key_file = _env("KAWAL_JWT_PUBLIC_KEY_FILE")
     if key_file and not public_key:
@@ -84,13 +118,23 @@ def auth() -> AuthSettings:
             public_key = handle.read()
     jwks = _env("KAWAL_JWT_JWKS_URL")
     default_alg = "RS256" if (public_key or jwks) else "HS256"
+    algorithm = _env("KAWAL_JWT_ALGORITHM", default_alg)
+    secret = _env("KAWAL_JWT_SECRET")
+    if algorithm.startswith("HS") and len((secret or "").encode()) < MIN_SECRET_BYTES:
+        raise ConfigError(f"KAWAL_JWT_SECRET must be set to a random secret of at least {MIN_SECRET_BYTES} bytes "
+                          "(or KAWAL_JWT_PUBLIC_KEY / KAWAL_JWT_JWKS_URL for RS256); "
+                          "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'")
+    if not algorithm.startswith("HS") and not (public_key or jwks):
+        raise ConfigError(f"KAWAL_JWT_ALGORITHM={algorithm} needs KAWAL_JWT_PUBLIC_KEY, KAWAL_JWT_PUBLIC_KEY_FILE "
+                          "or KAWAL_JWT_JWKS_URL")
     return AuthSettings(
-        secret=_env("KAWAL_JWT_SECRET", AuthSettings.secret),
-        algorithm=_env("KAWAL_JWT_ALGORITHM", default_alg),
+        secret=secret,
+        algorithm=algorithm,
         public_key=public_key,
         jwks_url=jwks,
         audience=_env("KAWAL_JWT_AUDIENCE"),
         issuer=_env("KAWAL_JWT_ISSUER"),
+        max_lifetime_seconds=_int("KAWAL_JWT_MAX_LIFETIME_SECONDS", AuthSettings.max_lifetime_seconds),
     )
 
 
@@ -142,6 +186,11 @@ def schedule_ahead_days() -> int:
 def reevaluation_days() -> int:
     """How many recent ended WIB days the daily evaluation recomputes to catch later evidence."""
     return _int("KAWAL_REEVALUATION_DAYS", 62)
+
+
+def audit_head_seconds() -> float:
+    """How often each events process publishes its service's audit chain head (when it changed)."""
+    return _float("KAWAL_AUDIT_HEAD_SECONDS", 300.0)
 
 
 def log_level() -> str:

@@ -66,6 +66,9 @@ def declare_exchange(channel: BlockingChannel, exchange: str | None = None) -> s
     channel.queue_declare(unrouted, durable=True, arguments={"x-max-length": 100_000, "x-overflow": "drop-head"})
     channel.queue_bind(unrouted, unrouted)
     channel.exchange_declare(name, "topic", durable=True, arguments={"alternate-exchange": unrouted})
+    from shared import audit_heads  # it reads heads through this module
+
+    audit_heads.declare(channel, name)  # the audit chain heads, kept where a database rewrite cannot reach
     return name
 
 

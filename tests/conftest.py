@@ -9,8 +9,9 @@ import pytest
 from shared import clock
 from tests.support import broker, databases
 
-# every process of the suite (and what it starts) signs and checks tokens with one strong secret of its own
-os.environ.setdefault("KAWAL_JWT_SECRET", secrets.token_urlsafe(48))
+# No built-in secret (ARCHITECTURE.md, Security): the suite generates its own, which every process it starts inherits.
+if len(os.environ.get("KAWAL_JWT_SECRET", "").encode()) < 32:
+    os.environ["KAWAL_JWT_SECRET"] = secrets.token_urlsafe(48)
 
 
 @pytest.fixture(scope="session")

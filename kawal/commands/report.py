@@ -173,6 +173,8 @@ def render(report: Report) -> Group:
 def report(months: tuple[str, ...], no_draft: bool, issue_wait: float | None) -> None:
     """Pickups, on-time ratio, misses, tonnage vs target, warnings, breaches, and each month's invoice."""
     chosen = list(months) or [default_month(clock.today_wib())]
-    gathered = gather(Kawal(), chosen, draft_invoices=not no_draft, issue_wait_seconds=issue_wait)
     console.print(f"Laporan / Report {', '.join(chosen)} (clock {clock.to_wib(clock.now()):%Y-%m-%d %H:%M} WIB)")
-    console.print(render(gathered))
+    if issue_wait is not None:
+        console.print("Tagihan diterbitkan setelah bulan berakhir dan batas sinkronisasi lewat / invoices are issued "
+                      "once the month has ended and its sync allowance has passed")
+    console.print(render(gather(Kawal(), chosen, draft_invoices=not no_draft, issue_wait_seconds=issue_wait)))

@@ -34,14 +34,16 @@ def ensure(contractors: dict[str, str], password: str = DEMO_PASSWORD) -> dict[s
     from services.portal.models import User
     from sqlalchemy import select
 
-    outcome = {}
+    outcome, shared_hash = {}, None
     with db.unit_of_work(config.database_url(config.PORTAL)) as session:
         existing = set(session.execute(select(User.username)).scalars())
         for account in demo_accounts(contractors):
             outcome[account.username] = account.username not in existing
             if account.username not in existing:
+                # one argon2 hash for the one demo password (a hash costs a second on a busy machine)
+                shared_hash = shared_hash or portal_accounts.hash_password(password)
                 portal_accounts.add_user(session, account.username, password, account.role, account.display_name,
-                                         account.contractor_id)
+                                         account.contractor_id, password_hash=shared_hash)
     return outcome
 
 

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.billing import berita_acara_pdf, digests, invoices, objections, readmodel
+from services.billing import berita_acara_pdf, digests, objections, readmodel, termin
 from services.billing.models import Contract, ContractArea, Contractor, Invoice, InvoiceLine
 from shared import auth
 from shared.errors import conflict, not_found
@@ -86,7 +86,7 @@ def gather(session: Session, invoice_id) -> Document:
         raise conflict("invoice_not_issued", "A draft has no berita acara: issue the invoice first.",
                        {"status": [invoice.status]})
     contract = session.get(Contract, invoice.contract_id)
-    terms = invoices.terms_for(readmodel.timeline_of(session, contract), invoice.month)
+    terms = termin.terms_for(readmodel.timeline_of(session, contract), invoice.month)
     area = session.get(ContractArea, contract.id)
     contractor = session.get(Contractor, contract.contractor_id)
     lines = session.execute(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id)

@@ -1,43 +1,23 @@
-"""Invoice use cases: draft (recomputed from the ledger), issue (freeze), approve, pay, and reading them (never writing)."""
+"""Invoice use cases: draft (recomputed from the ledger), issue (freeze), approve, pay, and reads that never write."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
-from services.billing import describe, digests, facts, invoicing, objections
+from services.billing import describe, digests, facts, invoicing, objections, termin
 from services.billing.models import Contract, Invoice, InvoiceLine
 from services.billing.readmodel import timeline_of
-from services.billing.terms import Terms
-from services.billing.timeline import Timeline, month_last_day
+from services.billing.timeline import Timeline
 from shared import audit, auth, clock, outbox
 from shared.errors import conflict, invalid, not_found
 from shared.pagination import paginate
 
 EMBEDDED_EVIDENCE = 1000  # refs per line kind in an invoice body; the rest through /invoices/{id}/evidence
 NEXT_STATUS = {"issue": ("draft", "issued"), "approve": ("issued", "approved"), "pay": ("approved", "paid")}
-TERMIN, FINAL, CLOSING = "termin", "final", "closing"
 REFRESH_BATCH = 50  # stale contracts repriced per tick
-
-
-def kind_of(timeline: Timeline, month: str) -> str:
-    """termin, final (the month of the contract's last day: termin akhir) or closing (after it)."""
-    final_month = clock.month_of(timeline.last_day())
-    return FINAL if month == final_month else CLOSING if month > final_month else TERMIN
-
-
-def terms_for(timeline: Timeline, month: str) -> Terms:
-    """The invoice's own terms (value, cap, PPN, bond, sync allowance): those in force on the month's last day, or
-    on the contract's last day for the final and closing invoices."""
-    return timeline.on(min(month_last_day(month), timeline.last_day()))
-
-
-def issuable_from(timeline: Timeline, month: str) -> datetime:
-    """A month can be issued once it has ended (WIB) and its sync allowance has passed: its evidence is in."""
-    month_end = clock.wib_day_bounds(clock.month_bounds(month)[1])[0]
-    return month_end + timedelta(hours=terms_for(timeline, month).sync_allowance_hours)
 
 
 def scope_of(session: Session, contract: Contract, timeline: Timeline, month: str, as_of: datetime) -> facts.Scope:
@@ -67,11 +47,11 @@ def recompute(session: Session, invoice: Invoice, contract: Contract | None = No
     timeline = timeline_of(session, contract)
     now = clock.now()
     scope = scope_of(session, contract, timeline, invoice.month, now)
-    invoice.kind = kind_of(timeline, invoice.month)
-    terms = terms_for(timeline, invoice.month)
+    invoice.kind = termin.kind_of(timeline, invoice.month)
+    terms = termin.terms_for(timeline, invoice.month)
     lines = invoicing.price_lines(facts.quantities(session, scope), timeline.on)
     computed = invoicing.compute(terms, ledger_before(session, contract.id, invoice.id), lines,
-                                 final=invoice.kind != TERMIN)
+                                 final=invoice.kind != termin.TERMIN)
     session.execute(delete(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id))
     session.add_all(InvoiceLine(invoice_id=invoice.id, position=position, description=describe.line(line, terms),
                                 **asdict(line))
@@ -96,26 +76,6 @@ def draft_view(session: Session, principal: auth.Principal, contract_id: str, mo
     return view(session, *_draft(session, principal, contract_id, month))
 
 
-def _check_month(session: Session, contract: Contract, timeline: Timeline, month: str) -> None:
-    """Months of the contract, and after its final month closing invoices once the final one is issued."""
-    first, following = clock.month_bounds(month)
-    if following <= timeline.first_day():
-        raise invalid("outside_contract_period", "The month is before the contract period.",
-                      {"month": [f"contract runs {timeline.first_day()} to {timeline.last_day()}"]})
-    if kind_of(timeline, month) != CLOSING:
-        return
-    final_month = clock.month_of(timeline.last_day())
-    others = {row.month: row.status for row in session.execute(
-        select(Invoice.month, Invoice.status).where(Invoice.contract_id == contract.id, Invoice.month >= final_month))}
-    if others.get(final_month, "draft") == "draft":
-        raise conflict("final_not_issued", f"The contract ended in {final_month}: a closing adjustment invoice "
-                       "follows only once its final invoice (termin akhir) is issued.", {"month": [final_month]})
-    open_closing = [m for m, status in others.items() if m > final_month and status == "draft" and m != month]
-    if open_closing:
-        raise conflict("closing_draft_open", f"The closing invoice of {open_closing[0]} is still a draft.",
-                       {"month": open_closing})
-
-
 def _draft(session: Session, principal: auth.Principal, contract_id: str, month: str) -> tuple[Invoice, facts.Scope]:
     # invoice row, then contract row: the order every invoice change locks them in
     invoice = session.execute(select(Invoice).where(Invoice.contract_id == contract_id, Invoice.month == month)
@@ -124,7 +84,7 @@ def _draft(session: Session, principal: auth.Principal, contract_id: str, month:
     if contract is None:
         raise invalid("unknown_contract", "No such contract is known to billing.", {"contract_id": ["unknown"]})
     if invoice is None:
-        _check_month(session, contract, timeline_of(session, contract), month)
+        termin.check_month(session, contract, timeline_of(session, contract), month)
         now = clock.now()
         invoice = Invoice(contract_id=contract.id, contractor_id=contract.contractor_id, month=month, status="draft",
                           created_at=now, computed_at=now)
@@ -205,12 +165,12 @@ def _issue(session: Session, invoice: Invoice, now: datetime) -> None:
     if earlier:  # months are issued in order: a later one's adjustments and cap rest on the earlier ones
         raise conflict("earlier_month_open", f"The invoice of {earlier[0]} is still a draft; issue it first.",
                        {"month": list(earlier)})
-    if kind_of(timeline, invoice.month) == CLOSING:
-        _check_month(session, contract, timeline, invoice.month)
-    elif now < issuable_from(timeline, invoice.month):
-        raise conflict("month_not_ended", f"{invoice.month} can be issued from "
-                       f"{clock.to_wib(issuable_from(timeline, invoice.month)):%Y-%m-%d %H:%M} WIB: the month must "
-                       "have ended and its sync allowance passed.", {"month": [invoice.month]})
+    if termin.kind_of(timeline, invoice.month) == termin.CLOSING:
+        termin.check_month(session, contract, timeline, invoice.month)
+    elif now < termin.issuable_from(timeline, invoice.month):
+        opens = clock.to_wib(termin.issuable_from(timeline, invoice.month))
+        raise conflict("month_not_ended", f"{invoice.month} can be issued from {opens:%Y-%m-%d %H:%M} WIB: the month "
+                       "must have ended and its sync allowance passed.", {"month": [invoice.month]})
     scope = recompute(session, invoice, contract)
     facts.freeze(session, scope, invoice.id)
     refs = facts.all_refs(session, invoice.id)
@@ -223,10 +183,10 @@ def _issue(session: Session, invoice: Invoice, now: datetime) -> None:
         outbox.record(session, "billing.penalty.assessed", {
             "contract_id": invoice.contract_id, "month": invoice.month, "kind": kind,
             "amount_rp": amount, "evidence": refs.get(kind, [])}, producer="billing")
-    if contract.cap_reached_at is None and invoice.cap_used_rp >= terms_for(timeline, invoice.month).cap_rp:
+    cap_rp = termin.terms_for(timeline, invoice.month).cap_rp
+    if contract.cap_reached_at is None and invoice.cap_used_rp >= cap_rp:
         contract.cap_reached_at = now
-        outbox.record(session, "billing.penalty.cap_reached",
-                      {"contract_id": contract.id, "cap_rp": terms_for(timeline, invoice.month).cap_rp, "at": now},
+        outbox.record(session, "billing.penalty.cap_reached", {"contract_id": contract.id, "cap_rp": cap_rp, "at": now},
                       producer="billing")
 
 
@@ -251,6 +211,7 @@ def view(session: Session, invoice: Invoice, scope: facts.Scope | None = None) -
     body = {column.name: getattr(invoice, column.name) for column in Invoice.__table__.columns}
     body["lines"] = [{**{column.name: getattr(line, column.name) for column in InvoiceLine.__table__.columns},
                       "evidence": _line_refs(line, refs)} for line in lines]
+    body["contract_number"] = session.get(Contract, invoice.contract_id).number
     body["objections"] = objections.of_invoice(session, invoice.id)
     digest = digests.of_invoice(session, invoice.id)
     body["sha256"] = digest.sha256 if digest else None

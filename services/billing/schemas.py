@@ -1,11 +1,13 @@
 """Billing's HTTP schemas (marshmallow): requests validated, responses documented, from one definition."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
+
+from shared import fields
 
 from shared.pagination import PageArgs
 
-MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="Use YYYY-MM.")
+MONTH = fields.MONTH
 STATUSES = ("draft", "issued", "approved", "paid")
 
 
@@ -44,6 +46,7 @@ class LineSchema(Schema):
 class InvoiceSchema(Schema):
     id = fields.UUID()
     contract_id = fields.UUID()
+    contract_number = fields.String(metadata={"description": "the contract's number (nomor kontrak)"})
     contractor_id = fields.UUID()
     month = fields.String()
     status = fields.String()

@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable
 
 from shared.city import KECAMATAN
+from shared.fields import MAX_PERIOD_YEARS
 from shared.errors import ApiError, conflict, invalid
 
 PPN_RATE = 0.11
@@ -67,6 +68,10 @@ def check_period(start: date, end: date) -> None:
     if end <= start:
         raise invalid("invalid_period", "The end date must be after the start date.",
                       {"end_date": ["Must be after start_date."]})
+    if end.year - start.year > MAX_PERIOD_YEARS or (end.year - start.year == MAX_PERIOD_YEARS
+                                                    and (end.month, end.day) >= (start.month, start.day)):
+        raise invalid("invalid_period", f"A contract runs for less than {MAX_PERIOD_YEARS} years.",
+                      {"end_date": [f"Must be less than {MAX_PERIOD_YEARS} years after start_date."]})
 
 
 def period_days(start: date, end: date) -> int:

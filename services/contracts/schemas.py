@@ -1,7 +1,9 @@
 """HTTP request and response schemas of the contracts API (marshmallow, documented by flask-smorest)."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
+
+from shared import fields
 
 from services.contracts.rules import LEVELS
 from shared.pagination import PageArgs

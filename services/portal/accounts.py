@@ -6,6 +6,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -19,8 +20,6 @@ from services.portal.models import Session as SessionRow
 from services.portal.models import User
 
 _HASHER = PasswordHasher()  # argon2id with the library's (RFC 9106 low-memory) parameters
-# a hash of nothing anyone knows: an unknown username costs the same time as a wrong password
-_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
 MIN_PASSWORD = 10
 
@@ -63,6 +62,16 @@ def check_new_account(username: str, role: str, contractor_id: str | None, passw
     return name
 
 
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """A hash of nothing anyone knows: an unknown username costs the same time as a wrong password."""
+    return _HASHER.hash(secrets.token_urlsafe(16))
+
+
+def hash_password(password: str) -> str:
+    return _HASHER.hash(password)
+
+
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -73,12 +82,13 @@ OPERATOR = Principal(sub="kawal-cli", role="operator")
 
 
 def add_user(session: Session, username: str, password: str, role: str, display_name: str | None = None,
-             contractor_id: str | None = None, actor: Principal = OPERATOR) -> User:
+             contractor_id: str | None = None, actor: Principal = OPERATOR, password_hash: str | None = None) -> User:
+    """password_hash: the password's hash made once for several accounts (the demo's shared password)."""
     name = check_new_account(username, role, contractor_id, password)
     if session.execute(select(User.id).where(User.username == name)).first():
         raise AccountError(f"user {name} already exists")
     user = User(id=new_id(), username=name, display_name=display_name or name, role=role,
-                contractor_id=contractor_id, password_hash=_HASHER.hash(password), disabled=False,
+                contractor_id=contractor_id, password_hash=password_hash or hash_password(password), disabled=False,
                 failed_attempts=0, created_at=clock.now())
     session.add(user)
     session.flush()
@@ -118,7 +128,7 @@ def sign_in(session: Session, username: str, password: str) -> SignIn:
     user = session.execute(select(User).where(User.username == username.strip().lower())
                            .with_for_update()).scalar()
     if user is None or user.disabled:
-        _verify(_DUMMY_HASH, password)
+        _verify(_dummy_hash(), password)
         return SignIn(refusal="bad_credentials")
     actor = Principal(sub=user.username, role=user.role, contractor_id=user.contractor_id)
     if is_locked(user.locked_until, now):

@@ -31,6 +31,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         "OPENAPI_URL_PREFIX": None,  # pages, not an API: no /docs
         "KAWAL_PORTAL_SECRET_KEY": settings.secret_key, "KAWAL_SECURE_COOKIES": settings.secure_cookies,
         "KAWAL_SESSION_SECONDS": settings.session_hours * 3600,
+        "KAWAL_METRICS_PORT": config.metrics_port(config.PORTAL),  # off the public port, like the APIs'
         "MAX_CONTENT_LENGTH": config.photos().max_bytes + 64 * 1024,  # a photo and its form fields
         **(overrides or {})})
     app.jinja_loader = FileSystemLoader(TEMPLATES)

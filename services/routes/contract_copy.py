@@ -9,7 +9,6 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from shared import clock
 from shared.contract_terms import Amendment, Life, StatusChange, Terms, latest_terms, terms_on
 from services.routes.models import Contract, ContractAmendment, ContractDayOut, ContractStatusChange
 
@@ -117,7 +116,3 @@ def in_force_sql(c: str, day_sql: str) -> str:
 def day_in_force(session: Session, contract_id: str, day: date) -> bool:
     return bool(session.execute(text(f"SELECT {in_force_sql('c', 'CAST(:day AS date)')} FROM contracts c "
                                      "WHERE c.id = CAST(:id AS uuid)"), {"day": day, "id": contract_id}).scalar())
-
-
-def today() -> date:
-    return clock.today_wib()

@@ -59,6 +59,8 @@ def contract_amended(session: Session, envelope) -> None:
     contract_copy.apply_latest(session, contract)
     if (contract.start_date, contract.end_date) != period:
         contract_copy.refresh_days_out(session, contract)
+        if contract.end_date < period[1]:
+            scheduling.withdraw_beyond(session, contract.id, contract.end_date)
 
 
 def _status_setter(status: str):

@@ -318,6 +318,20 @@ class Breach(Base):
     withdrawn_reason: Mapped[str | None] = mapped_column(Text)
 
 
+class ExcusedDay(Base):
+    """A day the agency excused from a measure after an objection: a shortfall day that is none, or one started
+    overdue day of a complaint (day_no, 1-based) that is not charged."""
+
+    __tablename__ = "excused_days"
+    contract_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    measure: Mapped[str] = mapped_column(String(20), primary_key=True)  # shortfall_day, complaint_day
+    ref: Mapped[str] = mapped_column(String(64), primary_key=True)  # the day (YYYY-MM-DD) or "<complaint id>/<n>"
+    date: Mapped[date] = mapped_column(Date)  # WIB day
+    reason: Mapped[str] = mapped_column(Text)
+    objection_id: Mapped[str] = mapped_column(Id)
+    excused_at: Mapped[datetime] = mapped_column(Instant)
+
+
 class Photo(Base):
     """A photo held in the photo store by its SHA-256, and who may read it: the contractor that sent it
     (owner = its contractor id) or the agency (owner 'dinas'); the same bytes sent by two owners are two rows."""
@@ -331,16 +345,3 @@ class Photo(Base):
     height: Mapped[int] = mapped_column(Integer)
     uploaded_by: Mapped[str] = mapped_column(String(200))
     uploaded_at: Mapped[datetime] = mapped_column(Instant)
-
-class ExcusedDay(Base):
-    """A day the agency excused from a measure after an objection: a shortfall day that is none, or one started
-    overdue day of a complaint (day_no, 1-based) that is not charged."""
-
-    __tablename__ = "excused_days"
-    contract_id: Mapped[str] = mapped_column(Id, primary_key=True)
-    measure: Mapped[str] = mapped_column(String(20), primary_key=True)  # shortfall_day, complaint_day
-    ref: Mapped[str] = mapped_column(String(64), primary_key=True)  # the day (YYYY-MM-DD) or "<complaint id>/<n>"
-    date: Mapped[date] = mapped_column(Date)  # WIB day
-    reason: Mapped[str] = mapped_column(Text)
-    objection_id: Mapped[str] = mapped_column(Id)
-    excused_at: Mapped[datetime] = mapped_column(Instant)

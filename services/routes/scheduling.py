@@ -69,6 +69,16 @@ def withdraw_pickups(session: Session, contract_id: str, at: datetime) -> int:
     return session.execute(_WITHDRAW, {"contract_id": str(contract_id), "at": at}).rowcount
 
 
+_BEYOND_PERIOD = text("""
+DELETE FROM pickups WHERE contract_id = CAST(:contract_id AS uuid) AND status = 'scheduled' AND date > :end_date
+""")
+
+
+def withdraw_beyond(session: Session, contract_id: str, end_date: date) -> int:
+    """An amendment shortened the period: its scheduled pickups after the new end are no longer owed."""
+    return session.execute(_BEYOND_PERIOD, {"contract_id": str(contract_id), "end_date": end_date}).rowcount
+
+
 _EXCUSE_OUT = text("""
 UPDATE pickups SET status = 'excused', excuse_reason = :reason, updated_at = :now
  WHERE contract_id = CAST(:contract_id AS uuid) AND date = ANY(CAST(:days AS date[]))

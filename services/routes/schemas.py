@@ -1,5 +1,7 @@
 """Request and response bodies of the routes API (marshmallow, documented in /openapi.json)."""
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
+
+from shared import fields
 
 from shared.city import POINT_KINDS, VEHICLE_TYPES
 from shared.pagination import PageArgs

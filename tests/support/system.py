@@ -30,8 +30,8 @@ VENV_BIN = os.path.dirname(sys.executable)  # the environment running the tests 
 class System:
     """A running Kawal: where to reach it, and the environment its processes share (clock, databases, broker)."""
 
-    urls: dict[str, str]  # service (and the portal) -> http://127.0.0.1:port
-    metrics_ports: dict[str, int]  # process without an API -> its /metrics port
+    urls: dict[str, str]  # service (and the portal) -> http://127.0.0.1:port (api)
+    metrics_ports: dict[str, int]  # process (apis included) -> its /metrics port
     env: dict[str, str]  # every KAWAL_* variable the processes were started with
     database_urls: dict[str, str]
     amqp_url: str
@@ -41,8 +41,8 @@ class System:
     process: subprocess.Popen | None = field(default=None, repr=False)
 
     def metrics_url(self, process: str) -> str:
-        if process in self.urls:
-            return f"{self.urls[process]}/metrics"
+        # an API's /metrics is on its metrics port (`<service>_api`), never on its API port
+        process = f"{process}_api" if process in self.urls else process
         return f"http://127.0.0.1:{self.metrics_ports[process]}/metrics"
 
     def apply_env(self) -> dict[str, str | None]:
@@ -116,7 +116,9 @@ def running_system(suffix: str = "e2e", clock_start: datetime | None = None, clo
     ports = dict(zip(web, api_ports))
     metrics_ports = dict(zip(config.DEFAULT_METRICS_PORTS, api_ports[len(web):]))
     env = {"KAWAL_AMQP_URL": amqp, "KAWAL_CELERY_BROKER_URL": amqp, "KAWAL_LOG_FORMAT": "text",
-           **{f"KAWAL_{s.upper()}_DATABASE_URL": url for s, url in database_urls.items()},
+           # the processes connect as the application roles, as a deployment does (they own nothing and may only
+           # append to the audit log); database_urls (the owner's) stay for the tests' own arranging and reading
+           **{f"KAWAL_{s.upper()}_DATABASE_URL": databases.app_url(url, s) for s, url in database_urls.items()},
            **{f"KAWAL_{s.upper()}_PORT": str(p) for s, p in ports.items()},
            **{f"KAWAL_{s.upper()}_URL": f"http://127.0.0.1:{p}" for s, p in ports.items()},
            **{f"KAWAL_{name.upper()}_METRICS_PORT": str(p) for name, p in metrics_ports.items()},

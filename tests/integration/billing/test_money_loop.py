@@ -237,14 +237,14 @@ def test_a_credit_while_over_the_cap_refunds_nothing_until_the_total_falls_below
     # D(1) = 1,500,000: deducts min(1.5m, 1m) - 0 = Rp1,000,000, Rp500,000 shown as capped
     assert totals(january, "deductions_gross_rp", "deductions_rp", "capped_rp", "cap_used_rp") == (
         1_500_000, 1_000_000, 500_000, 1_000_000)
-    # a late confirmation supersedes one January miss: D(2) = 1,000,000: min(1m, 1m) - min(1.5m, 1m) = 0
-    deliver(billing_db, [world.confirmed(misses[0], date(2025, 1, 10), supersedes_missed=True)])
+    # a late excuse (banjir) for one January miss: D(2) = 1,000,000: min(1m, 1m) - min(1.5m, 1m) = 0
+    deliver(billing_db, [world.decided("excused", misses[0], date(2025, 1, 10))])
     frozen_clock(at(2025, 3, 2))
     february = post(billing, draft(billing, world, "2025-02")["id"], "issue")
     OLD_FEBRUARY_REFUND = -500_000  # the first edition let the credit through: money never deducted refunded
     assert totals(february, "deductions_gross_rp", "deductions_rp", "capped_rp") == (-500_000, 0, -500_000)
     assert february["deductions_rp"] != OLD_FEBRUARY_REFUND
-    # a second one: D(3) = 500,000: min(0.5m, 1m) - min(1m, 1m) = -500,000, a real refund now; with 10,000 kg a
+    # a late confirmation supersedes a second one: D(3) = 500,000: min(0.5m, 1m) - min(1m, 1m) = -500,000, a real refund now; with 10,000 kg a
     # month (Rp2,350,000): DPP 2,850,000, PPN 313,500
     deliver(billing_db, [world.confirmed(misses[1], date(2025, 1, 11), supersedes_missed=True)])
     frozen_clock(at(2025, 4, 2))
@@ -359,3 +359,18 @@ def test_months_are_issued_in_order(billing, billing_db, frozen_clock):
     assert (refused.status_code, refused.get_json()["error"]["code"]) == (409, "earlier_month_open")
     post(billing, february["id"], "issue")
     assert post(billing, march["id"], "issue")["status"] == "issued"
+
+
+def test_a_terminated_contracts_last_invoice_is_the_month_of_its_termination(billing, billing_db, frozen_clock):
+    world = World(start=date(2025, 1, 1), end=date(2025, 12, 31))
+    after = new_id()
+    deliver(billing_db, [world.activated(), world.weighed(new_id(), 100_000, at(2025, 4, 9)),
+                         world.lifecycle("terminated", at(2025, 4, 10, 8)),
+                         world.weighed(after, 100_000, at(2025, 4, 12))])  # after the termination day: not billed
+    frozen_clock(at(2025, 5, 2))
+    april = draft(billing, world, "2025-04")
+    assert april["kind"] == "final"
+    assert lines_of(april) == [("tonnage", 100_000, 235_000, 23_500_000)]
+    refused = billing.post("/api/v1/invoices", json={"contract_id": world.contract_id, "month": "2025-05"},
+                           headers=DINAS)
+    assert (refused.status_code, refused.get_json()["error"]["code"]) == (409, "final_not_issued")

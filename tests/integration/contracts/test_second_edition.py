@@ -59,7 +59,7 @@ def test_a_letter_resting_only_on_withdrawn_breaches_shows_it_and_none_rests_on_
         publish(amqp_url, "routes.sla.breached", breach, producer="routes")
     wait_until(lambda: sql("SELECT count(*) FROM breaches") == [(2,)], message="breaches recorded")
     sp1 = api.warn(contract["id"], "SP1", breach_ids=[dropped["breach_id"]])
-    sp2 = api.warn(contract["id"], "SP2", breach_ids=[held["breach_id"], dropped["breach_id"]])
+    api.warn(contract["id"], "SP2", breach_ids=[held["breach_id"], dropped["breach_id"]])
     assert not sp1["rests_only_on_withdrawn"]
     publish(amqp_url, "routes.sla.breach_withdrawn",
             {"breach_id": dropped["breach_id"], "contract_id": contract["id"], "month": "2031-02",

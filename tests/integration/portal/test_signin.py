@@ -7,6 +7,7 @@ from sqlalchemy import text
 from shared import db
 from kawal.cli import main as kawal
 from tests.integration.portal.conftest import PASSWORD, add_user, form_token, sign_in
+from tests.support.databases import truncate_all
 
 
 def test_signing_in_sets_an_httponly_samesite_session_cookie_and_opens_the_home_page(portal, portal_db):
@@ -93,3 +94,33 @@ def test_kawal_user_adds_lists_and_refuses_a_contractor_account_without_its_cont
         stored = session.execute(text("SELECT password_hash FROM users WHERE username = 'auditor1'")).scalar()
     assert stored.startswith("$argon2id$")
     assert sign_in(portal, "auditor1", "sandi-auditor-01").status_code == 303
+
+
+def test_the_demo_accounts_are_created_once_and_sign_in_with_the_printed_password(portal, portal_db, capsys):
+    from kawal.demo import accounts as demo
+
+    contractors = {"PT Sinar Bersih Nusantara": "8d0c9d8e-4a3b-4a1e-9d6c-1c3f7f1f2a10",
+                   "PT Lancar Hijau Sejahtera": "1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a5b"}
+    assert demo.ensure(contractors) == {"dinas": True, "auditor": True, "kru1": True, "kru2": True}
+    assert demo.ensure(contractors) == {"dinas": False, "auditor": False, "kru1": False, "kru2": False}
+    with db.unit_of_work(portal_db) as session:
+        rows = session.execute(text("SELECT username, role, contractor_id::text FROM users ORDER BY username")).all()
+    assert rows == [("auditor", "auditor", None), ("dinas", "dinas", None),
+                    ("kru1", "contractor", "8d0c9d8e-4a3b-4a1e-9d6c-1c3f7f1f2a10"),
+                    ("kru2", "contractor", "1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a5b")]
+    demo.main()
+    printed = capsys.readouterr().out
+    assert "/kru" in printed and "kru2" in printed and demo.DEMO_PASSWORD in printed
+    answer = sign_in(portal, "kru2", demo.DEMO_PASSWORD)
+    assert answer.status_code == 303 and answer.headers["Location"] == "/kru"
+
+
+def test_behind_https_the_session_cookie_is_also_secure(portal_db):
+    from services.portal.app import create_app
+
+    truncate_all(portal_db)
+    add_user(portal_db, "ppk")
+    client = create_app({"TESTING": True, "KAWAL_SECURE_COOKIES": True}).test_client()
+    answer = sign_in(client, "ppk")
+    cookie = next(c for c in answer.headers.getlist("Set-Cookie") if c.startswith("kawal_session="))
+    assert "Secure" in cookie and "HttpOnly" in cookie

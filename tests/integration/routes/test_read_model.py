@@ -90,3 +90,11 @@ def test_a_redelivered_activation_does_not_undo_an_amendment(routes_db, contract
     with db.unit_of_work(routes_db) as session:
         HANDLERS["contracts.contract.activated"](session, again)
     assert contract(routes_db, contract_id).value_rp == 5_000_000_000
+
+
+def test_an_amendment_shortening_the_period_withdraws_the_pickups_after_its_new_end(world):
+    world.schedule(date(2026, 6, 25), date(2026, 6, 30))
+    deliver(world.db, "contracts.contract.amended", {"contract_id": world.contract_id, "amendment_no": 1,
+                                                     "end_date": date(2026, 6, 27)})
+    assert [row.date for row in world.sql("SELECT date FROM pickups ORDER BY date")] == [
+        date(2026, 6, 25), date(2026, 6, 26), date(2026, 6, 27)]

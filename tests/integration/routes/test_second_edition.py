@@ -2,9 +2,9 @@
 
 Each test names what the first edition would have cost. Rates: the 2025 kawasan 1 contract (Rp16.84bn over the
 181 days of January-June 2025) has a per-mille rate of 16,840,000,000 x 30 / 181 / 1000 = Rp2,791,160."""
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
-from shared import clock, db
+from shared import db
 from services.routes.compliance_daily import evaluate_days
 from tests.integration.routes.conftest import NOW, bearer, deliver, register_contractor, wib
 
@@ -165,3 +165,36 @@ def test_a_force_majeure_day_excuses_its_kecamatans_pickups_and_is_no_shortfall_
                                              "WHERE date = '2026-03-10'")
     assert (shortfall, force_majeure) == (False, True)
     assert world.sql("SELECT shortfall FROM daily_evaluations WHERE date = '2026-03-09'") == [(True,)]
+
+
+def confirm(world, pickup: dict, collected_at: datetime, key: str):
+    return world.client.post(f"/api/v1/pickups/{pickup['id']}/confirmation", headers={
+        **world.contractor, "Idempotency-Key": key}, json={"collected_at": collected_at.isoformat(),
+                                                           "lat": 0.6120, "lon": 101.4380})
+
+
+def test_the_last_days_pickup_synced_after_expiry_is_still_confirmed(world, frozen_clock):
+    # First edition: refused 409 (contract not active) and then never counted on time.
+    last_day = date(2026, 6, 30)
+    frozen_clock(wib(last_day, 9))
+    pickup = world.pickup_on(last_day)
+    deliver(world.db, "contracts.contract.expired", {"contract_id": world.contract_id, "reason": "selesai",
+                                                    "at": wib(date(2026, 7, 1), 0)})
+    frozen_clock(wib(date(2026, 7, 1), 0, 30))
+    response = confirm(world, pickup, wib(last_day, 16), "last-day")
+    assert response.status_code == 201, response.json
+    assert (response.json["status"], response.json["late"]) == ("confirmed", True)  # synced after window + grace
+
+
+def test_a_pickup_is_judged_by_the_grace_in_force_on_its_own_day(world, frozen_clock):
+    # an amendment recorded today shortens the grace from the 12th on: the 11th keeps its 60 minutes
+    deliver(world.db, "contracts.contract.amended", {
+        "contract_id": world.contract_id, "amendment_no": 1, "effective_from": date(2026, 3, 12),
+        "sla": {"grace_minutes": 10, "geofence_m": 150, "sync_allowance_hours": 24, "min_on_time_ratio": "0.95",
+                "complaint_hours_priority": 24, "complaint_hours_normal": 72, "shortfall_ratio": "0.5",
+                "shortfall_days_allowed": 3}})
+    eleventh, twelfth = world.pickup_on(date(2026, 3, 11)), world.pickup_on(date(2026, 3, 12))
+    frozen_clock(wib(date(2026, 3, 11), 17, 40))
+    assert confirm(world, eleventh, wib(date(2026, 3, 11), 16, 50), "d11").json["on_time"] is True
+    frozen_clock(wib(date(2026, 3, 12), 17, 40))
+    assert confirm(world, twelfth, wib(date(2026, 3, 12), 16, 50), "d12").json["on_time"] is False

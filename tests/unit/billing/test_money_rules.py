@@ -96,3 +96,14 @@ def test_an_activation_without_a_bond_gets_five_percent_of_the_value():
     data = {k: v for k, v in ACTIVATED.items() if k != "performance_bond_rp"}
     life = Timeline.of(stored(data), [], date(2025, 1, 1), [])
     assert life.on(date(2025, 2, 1)).performance_bond_rp == 50_000_000
+
+
+def test_complaint_days_and_shortfall_days_take_the_rate_in_force_on_their_own_date():
+    harsher = Terms(**{**TERMS.__dict__, "complaint_day_rp": 300_000, "shortfall_day_rp": 1_200_000})
+    groups = [FactGroup("complaint_day", date(2025, 3, 19), 2), FactGroup("complaint_day", date(2025, 3, 20), 1),
+              FactGroup("shortfall_day", date(2025, 3, 10), 1), FactGroup("shortfall_day", date(2025, 3, 25), 1)]
+    lines = price_lines(groups, lambda day: harsher if day >= date(2025, 3, 20) else TERMS)
+    # 2 x 250,000 before the adendum, 1 x 300,000 from 20 March; shortfall 1,000,000 then 1,200,000
+    assert [(l.kind, l.quantity, l.unit_rp, l.amount_rp) for l in lines] == [
+        ("complaint_day", 2, 250_000, 500_000), ("complaint_day", 1, 300_000, 300_000),
+        ("shortfall_day", 1, 1_000_000, 1_000_000), ("shortfall_day", 1, 1_200_000, 1_200_000)]

@@ -48,7 +48,8 @@ def procfile() -> dict[str, tuple[dict[str, str], list[str]]]:
                 argv = argv[1:]
                 while argv and "=" in argv[0] and not argv[0].startswith("-"):
                     key, value = argv.pop(0).split("=", 1)
-                    env[key] = value
+                    if not re.fullmatch(r"\$\{" + key + r":\?.*\}", value):  # ${K:?why} guards, sets nothing
+                        env[key] = value
             processes[name.strip()] = (env, argv)
     return processes
 
@@ -65,7 +66,6 @@ def compose_name(process: str) -> str:
 def process_ports() -> dict[str, int]:
     """Where each Procfile process serves /metrics."""
     ports = {f"{s}_api": config.DEFAULT_PORTS[s] for s in config.SERVICES}
-    ports[config.PORTAL] = config.DEFAULT_PORTS[config.PORTAL]  # the pages serve /metrics beside them, like an api
     ports.update(config.DEFAULT_METRICS_PORTS)
     return ports
 

@@ -1,5 +1,5 @@
 """The terms in force on a day, the days in force, and overdue-day starts: what every replica computes alike."""
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from itertools import permutations
 

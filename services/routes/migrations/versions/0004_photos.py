@@ -1,14 +1,14 @@
 """photos: the photo store's index, and a complaint resolution's photo
 
-Revision ID: 0002_photos
-Revises: 0001
+Revision ID: 0003_photos
+Revises: 0003_objections (chained after the money-loop and objections revisions at merge)
 Create Date: 2026-11-29 20:20:00
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0002_photos'
-down_revision = '0001'
+revision = '0003_photos'
+down_revision = '0003_objections'
 branch_labels = None
 depends_on = None
 
