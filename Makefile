@@ -27,8 +27,9 @@ db: venv services
 	$(KAWAL) db upgrade
 	$(KAWAL) events declare
 
+# each process supervised on its own (kawal/supervisor.py): one that dies is restarted, the others keep running
 up: db
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho -f Procfile start
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(KAWAL) supervise -f Procfile
 
 down:
 	@bash scripts/demo.sh stop

@@ -21,7 +21,7 @@ from tests.support.databases import migrate, recreate, url_for  # noqa: E402
 
 DATABASE = "kawal_bench_invoice"
 MONTH, FIRST, NEXT = "2025-03", date(2025, 3, 1), date(2025, 4, 1)
-PICKUPS, WEIGHINGS, PER_ROUND = 100_000, 6_000, 3
+PICKUPS, WEIGHINGS, PER_ROUND = 100_000, 6_000, 5
 
 BASELINE = text("""
 SELECT (SELECT coalesce(sum(net_kg), 0) FROM weighings WHERE contract_id = CAST(:c AS uuid) AND cleared

@@ -4,5 +4,6 @@ from kawal.commands.events import events
 from kawal.commands.report import report
 from kawal.commands.seed import seed
 from kawal.commands.simulate import simulate
+from kawal.commands.supervise import supervise
 
-ALL = [token, db, audit, events, seed, simulate, report]
+ALL = [token, db, audit, events, seed, simulate, report, supervise]

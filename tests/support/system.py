@@ -1,4 +1,5 @@
-"""Every process of Kawal, as `make up` runs them (honcho and the Procfile), on fresh databases, a vhost and free ports.
+"""Every process of Kawal, as `make up` runs them (`kawal supervise` and the Procfile), on fresh databases, a vhost and
+free ports.
 
 Used by end-to-end tests (and the deploy engineer's scrape test): `with running_system(...) as system:` yields the
 base URLs, metrics ports and the environment every process shares, and stops the whole process group at the end."""
@@ -23,7 +24,7 @@ from shared import config
 from tests.support import broker, databases
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-VENV_BIN = os.path.dirname(sys.executable)  # the environment running the tests has honcho, gunicorn and celery
+VENV_BIN = os.path.dirname(sys.executable)  # the environment running the tests has kawal, gunicorn and celery
 
 
 @dataclass
@@ -44,6 +45,16 @@ class System:
         if process in self.urls:
             return f"{self.urls[process]}/metrics"
         return f"http://127.0.0.1:{self.metrics_ports[process]}/metrics"
+
+    @property
+    def state_path(self) -> str:
+        return os.path.join(self.workdir, ".run", "supervisor.json")
+
+    def processes(self) -> dict[str, dict]:
+        """The supervisor's view: Procfile name -> pid (None while down), starts, started_at, last_exit."""
+        from kawal.supervisor import read_state
+
+        return read_state(self.state_path)["processes"]
 
     def apply_env(self) -> dict[str, str | None]:
         """Export this system's environment into the current process (CLI code reads it); returns what to restore."""
@@ -76,7 +87,7 @@ def wait_ready(urls: dict[str, str], process: subprocess.Popen, log_path: str, t
     pending = dict(urls)
     while pending:
         if process.poll() is not None:
-            raise RuntimeError(f"honcho exited with {process.returncode}:\n{open(log_path).read()[-4000:]}")
+            raise RuntimeError(f"the supervisor exited with {process.returncode}:\n{open(log_path).read()[-4000:]}")
         for service, url in list(pending.items()):
             try:
                 if requests.get(f"{url}/readyz", timeout=1).status_code == 200:
@@ -88,8 +99,8 @@ def wait_ready(urls: dict[str, str], process: subprocess.Popen, log_path: str, t
         time.sleep(0.2)
 
 
-def stop(process: subprocess.Popen, timeout: float = 20.0) -> None:
-    """SIGTERM the honcho process group (honcho stops its children), SIGKILL what is left after the timeout."""
+def stop(process: subprocess.Popen, timeout: float = 30.0) -> None:
+    """SIGTERM the supervisor (it stops every process group it started), SIGKILL what is left after the timeout."""
     if process.poll() is not None:
         return
     try:
@@ -106,7 +117,7 @@ def stop(process: subprocess.Popen, timeout: float = 20.0) -> None:
 def running_system(suffix: str = "e2e", clock_start: datetime | None = None, clock_speed: float = 1.0,
                    extra_env: dict[str, str] | None = None, ready_timeout: float = 90.0) -> Iterator[System]:
     """Fresh kawal_<service>_<suffix> databases, a fresh vhost, free ports, an optional accelerated clock;
-    every Procfile process under honcho in its own process group, stopped (all of it) on exit."""
+    every Procfile process supervised on its own (restarted when it dies), all stopped on exit."""
     suffix = f"{os.environ.get('KAWAL_TEST_DB_SUFFIX', 'test')}_{suffix}"
     database_urls = {s: databases.fresh_service_database(s, suffix) for s in config.SERVICES}
     vhost = broker.create_vhost("kawal_e2e")
@@ -122,7 +133,7 @@ def running_system(suffix: str = "e2e", clock_start: datetime | None = None, clo
            "KAWAL_API_WORKERS": "2",
            **clock_env(clock_start, clock_speed), **(extra_env or {})}
     workdir = tempfile.mkdtemp(prefix="kawal-system-")
-    log_path = os.path.join(workdir, "honcho.log")
+    log_path = os.path.join(workdir, "supervisor.log")
     os.makedirs(os.path.join(workdir, ".run", "prom"), exist_ok=True)
     process_env = {**os.environ, **env, "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '')}",
                    "PYTHONUNBUFFERED": "1"}
@@ -131,8 +142,8 @@ def running_system(suffix: str = "e2e", clock_start: datetime | None = None, clo
                    capture_output=True)
     with open(log_path, "wb") as log:
         # the processes run in a scratch directory, so their .run/ (metrics, beat schedule) never touches a demo's
-        process = subprocess.Popen([os.path.join(VENV_BIN, "honcho"), "-f", os.path.join(ROOT, "Procfile"),
-                                    "-d", workdir, "--no-colour", "start"], cwd=workdir, env=process_env,
+        process = subprocess.Popen([os.path.join(VENV_BIN, "kawal"), "supervise", "-f", os.path.join(ROOT, "Procfile")],
+                                   cwd=workdir, env=process_env,
                                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     system = System({s: f"http://127.0.0.1:{p}" for s, p in ports.items()}, metrics_ports, env, database_urls,
                     amqp, vhost, workdir, log_path, process)
