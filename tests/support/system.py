@@ -115,9 +115,11 @@ def stop(process: subprocess.Popen, timeout: float = 30.0) -> None:
 
 @contextmanager
 def running_system(suffix: str = "e2e", clock_start: datetime | None = None, clock_speed: float = 1.0,
-                   extra_env: dict[str, str] | None = None, ready_timeout: float = 90.0) -> Iterator[System]:
+                   extra_env: dict[str, str] | None = None, ready_timeout: float = 90.0,
+                   amqp_port: int | None = None) -> Iterator[System]:
     """Fresh kawal_<service>_<suffix> databases, a fresh vhost, free ports, an optional accelerated clock;
-    every Procfile process supervised on its own (restarted when it dies), all stopped on exit."""
+    every Procfile process supervised on its own (restarted when it dies), all stopped on exit. With amqp_port the
+    processes reach RabbitMQ through that port (the chaos harness's proxy); System.amqp_url stays direct."""
     suffix = f"{os.environ.get('KAWAL_TEST_DB_SUFFIX', 'test')}_{suffix}"
     database_urls = {s: databases.fresh_service_database(s, suffix) for s in config.SERVICES}
     vhost = broker.create_vhost("kawal_e2e")
@@ -125,7 +127,8 @@ def running_system(suffix: str = "e2e", clock_start: datetime | None = None, clo
     api_ports = free_ports(len(config.SERVICES) + len(config.DEFAULT_METRICS_PORTS))
     ports = dict(zip(config.SERVICES, api_ports))
     metrics_ports = dict(zip(config.DEFAULT_METRICS_PORTS, api_ports[len(config.SERVICES):]))
-    env = {"KAWAL_AMQP_URL": amqp, "KAWAL_CELERY_BROKER_URL": amqp, "KAWAL_LOG_FORMAT": "text",
+    processes_amqp = amqp.replace(":5672/", f":{amqp_port}/") if amqp_port else amqp
+    env = {"KAWAL_AMQP_URL": processes_amqp, "KAWAL_CELERY_BROKER_URL": processes_amqp, "KAWAL_LOG_FORMAT": "text",
            **{f"KAWAL_{s.upper()}_DATABASE_URL": url for s, url in database_urls.items()},
            **{f"KAWAL_{s.upper()}_PORT": str(p) for s, p in ports.items()},
            **{f"KAWAL_{s.upper()}_URL": f"http://127.0.0.1:{p}" for s, p in ports.items()},
