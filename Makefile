@@ -59,5 +59,9 @@ bench: db
 chaos: venv services
 	KAWAL_TEST_DB_SUFFIX=$${KAWAL_TEST_DB_SUFFIX:-chaos} $(PY) -m tests.support.chaos.run --full
 
+# an hour of the reference city on an accelerated clock (a day a minute), every process sampled (not in make test)
+soak: venv services
+	KAWAL_TEST_DB_SUFFIX=$${KAWAL_TEST_DB_SUFFIX:-soak} $(PY) -m tests.support.soak
+
 clean:
 	rm -rf $(VENV) $(RUN_DIR) .pytest_cache
