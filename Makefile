@@ -6,9 +6,13 @@ PY := $(VENV)/bin/python
 KAWAL := $(VENV)/bin/kawal
 RUN_DIR := .run
 
-.PHONY: venv services tools db up down demo test test-unit test-integration test-e2e bench chaos soak clean
+.PHONY: help venv services tools db up down demo test test-unit test-integration test-e2e bench chaos soak clean
+.DEFAULT_GOAL := help
 
-venv: $(VENV)/.installed
+help: ## this list
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z0-9-]+):.*## (.*)/\1\t\2/' | expand -t 20
+
+venv: $(VENV)/.installed ## create .venv and install Kawal with its test tools
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,52 +20,50 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	@touch $@
 
-services:
+services: ## start PostgreSQL and RabbitMQ if they are not answering
 	@bash scripts/ensure-services.sh
 
 # promtool and prometheus (Debian's package) for the deploy tests
-tools:
+tools: ## install promtool/prometheus (Debian) for the deploy tests
 	@bash scripts/ensure-tools.sh
 
-db: venv services
+db: venv services ## create and migrate every database, declare the broker topology
 	$(KAWAL) db upgrade
 	$(KAWAL) events declare
 
 # each process supervised on its own (kawal/supervisor.py): one that dies is restarted, the others keep running
-up: db
+up: db ## run every process in the foreground, each restarted if it dies (Ctrl-C stops all)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(KAWAL) supervise -f Procfile
 
-down:
+down: ## stop what `make demo` started
 	@bash scripts/demo.sh stop
 
-demo: db
+demo: db ## seed the reference city, simulate a month, print compliance and invoices
 	@bash scripts/demo.sh start
 
-test: venv services tools
+test: venv services tools ## the whole suite against real PostgreSQL and RabbitMQ
 	$(PY) -m pytest -q tests
 
-test-unit: venv tools
+test-unit: venv ## unit tests only
 	$(PY) -m pytest -q tests/unit
 
-test-integration: venv services tools
+test-integration: venv services tools ## integration tests only
 	$(PY) -m pytest -q tests/integration
 
-test-e2e: venv services
+test-e2e: venv services ## end-to-end tests only
 	$(PY) -m pytest -q tests/e2e
 
-bench: db
+bench: db ## benchmarks, each beside its baseline
 	$(PY) bench/events.py
 	$(PY) bench/ingest.py
 	$(PY) bench/sweep.py
 	$(PY) bench/invoice.py
 
-# the whole city supervised, 6,000 confirmations under 23 faults; RESTARTS RabbitMQ and PostgreSQL (not in make test)
-chaos: venv services
+chaos: venv services ## 6,000 confirmations under 23 faults; RESTARTS RabbitMQ and PostgreSQL (not in make test)
 	KAWAL_TEST_DB_SUFFIX=$${KAWAL_TEST_DB_SUFFIX:-chaos} $(PY) -m tests.support.chaos.run --full
 
-# an hour of the reference city on an accelerated clock (a day a minute), every process sampled (not in make test)
-soak: venv services
+soak: venv services ## an hour of the city at a day a minute, every process sampled; fails on growth
 	KAWAL_TEST_DB_SUFFIX=$${KAWAL_TEST_DB_SUFFIX:-soak} $(PY) -m tests.support.soak
 
-clean:
+clean: ## remove .venv and .run
 	rm -rf $(VENV) $(RUN_DIR) .pytest_cache

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Make sure PostgreSQL, RabbitMQ and Redis answer on localhost; start any that does not,
+# Make sure PostgreSQL and RabbitMQ answer on localhost; start any that does not,
 # with this machine kind's documented commands. Idempotent; used by `make test` and `make demo`.
 set -euo pipefail
 
@@ -32,9 +32,3 @@ if ! amqp_up; then
   rabbitmq-server -detached || true
 fi
 wait_for RabbitMQ amqp_up
-
-if command -v redis-cli >/dev/null && ! redis-cli -h 127.0.0.1 ping >/dev/null 2>&1; then
-  echo "Redis: starting"
-  mkdir -p /var/lib/redis /var/log/redis
-  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log || true
-fi

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import contextvars
-import json
 import logging
 import sys
+
+from pythonjsonlogger.json import JsonFormatter
 
 from shared import config
 
@@ -12,27 +13,25 @@ correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("cor
 _configured = False
 
 
-class _JsonFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        line = {
-            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
-            "level": record.levelname,
-            "logger": record.name,
-            "msg": record.getMessage(),
-            "correlation_id": correlation_id.get(),
-        }
-        for key in ("service", "process_kind", "event_type", "event_id"):
-            if hasattr(record, key):
-                line[key] = getattr(record, key)
-        if record.exc_info:
-            line["exc"] = self.formatException(record.exc_info)
-        return json.dumps(line, default=str)
+class _CorrelationStamp(logging.Filter):
+    """Every line carries the correlation id of the request or event being handled (None outside one)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.correlation_id = correlation_id.get()
+        return True
+
+
+def _json_formatter() -> logging.Formatter:
+    # python-json-logger keeps every `extra` key a caller passes (no whitelist to forget to extend)
+    return JsonFormatter("{asctime}{levelname}{name}{message}{correlation_id}", style="{",
+                         rename_fields={"asctime": "ts", "levelname": "level", "name": "logger", "message": "msg"},
+                         datefmt="%Y-%m-%dT%H:%M:%S%z", json_default=str)
 
 
 class _TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         base = super().format(record)
-        cid = correlation_id.get()
+        cid = getattr(record, "correlation_id", None)
         return f"{base} cid={cid}" if cid else base
 
 
@@ -55,9 +54,10 @@ def configure(service: str | None = None) -> None:
         return
     handler = logging.StreamHandler(sys.stderr)
     if config.log_format() == "json":
-        handler.setFormatter(_JsonFormatter())
+        handler.setFormatter(_json_formatter())
     else:
         handler.setFormatter(_TextFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.addFilter(_CorrelationStamp())
     if service:
         handler.addFilter(_ServiceStamp(service))
     root = logging.getLogger()

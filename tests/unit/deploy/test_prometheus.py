@@ -12,23 +12,6 @@ RULES = {rule["alert"]: rule for rule in catalogue.alert_rules()}
 PROPOSED_METRICS = {"kawal_routes_min_on_time_ratio"}
 
 
-def test_promtool_accepts_the_configuration_and_its_rule_files():
-    result = catalogue.run(catalogue.tool("promtool"), "check", "config", catalogue.path("deploy", "prometheus", "prometheus.yml"))
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "2 rule files found" in result.stdout
-
-
-def test_promtool_accepts_every_rule_file():
-    result = catalogue.run(catalogue.tool("promtool"), "check", "rules", *catalogue.RULE_FILES)
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
-def test_each_alert_fires_on_its_evidence_and_not_otherwise():
-    result = catalogue.run(catalogue.tool("promtool"), "test", "rules",
-                           catalogue.path("deploy", "prometheus", "tests", "alerts.test.yml"))
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
 @pytest.mark.parametrize("process,port", sorted(catalogue.process_ports().items()))
 def test_every_process_is_scraped_on_its_metrics_port_under_its_procfile_name(process, port):
     assert process in catalogue.procfile()
