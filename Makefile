@@ -53,11 +53,12 @@ test-integration: venv services tools ## integration tests only
 test-e2e: venv services ## end-to-end tests only
 	$(PY) -m pytest -q tests/e2e
 
-bench: db ## benchmarks, each beside its baseline
+bench: db ## benchmarks: each figure beside its baseline, median of three interleaved rounds
 	$(PY) bench/events.py
 	$(PY) bench/ingest.py
 	$(PY) bench/sweep.py
 	$(PY) bench/invoice.py
+	$(PY) bench/latency.py
 
 chaos: venv services ## 6,000 confirmations under 23 faults; RESTARTS RabbitMQ and PostgreSQL (not in make test)
 	KAWAL_TEST_DB_SUFFIX=$${KAWAL_TEST_DB_SUFFIX:-chaos} $(PY) -m tests.support.chaos.run --full
