@@ -236,7 +236,7 @@ def main() -> None:
             # round, so a neighbour's burst on a shared machine hits both sides alike
             comparison = Comparison("ingest", unit="req/s", baseline_name="bare Flask INSERT", goal=0.75)
             for baseline_first in comparison.rounds():
-                peaks = {"bare": 0.0, "confirm": 0.0}
+                peaks, cpu_ms = {"bare": 0.0, "confirm": 0.0}, {"bare": [], "confirm": []}
                 round_no = len(comparison.measured)
                 for threads in LEVELS:
                     order = ("bare", "confirm") if baseline_first else ("confirm", "bare")
@@ -252,10 +252,12 @@ def main() -> None:
                         result["cpu_ms"] = (cpu_seconds(server) - cpu_before) * 1000 / max(1, result["count"])
                         results[name].append((threads, result))
                         peaks[name] = max(peaks[name], result["rate"])
+                        cpu_ms[name].append(result["cpu_ms"])
                         print(f"  {name:8s} {threads:3d} threads (round {round_no + 1}): {result['rate']:8.1f}/s  "
                               f"p50 {result['p50']:6.1f} ms  p99 {result['p99']:6.1f} ms  server CPU {result['cpu_ms']:.2f} ms/req  "
                               f"{result['statuses']}")
-                comparison.add(peaks["confirm"], peaks["bare"])
+                comparison.add(peaks["confirm"], peaks["bare"], cpu_ms_confirm=statistics.median(cpu_ms["confirm"]),
+                               cpu_ms_bare=statistics.median(cpu_ms["bare"]))
             peak_confirm = max(r["rate"] for _, r in results["confirm"])
             half = half_rate(PORT_CONFIRM, targets["confirm"][1], work_ids, token, confirmation_body, peak_confirm / 2)
         finally:
