@@ -22,6 +22,7 @@ STOPS = 100  # points per contract, every route visits them all
 OFF_SITE_EVERY = 10  # one confirmation in ten is 1 km away from its point
 UNCONFIRMED_PER_CONFIRMED = 10  # one pickup in eleven is never confirmed (stays missed)
 BASE_LAT, BASE_LON = 0.50, 101.40
+REPLICATION_WAIT_S = 240.0
 
 
 @dataclass
@@ -94,7 +95,8 @@ def weighing_body(contract: Contract, n: int) -> dict:
 
 
 def _accepted(kawal: Kawal, path: str, body: dict) -> dict:
-    answer = until_accepted(lambda: kawal.post("routes", path, body))
+    # the contractor and contract reach routes as events: on a busy shared machine that can take a while
+    answer = until_accepted(lambda: kawal.post("routes", path, body), wait_seconds=REPLICATION_WAIT_S)
     if not answer.ok:
         raise ApiFailure("POST", path, answer)
     return answer.body
