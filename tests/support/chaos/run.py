@@ -80,7 +80,10 @@ class Report:
 
 def run(plan: Plan, console: Console | None = None) -> Report:
     console = console or Console()
-    os.environ.setdefault("KAWAL_JWT_SECRET", secrets.token_hex(32))
+    # the processes need a secret; one made up here must not outlive the run (a test session mints with its own)
+    own_secret = "KAWAL_JWT_SECRET" not in os.environ
+    if own_secret:
+        os.environ["KAWAL_JWT_SECRET"] = secrets.token_hex(32)
     proxy = BrokerProxy()
     try:
         with running_system("chaos", clock_start=city.CLOCK_START, extra_env=BEAT, amqp_port=proxy.port) as system:
@@ -92,6 +95,8 @@ def run(plan: Plan, console: Console | None = None) -> Report:
                     os.environ.pop(name, None) if value is None else os.environ.__setitem__(name, value)
     finally:
         proxy.close()
+        if own_secret:
+            os.environ.pop("KAWAL_JWT_SECRET", None)
 
 
 def _run(system, proxy, plan: Plan, console: Console) -> Report:
