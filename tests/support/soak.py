@@ -108,6 +108,9 @@ class Sampler:
         finally:
             broker.close()
 
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps({"times": self.times, "series": self.series}, indent=1))
+
     def _add(self, key: str, value: float) -> None:
         self.series.setdefault(key, []).append(float(value))
 
@@ -165,13 +168,15 @@ def main(argv: list[str] | None = None) -> int:
         sampler = Sampler(system)
         deadline = time.monotonic() + args.minutes * 60
         try:
-            while time.monotonic() < deadline and simulation.poll() is None:
+            while True:
                 try:
                     sampler.sample()
                 except Exception as error:  # noqa: BLE001 - a server restarted by someone else: skip the sample
                     console.print(f"sample skipped: {error!r}"[:200])
+                sampler.save(ROOT / ".run" / "soak.json")  # kept as it goes: a run cut short still has its figures
+                if time.monotonic() >= deadline or simulation.poll() is not None:
+                    break
                 time.sleep(max(0.0, min(args.sample_seconds, deadline - time.monotonic())))
-            sampler.sample()
         finally:
             if simulation.poll() is None:
                 simulation.terminate()
