@@ -69,7 +69,8 @@ class Injector:
         else:  # the whole Erlang node goes and comes back from disk
             _run("rabbitmqctl", "shutdown")
             _run("rabbitmq-server", "-detached")
-            _run("rabbitmqctl", "await_startup", "--timeout", "120")
+            # -detached returns before the node answers, and await_startup fails (69) until it does: poll the port
+            self._back(lambda: _amqp_answers(self.system.amqp_url))
         return time.monotonic() - began
 
     def _postgresql(self) -> float:
@@ -124,6 +125,14 @@ class Injector:
         finally:
             if connection.is_open:
                 connection.close()
+
+
+def _amqp_answers(url: str) -> bool:
+    try:
+        pika.BlockingConnection(pika.URLParameters(url)).close()
+        return True
+    except pika.exceptions.AMQPError:
+        return False
 
 
 def _http_ok(url: str) -> bool:

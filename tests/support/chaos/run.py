@@ -116,13 +116,22 @@ def _run(system, proxy, plan: Plan, console: Console) -> Report:
         injector = faults.Injector(system, proxy, started)
         for fault in plan.faults:
             time.sleep(plan.fault_gap_s)  # load between faults: the gap is part of the plan, not a wait
-            outcome = injector.run(fault)
+            try:
+                outcome = injector.run(fault)
+            except Exception as error:  # noqa: BLE001 - a fault that could not be injected is reported, not fatal
+                outcome = faults.Outcome(f"{fault} ({error!r})"[:120], time.monotonic() - started, 0.0, None)
             outcomes.append(outcome)
             console.print(f"  {outcome.at_s:6.1f} s  {fault:22s} outage {outcome.outage_s:5.1f} s  "
                           f"back after {'-' if outcome.back_s is None else f'{outcome.back_s:.1f} s'}")
         remaining.clear()
 
-    injector_thread = threading.Thread(target=inject, name="faults")
+    def inject_then_release() -> None:
+        try:
+            inject()
+        finally:
+            remaining.clear()
+
+    injector_thread = threading.Thread(target=inject_then_release, name="faults")
     injector_thread.start()
     syncs["chaotic"] = _sync(kawal, chaotic, plan, lambda: plan.rate_per_s if remaining.is_set() else 0.0)
     injector_thread.join()
