@@ -42,7 +42,7 @@ class System:
 
     def metrics_url(self, process: str) -> str:
         # an API's /metrics is on its metrics port (`<service>_api`), never on its API port
-        process = f"{process}_api" if process in self.urls else process
+        process = f"{process}_api" if f"{process}_api" in self.metrics_ports else process  # the portal's is "portal"
         return f"http://127.0.0.1:{self.metrics_ports[process]}/metrics"
 
     def apply_env(self) -> dict[str, str | None]:
