@@ -180,6 +180,8 @@ def test_a_retried_objection_with_the_same_idempotency_key_answers_the_first(bil
     assert (first.status_code, retry.status_code) == (201, 201)
     assert retry.get_json() == first.get_json()
     assert rows(billing_db, "SELECT count(*) FROM outbox WHERE type = 'billing.objection.filed'")[0][0] == 1
+    reused = disputed.object(billing, [missed(disputed.pickups[1])], headers=headers)
+    assert (reused.status_code, reused.get_json()["error"]["code"]) == (409, "idempotency_key_reused")
 
 
 def test_an_unknown_objection_is_not_found(billing, disputed):
