@@ -150,3 +150,27 @@ def test_changed_evidence_revises_a_breach_and_an_issued_month_is_final(routes, 
     run(routes, evaluate_months, clock.wib_instant(date(2026, 3, 4), time(1)))
     assert _outbox(routes, "routes.sla.breach_withdrawn") == []
     assert len(_outbox(routes, "routes.sla.breached")) == 2
+
+
+def test_the_sweep_judges_each_pickup_by_the_grace_in_force_on_its_own_day(routes, seed):
+    # Before: the sweep took the grace from the contract's latest terms. An amendment from 10 March cutting the
+    # grace from 120 to 0 minutes made 9 March's pickup missed at its window end, 2 h early: Rp783,978 for a
+    # pickup the contractor could still confirm on time. And amendment 2 (numbered later, effective 11 March)
+    # sets 30 minutes: 10 March keeps amendment 1's 0 minutes.
+    with seed() as s:
+        network = Network(s, start=date(2026, 3, 1), grace_minutes=120)
+        for number, effective, grace in ((1, date(2026, 3, 10), 0), (2, date(2026, 3, 11), 30)):
+            s.execute(insert(ContractAmendment).values(
+                contract_id=network.contract_id, amendment_no=number, effective_from=effective,
+                changes={"sla": {"grace_minutes": grace}}, received_at=clock.wib_instant(date(2026, 3, 8), time(9))))
+        ninth, tenth, eleventh = (network.pickup(date(2026, 3, d)) for d in (9, 10, 11))
+
+    def missed_after(day, minutes):
+        run(routes, sweep, clock.wib_instant(date(2026, 3, day), time(7)) + timedelta(minutes=minutes))
+        return {r["id"] for r in rows(routes, "SELECT CAST(id AS text) AS id FROM pickups WHERE status = 'missed'")}
+
+    assert missed_after(9, 119) == set()
+    assert missed_after(9, 120) == {ninth}
+    assert missed_after(10, 0) == {ninth, tenth}
+    assert missed_after(11, 29) == {ninth, tenth}
+    assert missed_after(11, 30) == {ninth, tenth, eleventh}
