@@ -174,3 +174,24 @@ def test_the_sweep_judges_each_pickup_by_the_grace_in_force_on_its_own_day(route
     assert missed_after(10, 0) == {ninth, tenth}
     assert missed_after(11, 29) == {ninth, tenth}
     assert missed_after(11, 30) == {ninth, tenth, eleventh}
+
+
+def test_a_shortfall_day_over_the_allowance_in_force_on_it_is_a_breach_although_a_later_amendment_raised_it(
+        routes, seed):
+    # Before: the month was judged by the allowance in force on its last day. Allowance 3 until 27 February, 5
+    # from the 28th (amendment 1); shortfall days 24-27 February: the 4th (the 27th) is over that day's allowance
+    # of 3 and billing deducts it (Rp783,978), yet the monthly evaluation saw 4 <= 5 and found no breach, so no
+    # warning letter could rest on the deduction.
+    with seed() as s:
+        network = Network(s, start=date(2026, 2, 1), shortfall_days_allowed=3)
+        s.execute(insert(ContractAmendment).values(
+            contract_id=network.contract_id, amendment_no=1, effective_from=date(2026, 2, 28),
+            changes={"sla": {"shortfall_days_allowed": 5}}, received_at=clock.wib_instant(date(2026, 2, 20), time(9))))
+        day = date(2026, 2, 1)
+        while day.month == 2:
+            network.weighing(clock.wib_instant(day, time(10)), 100_000, cleared=not 24 <= day.day <= 27)
+            day += timedelta(days=1)
+    run(routes, evaluate_months, clock.wib_instant(date(2026, 3, 2), time(1)))
+    [breach] = rows(routes, "SELECT * FROM breaches")
+    assert (breach["measure"], breach["threshold"], breach["value"]) == ("shortfall_days", 3.0, 4.0)
+    assert breach["evidence"] == ["2026-02-24", "2026-02-25", "2026-02-26", "2026-02-27"]
