@@ -27,13 +27,15 @@ services: ## start PostgreSQL and RabbitMQ if they are not answering
 tools: ## install promtool/prometheus and chromium (Debian) for the deploy and browser tests
 	@bash scripts/ensure-tools.sh
 
-db: venv services ## create and migrate every database, declare the broker topology
+db: venv services ## create and migrate every database, declare the broker topology and one broker user per service
 	$(KAWAL) db upgrade
-	$(KAWAL) events declare
+	$(KAWAL) events declare --users --env-file $(RUN_DIR)/broker.env
 
-# no built-in secret: the development one is generated once into .run/jwt-secret unless KAWAL_JWT_SECRET is set
+# no built-in secret: the development one is generated once into .run/jwt-secret unless KAWAL_JWT_SECRET is set;
+# every process connects to the broker as its own service's user (URLs from $(RUN_DIR)/broker.env, written by `db`)
 up: db ## run every process in the foreground (Ctrl-C stops all)
-	KAWAL_JWT_SECRET="$${KAWAL_JWT_SECRET:-$$(bash scripts/jwt-secret.sh)}" PATH="$(CURDIR)/$(VENV)/bin:$$PATH" \
+	set -a && . ./$(RUN_DIR)/broker.env && set +a && \
+	  KAWAL_JWT_SECRET="$${KAWAL_JWT_SECRET:-$$(bash scripts/jwt-secret.sh)}" PATH="$(CURDIR)/$(VENV)/bin:$$PATH" \
 	  $(VENV)/bin/honcho -f Procfile start
 
 down: ## stop what `make demo` started
@@ -64,7 +66,8 @@ bandit: venv ## security lint: nothing above low unless silenced with a reason (
 
 bench: db ## benchmarks, each beside its baseline
 	export KAWAL_JWT_SECRET="$${KAWAL_JWT_SECRET:-$$(bash scripts/jwt-secret.sh)}"; \
-	  $(PY) bench/events.py && $(PY) bench/ingest.py && $(PY) bench/sweep.py && $(PY) bench/invoice.py
+	  $(PY) bench/events.py && $(PY) bench/ingest.py && $(PY) bench/sweep.py && $(PY) bench/invoice.py && \
+	  $(PY) bench/portal.py
 
 clean: ## remove .venv and .run
 	rm -rf $(VENV) $(RUN_DIR) .pytest_cache

@@ -60,6 +60,11 @@ EOF
   mv "$ENV_FILE.tmp" "$ENV_FILE"
   # shellcheck disable=SC1090
   source "$ENV_FILE"
+  # Each service's processes connect to the broker as its own user (written by `make db`: kawal events declare --users)
+  if [[ -f $RUN_DIR/broker.env ]]; then
+    # shellcheck disable=SC1091
+    source "$RUN_DIR/broker.env"
+  fi
   echo "clock: START=$KAWAL_CLOCK_START EPOCH=$KAWAL_CLOCK_EPOCH SPEED=x$KAWAL_CLOCK_SPEED (a day in ${day_seconds}s)"
   echo "(\`source $ENV_FILE\` to run kawal commands on the demo's clock)"
 

@@ -83,7 +83,7 @@ def run(service: str, handlers: dict, relay: bool = True, consume: bool = True, 
         periodic: list | None = None) -> None:
     """Run until SIGTERM or SIGINT, then stop both loops cleanly (unacked deliveries are requeued)."""
     logs.configure(service)
-    database_url, amqp_url = config.database_url(service), config.amqp_url()
+    database_url, amqp_url = config.database_url(service), config.amqp_url(service)
     workers = []
     if relay:
         workers.append(Relay(service, database_url, amqp_url))

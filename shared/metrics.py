@@ -34,6 +34,7 @@ class EventMetrics:
     consumed: Counter
     failed: Counter
     parked: Counter
+    forged: Counter
     handle_seconds: Histogram
 
 
@@ -82,6 +83,9 @@ def events(service: str) -> EventMetrics:
         failed=TypeBounded(Counter(f"kawal_{service}_events_failed_total", "Handler failures sent to retry.",
                                    ["type"])),
         parked=TypeBounded(Counter(f"kawal_{service}_events_parked_total", "Events parked after their last attempt.",
+                                   ["type"])),
+        forged=TypeBounded(Counter(f"kawal_{service}_events_forged_total",
+                                   "Events parked because their producer is not the broker user that published them.",
                                    ["type"])),
         handle_seconds=Histogram(f"kawal_{service}_event_batch_duration_seconds", "Time to handle and commit a batch.",
                                  buckets=LATENCY_BUCKETS),

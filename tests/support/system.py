@@ -19,7 +19,7 @@ from typing import Iterator
 
 import requests
 
-from shared import config
+from shared import brokerusers, config
 from tests.support import broker, databases
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -115,23 +115,29 @@ def running_system(suffix: str = "e2e", clock_start: datetime | None = None, clo
     api_ports = free_ports(len(web) + len(config.DEFAULT_METRICS_PORTS))
     ports = dict(zip(web, api_ports))
     metrics_ports = dict(zip(config.DEFAULT_METRICS_PORTS, api_ports[len(web):]))
-    env = {"KAWAL_AMQP_URL": amqp, "KAWAL_CELERY_BROKER_URL": amqp, "KAWAL_LOG_FORMAT": "text",
+    env = {"KAWAL_AMQP_URL": amqp, "KAWAL_LOG_FORMAT": "text",
            # the processes connect as the application roles, as a deployment does (they own nothing and may only
            # append to the audit log); database_urls (the owner's) stay for the tests' own arranging and reading
            **{f"KAWAL_{s.upper()}_DATABASE_URL": databases.app_url(url, s) for s, url in database_urls.items()},
            **{f"KAWAL_{s.upper()}_PORT": str(p) for s, p in ports.items()},
            **{f"KAWAL_{s.upper()}_URL": f"http://127.0.0.1:{p}" for s, p in ports.items()},
            **{f"KAWAL_{name.upper()}_METRICS_PORT": str(p) for name, p in metrics_ports.items()},
-           "KAWAL_API_WORKERS": "2",
-           **clock_env(clock_start, clock_speed), **(extra_env or {})}
+           "KAWAL_API_WORKERS": "2", **(extra_env or {})}
     workdir = tempfile.mkdtemp(prefix="kawal-system-")
     log_path = os.path.join(workdir, "honcho.log")
     os.makedirs(os.path.join(workdir, ".run", "prom"), exist_ok=True)
     process_env = {**os.environ, **env, "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '')}",
                    "PYTHONUNBUFFERED": "1"}
-    # as `make db` does: every queue exists before any process publishes, so no early event goes unrouted
-    subprocess.run([os.path.join(VENV_BIN, "kawal"), "events", "declare"], env=process_env, check=True,
-                   capture_output=True)
+    # as `make db` does: every queue exists before any process publishes, so no early event goes unrouted, and each
+    # service's processes connect as its own least-permission broker user (names unique to the vhost: users are
+    # global to the broker)
+    broker_env = os.path.join(workdir, "broker.env")
+    subprocess.run([os.path.join(VENV_BIN, "kawal"), "events", "declare", "--users", "--user-prefix", f"{vhost}-",
+                    "--env-file", broker_env], env=process_env, check=True, capture_output=True)
+    # the accelerated clock starts now, after the broker set-up, so a slow rabbitmqctl does not eat a test's lead
+    started = {**brokerusers.read_env_file(broker_env), **clock_env(clock_start, clock_speed)}
+    env.update(started)
+    process_env.update(started)
     with open(log_path, "wb") as log:
         # the processes run in a scratch directory, so their .run/ (metrics, beat schedule) never touches a demo's
         process = subprocess.Popen([os.path.join(VENV_BIN, "honcho"), "-f", os.path.join(ROOT, "Procfile"),
@@ -144,5 +150,6 @@ def running_system(suffix: str = "e2e", clock_start: datetime | None = None, clo
         yield system
     finally:
         stop(process)
+        broker.delete_users(f"{vhost}-{s}" for s in config.SERVICES)
         broker.delete_vhost(vhost)
         shutil.rmtree(workdir, ignore_errors=True)  # readiness failures carry the log's tail in their message
