@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 KAWAL := $(VENV)/bin/kawal
 RUN_DIR := .run
 
-.PHONY: help venv services tools db up down demo test test-unit test-integration test-e2e bench chaos soak clean
+.PHONY: help venv services tools db up down demo test test-unit test-integration test-e2e fuzz bandit bench chaos soak clean
 .DEFAULT_GOAL := help
 
 help: ## this list
@@ -23,17 +23,19 @@ $(VENV)/.installed: pyproject.toml
 services: ## start PostgreSQL and RabbitMQ if they are not answering
 	@bash scripts/ensure-services.sh
 
-# promtool and prometheus (Debian's package) for the deploy tests
-tools: ## install promtool/prometheus (Debian) for the deploy tests
+# promtool and prometheus (the deploy tests) and chromium (the portal's browser tests): Debian's packages
+tools: ## install promtool/prometheus and chromium (Debian) for the deploy and browser tests
 	@bash scripts/ensure-tools.sh
 
-db: venv services ## create and migrate every database, declare the broker topology
+db: venv services ## create and migrate every database, declare the broker topology and one broker user per service
 	$(KAWAL) db upgrade
-	$(KAWAL) events declare
+	$(KAWAL) events declare --users --env-file $(RUN_DIR)/broker.env
 
-# each process supervised on its own (kawal/supervisor.py): one that dies is restarted, the others keep running
+# each process supervised on its own (kawal/supervisor.py): one that dies is restarted, the others keep running;
+# no built-in secret: the development one is generated once into .run/jwt-secret unless KAWAL_JWT_SECRET is set
 up: db ## run every process in the foreground, each restarted if it dies (Ctrl-C stops all)
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(KAWAL) supervise -f Procfile
+	KAWAL_JWT_SECRET="$${KAWAL_JWT_SECRET:-$$(bash scripts/jwt-secret.sh)}" PATH="$(CURDIR)/$(VENV)/bin:$$PATH" \
+	  $(KAWAL) supervise -f Procfile
 
 down: ## stop what `make demo` started
 	@bash scripts/demo.sh stop
@@ -53,12 +55,18 @@ test-integration: venv services tools ## integration tests only
 test-e2e: venv services ## end-to-end tests only
 	$(PY) -m pytest -q tests/e2e
 
+# make test runs a short seeded pass of the same (tests/integration/hardening/test_schemathesis.py)
+fuzz: venv services ## schemathesis on each service's OpenAPI document as each role, 10 minutes of fresh data
+	KAWAL_JWT_SECRET="$${KAWAL_JWT_SECRET:-$$(bash scripts/jwt-secret.sh)}" KAWAL_TEST_DB_SUFFIX=$${KAWAL_TEST_DB_SUFFIX:-fuzz} \
+	  $(PY) -m tests.support.fuzz --minutes $${FUZZ_MINUTES:-10}
+
+bandit: venv ## security lint: nothing above low unless silenced with a reason (also a test in make test)
+	$(VENV)/bin/bandit -q -c pyproject.toml -r services shared kawal --severity-level medium
+
 bench: db ## benchmarks: each figure beside its baseline, median of three interleaved rounds
-	$(PY) bench/events.py
-	$(PY) bench/ingest.py
-	$(PY) bench/sweep.py
-	$(PY) bench/invoice.py
-	$(PY) bench/latency.py
+	export KAWAL_JWT_SECRET="$${KAWAL_JWT_SECRET:-$$(bash scripts/jwt-secret.sh)}"; \
+	  $(PY) bench/events.py && $(PY) bench/ingest.py && $(PY) bench/sweep.py && $(PY) bench/invoice.py && \
+	  $(PY) bench/latency.py
 
 chaos: venv services ## 6,000 confirmations under 23 faults; RESTARTS RabbitMQ and PostgreSQL (not in make test)
 	KAWAL_TEST_DB_SUFFIX=$${KAWAL_TEST_DB_SUFFIX:-chaos} $(PY) -m tests.support.chaos.run --full

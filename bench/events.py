@@ -24,7 +24,7 @@ from shared import config, db, events, outbox  # noqa: E402
 from shared.consumer import Consumer, batch_handler  # noqa: E402
 from shared.db import platform_metadata  # noqa: E402
 from shared.events.registry import event  # noqa: E402
-from shared.relay import Relay, _pump  # noqa: E402
+from shared.relay import Relay  # noqa: E402
 from tests.support import broker  # noqa: E402
 from tests.support.databases import recreate, url_for  # noqa: E402
 
@@ -95,11 +95,13 @@ def run_pipeline(amqp_url: str, settings: config.EventSettings) -> tuple[float, 
     with db.unit_of_work(URL) as session:  # every round starts from an empty log
         session.execute(text("TRUNCATE outbox, inbox, bench_effects"))
     fill(0, COUNT)
-    consumer = multiprocessing.Process(target=lambda: _fresh_pool() or Consumer(SERVICE, HANDLERS, URL, amqp_url, settings).run())
+    consumer = multiprocessing.Process(target=_profiled("consumer", lambda: _fresh_pool() or Consumer(
+        SERVICE, HANDLERS, URL, amqp_url, settings).run()))
     consumer.start()
     wait_for(lambda: _queue_exists(amqp_url, SERVICE))
     started = time.monotonic()
-    relay = multiprocessing.Process(target=lambda: _fresh_pool() or Relay(SERVICE, URL, amqp_url, settings).run())
+    relay = multiprocessing.Process(target=_profiled("relay", lambda: _fresh_pool() or Relay(
+        SERVICE, URL, amqp_url, settings).run()))
     relay.start()
     try:
         wait_for(lambda: applied() >= COUNT)
@@ -117,6 +119,28 @@ def run_pipeline(amqp_url: str, settings: config.EventSettings) -> tuple[float, 
             "SELECT extract(epoch FROM i.applied_at - o.created_at) FROM inbox i JOIN outbox o ON o.id = i.event_id "
             "WHERE (o.envelope->'data'->>'n')::int >= :first"), {"first": COUNT}).scalars().all()
     return rate, [float(x) for x in latencies]
+
+
+def _profiled(name: str, target):
+    """KAWAL_BENCH_PROFILE=DIR: run the child under cProfile and write DIR/<name>.pstats when it is terminated."""
+    directory = os.environ.get("KAWAL_BENCH_PROFILE")
+    if not directory:
+        return target
+
+    def run() -> None:
+        import cProfile
+        import signal
+        profiler = cProfile.Profile()
+
+        def dump(*_args):
+            profiler.disable()
+            profiler.dump_stats(os.path.join(directory, f"{name}.pstats"))
+            os._exit(0)
+
+        signal.signal(signal.SIGTERM, dump)
+        profiler.enable()
+        target()
+    return run
 
 
 def _fresh_pool() -> None:
@@ -155,22 +179,33 @@ def ceiling_consume(amqp_url: str, queue: str, prefetch: int, batch: int, done) 
 
 
 def ceiling_publish(amqp_url: str, queue: str, window: int = 1000) -> None:
-    """Pipelined confirms: up to `window` unconfirmed messages in flight."""
-    connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
-    channel = connection.channel()._impl
-    confirmed = [0]
-
-    def on_confirm(frame):
-        confirmed[0] = frame.method.delivery_tag if frame.method.multiple else confirmed[0] + 1
-
-    channel.confirm_delivery(on_confirm)
+    """Pipelined confirms on pika's public asynchronous API: up to `window` unconfirmed messages in flight."""
+    state = {"sent": 0, "confirmed": 0}
     props = pika.BasicProperties(content_type="application/json", delivery_mode=2)
-    for n in range(1, COUNT + 1):
-        channel.basic_publish("", queue, BODY, props, mandatory=True)
-        if n - confirmed[0] >= window:
-            _pump(connection, lambda: n - confirmed[0] < window // 2, timeout=30)
-    _pump(connection, lambda: confirmed[0] >= COUNT, timeout=60)
-    connection.close()
+
+    def fill(channel) -> None:
+        while state["sent"] < COUNT and state["sent"] - state["confirmed"] < window:
+            channel.basic_publish("", queue, BODY, props, mandatory=True)
+            state["sent"] += 1
+
+    def on_confirm(frame) -> None:
+        method = frame.method
+        state["confirmed"] = method.delivery_tag if method.multiple else state["confirmed"] + 1
+        if state["confirmed"] >= COUNT:
+            connection.close()
+        elif state["sent"] - state["confirmed"] < window // 2:
+            fill(channels[0])
+
+    channels = []
+
+    def on_channel(channel) -> None:
+        channels.append(channel)
+        channel.confirm_delivery(on_confirm, callback=lambda _frame: fill(channel))
+
+    connection = pika.SelectConnection(pika.URLParameters(amqp_url),
+                                       on_open_callback=lambda c: c.channel(on_open_callback=on_channel),
+                                       on_close_callback=lambda c, _reason: c.ioloop.stop())
+    connection.ioloop.start()
 
 
 def run_ceiling(amqp_url: str, settings: config.EventSettings) -> float:
@@ -197,21 +232,25 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def main() -> None:
+    """Baseline and pipeline interleaved, three rounds (bench/harness.py): the median ratio with its spread."""
     multiprocessing.set_start_method("fork")
-    vhost, settings = setup()
-    amqp_url = broker.amqp_url(vhost)
     comparison = Comparison("events", unit="events/s", baseline_name="pika ceiling", goal=0.5)
     latencies: list[float] = []
-    print(f"events: {COUNT} of about 1 KiB, outbox -> relay -> RabbitMQ (quorum) -> consumer -> inbox, "
-          f"beside pika (pipelined confirms, window 1000, consume with multiple acks)")
-    try:
-        for baseline_first in comparison.rounds():
+    print(f"events: {COUNT} of about 1 KiB, outbox -> relay -> RabbitMQ (quorum) -> consumer -> inbox; pika "
+          f"{pika.__version__}, public API; beside pika SelectConnection (pipelined confirms, window 1000, consume "
+          f"with multiple acks)", flush=True)
+    for baseline_first in comparison.rounds():
+        vhost, settings = setup()
+        amqp_url = broker.amqp_url(vhost)
+        try:
             ceiling = run_ceiling(amqp_url, settings) if baseline_first else None
             rate, paced = run_pipeline(amqp_url, settings)
-            latencies.extend(paced)
-            comparison.add(rate, ceiling if ceiling is not None else run_ceiling(amqp_url, settings))
-    finally:
-        broker.delete_vhost(vhost)
+            if ceiling is None:
+                ceiling = run_ceiling(amqp_url, settings)
+        finally:
+            broker.delete_vhost(vhost)
+        latencies.extend(paced)
+        comparison.add(rate, ceiling)
     print(f"latency (paced {PACED} events at about 2,000/s a round, created_at -> applied_at, all rounds): "
           f"p50 {percentile(latencies, 50) * 1000:.1f} ms, p99 {percentile(latencies, 99) * 1000:.1f} ms")
     comparison.report()

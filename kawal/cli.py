@@ -9,6 +9,7 @@ import requests
 import sqlalchemy.exc
 
 from kawal import commands
+from shared.config import ConfigError
 
 # What an operator can do something about gets one line, not a traceback.
 _UNREACHABLE = (
@@ -22,6 +23,9 @@ class _Kawal(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except ConfigError as error:  # a missing or unsafe setting (no JWT secret): name the variable
+            click.secho(f"kawal: {error}", fg="red", err=True)
+            sys.exit(1)
         except tuple(kind for kind, _ in _UNREACHABLE) as error:
             message = next(text for kind, text in _UNREACHABLE if isinstance(error, kind))
             detail = str(getattr(error, "orig", None) or error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
@@ -36,3 +40,4 @@ def main() -> None:
 
 for command in commands.ALL:
     main.add_command(command)
+

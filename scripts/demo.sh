@@ -16,12 +16,13 @@ ENV_FILE=$RUN_DIR/demo.env
 BIN=.venv/bin
 export PATH="$PWD/$BIN:$PATH"  # the Procfile's commands (gunicorn, celery, python) are the venv's
 SERVICES=(contracts routes billing)
+WEB=(contracts routes billing portal)  # every process with a /readyz
 
 is_running() { [[ -f $PID_FILE ]] && kill -0 "$(cat "$PID_FILE")" 2>/dev/null; }
 
 port_of() { # service -> its API port (KAWAL_<SERVICE>_PORT or the default)
   case $1 in contracts) echo "${KAWAL_CONTRACTS_PORT:-8001}";; routes) echo "${KAWAL_ROUTES_PORT:-8002}";;
-    billing) echo "${KAWAL_BILLING_PORT:-8003}";; esac
+    billing) echo "${KAWAL_BILLING_PORT:-8003}";; portal) echo "${KAWAL_PORTAL_PORT:-8000}";; esac
 }
 
 clock_plan() { # day seconds, lead seconds -> the exports of the demo's clock (kawal/demo/clockplan.py)
@@ -30,7 +31,7 @@ clock_plan() { # day seconds, lead seconds -> the exports of the demo's clock (k
 
 wait_ready() {
   local deadline=$((SECONDS + ${KAWAL_DEMO_READY_TIMEOUT:-120}))
-  for service in "${SERVICES[@]}"; do
+  for service in "${WEB[@]}"; do
     until curl -fsS "http://127.0.0.1:$(port_of "$service")/readyz" >/dev/null 2>&1; do
       if ! is_running; then echo "the supervisor stopped; see $LOG_FILE" >&2; tail -30 "$LOG_FILE" >&2; exit 1; fi
       if ((SECONDS > deadline)); then echo "$service not ready; see $LOG_FILE" >&2; tail -30 "$LOG_FILE" >&2; exit 1; fi
@@ -54,10 +55,16 @@ export KAWAL_SWEEP_INTERVAL_SECONDS=${KAWAL_SWEEP_INTERVAL_SECONDS:-1}
 export KAWAL_EVALUATE_DAYS_INTERVAL_SECONDS=${KAWAL_EVALUATE_DAYS_INTERVAL_SECONDS:-2}
 export KAWAL_EVALUATE_MONTHS_INTERVAL_SECONDS=${KAWAL_EVALUATE_MONTHS_INTERVAL_SECONDS:-3}
 export KAWAL_SCHEDULE_AHEAD_INTERVAL_SECONDS=${KAWAL_SCHEDULE_AHEAD_INTERVAL_SECONDS:-30}
+export KAWAL_JWT_SECRET=${KAWAL_JWT_SECRET:-$(bash scripts/jwt-secret.sh)}
 EOF
   mv "$ENV_FILE.tmp" "$ENV_FILE"
   # shellcheck disable=SC1090
   source "$ENV_FILE"
+  # Each service's processes connect to the broker as its own user (written by `make db`: kawal events declare --users)
+  if [[ -f $RUN_DIR/broker.env ]]; then
+    # shellcheck disable=SC1091
+    source "$RUN_DIR/broker.env"
+  fi
   echo "clock: START=$KAWAL_CLOCK_START EPOCH=$KAWAL_CLOCK_EPOCH SPEED=x$KAWAL_CLOCK_SPEED (a day in ${day_seconds}s)"
   echo "(\`source $ENV_FILE\` to run kawal commands on the demo's clock)"
 
@@ -76,7 +83,12 @@ EOF
   "$BIN/kawal" seed --start "$DEMO_FIRST_DAY"
   "$BIN/kawal" simulate --days "${KAWAL_DEMO_DAYS:-$DEMO_MONTH_DAYS}" --speed "$KAWAL_CLOCK_SPEED" \
     --start "$DEMO_FIRST_DAY" --seed "${KAWAL_DEMO_SEED:-7}"
-  COLUMNS=${COLUMNS:-220} "$BIN/kawal" report --month "$DEMO_MONTH"
+  # the month's invoices are issued once the month and its sync allowance have passed on the demo's clock
+  COLUMNS=${COLUMNS:-220} "$BIN/kawal" report --month "$DEMO_MONTH" --issue "${KAWAL_DEMO_ISSUE_WAIT_SECONDS:-120}"
+  # keberatan: the contractors dispute a few deductions of their issued invoices and the agency decides them
+  COLUMNS=${COLUMNS:-220} "$BIN/kawal" dispute --month "$DEMO_MONTH" --seed "${KAWAL_DEMO_SEED:-7}"
+  # one berita acara per issued invoice, with the objections and their decisions on it
+  "$BIN/kawal" invoice berita-acara --month "$DEMO_MONTH" --dir "$RUN_DIR"
 
   cat <<EOF
 
@@ -85,9 +97,13 @@ Kawal is running (the clock keeps running at x$KAWAL_CLOCK_SPEED; \`make down\` 
   routes API docs     http://127.0.0.1:$(port_of routes)/docs
   billing API docs    http://127.0.0.1:$(port_of billing)/docs
   RabbitMQ management http://127.0.0.1:15672  (guest / guest)
-  a token:            $BIN/kawal token --role auditor
+  a token:            source $ENV_FILE; $BIN/kawal token --role auditor
+  berita acara:       $RUN_DIR/berita-acara-*.pdf (check one: $BIN/kawal invoice verify FILE.pdf)
   logs:               $LOG_FILE
+
+Portal accounts (demo passwords; \`$BIN/kawal user add\` adds real people):
 EOF
+  KAWAL_PORTAL_URL="http://127.0.0.1:$(port_of portal)" "$BIN/python" -m kawal.demo.accounts
 }
 
 stop() {
@@ -105,7 +121,7 @@ stop() {
 
 reset() {
   stop
-  for service in "${SERVICES[@]}"; do
+  for service in "${WEB[@]}"; do
     psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS kawal_$service WITH (FORCE)" postgres
   done
   # the old city's events still queued or parked would only fail against the new databases

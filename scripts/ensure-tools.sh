@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# Make sure promtool (Debian's `prometheus` package) is installed for the deploy tests; idempotent.
+# Make sure promtool (Debian's `prometheus` package) is installed for the deploy tests, and Debian's `chromium`
+# for the portal's browser tests (Playwright drives it; no browser download is possible); idempotent.
 # The package's postinst would start a Prometheus daemon on :9090: a temporary policy-rc.d forbids
 # that, and a daemon that started anyway (systemd) is stopped, so the tests own every Prometheus they run.
 set -euo pipefail
 
-if command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1; then
+PACKAGES=()
+if ! command -v promtool >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2>&1; then PACKAGES+=(prometheus); fi
+if ! [ -x /usr/bin/chromium ]; then PACKAGES+=(chromium); fi
+if ! command -v pdftotext >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1; then PACKAGES+=(poppler-utils); fi  # the berita acara tests read the PDF
+if ! command -v zbarimg >/dev/null 2>&1; then PACKAGES+=(zbar-tools); fi  # and decode its QR code
+if [ ${#PACKAGES[@]} -eq 0 ]; then
   exit 0
 fi
 
@@ -24,9 +30,9 @@ fi
 cleanup() { if [ "$created_policy" = 1 ]; then $SUDO rm -f /usr/sbin/policy-rc.d; fi; }
 trap cleanup EXIT
 
-echo "promtool: installing Debian's prometheus package"
+echo "tools: installing Debian's ${PACKAGES[*]}"
 $SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" >/dev/null
 
 # If the package's daemon came up anyway, stop it (only when it was not running before we installed).
 if [ "$was_running" = 0 ] && pgrep -x prometheus >/dev/null 2>&1; then
@@ -38,3 +44,4 @@ if [ "$was_running" = 0 ] && pgrep -x prometheus >/dev/null 2>&1; then
 fi
 
 promtool --version | head -1
+/usr/bin/chromium --version

@@ -1,13 +1,16 @@
 """Bearer JWTs: verification, per-endpoint roles, and scoping a contractor's queries to its own rows."""
 from __future__ import annotations
 
+import threading
 import time
+import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache, wraps
 from typing import Callable
 
 import jwt
-from flask import g, request
+from flask import current_app, g, has_app_context, request
 
 from shared import config
 from shared.errors import ApiError
@@ -42,9 +45,61 @@ def _verification_key(token: str, settings: config.AuthSettings):
     return settings.public_key
 
 
-def verify(token: str, settings: config.AuthSettings | None = None) -> Principal:
-    """Decode and check a token; raises ApiError 401 for anything not acceptable."""
+MAX_SUB_LENGTH = 200  # the audit log's actor column
+MAX_TOKEN_LENGTH = 8192
+CACHE_SIZE = 4096  # verified tokens kept per process (each entry dies at its token's exp)
+_cache: OrderedDict[tuple[str, config.AuthSettings], tuple[Principal, float]] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def _refuse(message: str) -> ApiError:
+    return ApiError(401, "invalid_token", message)
+
+
+def _principal(claims: dict, settings: config.AuthSettings, now: float) -> Principal:
+    """Type-check the claims: anything unexpected is a 401 here, never a 500 further in."""
+    exp = claims.get("exp")
+    if not isinstance(exp, (int, float)) or exp - now > settings.max_lifetime_seconds:
+        raise _refuse(f"The token must expire within {settings.max_lifetime_seconds} seconds.")
+    sub, role = claims.get("sub"), claims.get("role")
+    if not isinstance(sub, str) or not sub or len(sub) > MAX_SUB_LENGTH:
+        raise _refuse(f"The token's sub must be a string of 1 to {MAX_SUB_LENGTH} characters.")
+    if not isinstance(role, str) or role not in ROLES:
+        raise _refuse("The token carries no known role.")
+    contractor_id = None
+    if role == "contractor":
+        raw = claims.get("contractor_id")
+        if not raw:
+            raise _refuse("A contractor token must carry contractor_id.")
+        try:
+            contractor_id = str(uuid.UUID(raw)) if isinstance(raw, str) else None
+        except ValueError:
+            contractor_id = None
+        if contractor_id is None:
+            raise _refuse("The token's contractor_id must be a uuid.")
+    return Principal(sub=sub, role=role, contractor_id=contractor_id)
+
+
+def verify(token: str, settings: config.AuthSettings | None = None, now: float | None = None) -> Principal:
+    """Decode and check a token; raises ApiError 401 for anything not acceptable.
+
+    A verified token is remembered (bounded, least recently used dropped first) until its exp, so a client's
+    burst of calls is verified once; settings are part of the key, so a changed secret never reuses an entry."""
     settings = settings or config.auth()
+    now = time.time() if now is None else now
+    key = (token, settings)
+    with _cache_lock:
+        cached = _cache.get(key)
+        if cached is not None:
+            _cache.move_to_end(key)
+    if cached is not None:
+        if now < cached[1]:
+            return cached[0]
+        with _cache_lock:
+            _cache.pop(key, None)
+        raise ApiError(401, "token_expired", "The token has expired.")
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise _refuse("The token is too long.")
     try:
         claims = jwt.decode(
             token,
@@ -56,15 +111,14 @@ def verify(token: str, settings: config.AuthSettings | None = None) -> Principal
         )
     except jwt.ExpiredSignatureError:
         raise ApiError(401, "token_expired", "The token has expired.")
-    except jwt.PyJWTError as error:
-        raise ApiError(401, "invalid_token", f"The token is not valid: {error}.")
-    role = claims.get("role")
-    if role not in ROLES:
-        raise ApiError(401, "invalid_token", "The token carries no known role.")
-    contractor_id = claims.get("contractor_id")
-    if role == "contractor" and not contractor_id:
-        raise ApiError(401, "invalid_token", "A contractor token must carry contractor_id.")
-    return Principal(sub=str(claims["sub"]), role=role, contractor_id=str(contractor_id) if contractor_id else None)
+    except (jwt.PyJWTError, OverflowError, ValueError) as error:  # exp=1e400 overflows datetime in PyJWT
+        raise _refuse(f"The token is not valid: {error}.")
+    principal = _principal(claims, settings, now)
+    with _cache_lock:
+        _cache[key] = (principal, float(claims["exp"]))
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return principal
 
 
 def mint(role: str, sub: str | None = None, contractor_id: str | None = None, ttl_seconds: int = 12 * 3600,
@@ -83,12 +137,19 @@ def current() -> Principal:
     return g.principal
 
 
+def verify_request() -> Principal:
+    """The current request's principal, or ApiError 401."""
+    return _authenticate()
+
+
 def _authenticate() -> Principal:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise ApiError(401, "unauthenticated", "Send a bearer token in the Authorization header.")
-    return verify(token.strip())
+    # the app read (and checked) the settings once at start; a bare Flask app (unit tests) reads them now
+    settings = current_app.config.get("KAWAL_AUTH") if has_app_context() else None
+    return verify(token.strip(), settings)
 
 
 def roles(*allowed: str) -> Callable:

@@ -4,7 +4,22 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, jsonify
+from marshmallow import Schema, fields
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
+
+
+class ErrorDetail(Schema):
+    code = fields.String(required=True, metadata={"description": "stable, machine-readable"})
+    message = fields.String(required=True)
+    fields_ = fields.Dict(data_key="fields", attribute="fields", required=True,
+                          metadata={"description": "field name -> what is wrong with it"})
+
+
+class ErrorSchema(Schema):
+    """What every error response carries (documented in the OpenAPI documents as every operation's default)."""
+
+    error = fields.Nested(ErrorDetail, required=True)
 
 
 class ApiError(Exception):
@@ -56,11 +71,19 @@ def register(app: Flask) -> None:
     def _http_error(error: HTTPException):
         data = getattr(error, "data", None) or {}
         fields = _flatten_smorest_errors(data.get("messages", {})) if data else {}
-        code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 415: "unsupported_media_type",
+        code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "payload_too_large",
+                415: "unsupported_media_type", 431: "headers_too_large",
                 422: "invalid", 409: "conflict", 412: "precondition_failed", 428: "precondition_required"}.get(
             error.code, "http_error")
         message = "The request is invalid; see fields." if fields else (error.description or error.name)
         return body(error.code or 500, code, message, fields)
+
+    @app.errorhandler(DataError)
+    def _data_error(error: DataError):
+        # the database refused a value (out of its type's range, too long): the input's fault, never a 500;
+        # schemas bound their fields (shared.fields), this is the net under what they miss
+        app.logger.warning("database refused a value: %s", getattr(error, "orig", error))
+        return body(422, "invalid", "A value is out of range or too long.")
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):

@@ -9,7 +9,7 @@ import threading
 
 import pika
 
-from shared import config, db, logs, metrics, outbox, topology
+from shared import audit_heads, config, db, logs, metrics, outbox, topology
 from shared.consumer import Consumer
 from shared.relay import Relay
 from shared.retention import Retention
@@ -84,7 +84,7 @@ def run(service: str, handlers: dict, relay: bool = True, consume: bool = True, 
         periodic: list | None = None) -> None:
     """Run until SIGTERM or SIGINT, then stop both loops cleanly (unacked deliveries are requeued)."""
     logs.configure(service)
-    database_url, amqp_url = config.database_url(service), config.amqp_url()
+    database_url, amqp_url = config.database_url(service), config.amqp_url(service)
     workers = []
     if relay:
         workers.append(Relay(service, database_url, amqp_url))
@@ -129,7 +129,9 @@ def main(argv: list[str] | None = None) -> None:
     spec = args.handlers or f"services.{args.service}.handlers:HANDLERS"
     handlers = load_handlers(spec)
     # A handlers module may also list PERIODIC = [(interval_seconds, fn(session))] (e.g. contracts' expiry).
-    periodic = getattr(importlib.import_module(spec.partition(":")[0]), "PERIODIC", [])
+    periodic = list(getattr(importlib.import_module(spec.partition(":")[0]), "PERIODIC", []))
+    if args.service in config.SERVICES:  # every service publishes its audit chain's head (shared.audit_heads)
+        periodic.append((config.audit_head_seconds(), audit_heads.publisher(args.service)))
     run(args.service, handlers, relay=not args.no_relay, consume=not args.no_consumer,
         serve_metrics=not args.no_metrics, periodic=periodic)
 

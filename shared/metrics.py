@@ -1,6 +1,7 @@
 """Prometheus metrics: names kawal_<service>_<noun>_<unit>, multiprocess-aware exposition, scrape-time collectors."""
 from __future__ import annotations
 
+import hmac
 import os
 import shutil
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from prometheus_client.registry import Collector
 
 from shared import config
 
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})  # any other is "other"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 # Scrape-time collectors registered by each process (outbox backlog, domain gauges read from the database).
@@ -32,6 +34,7 @@ class EventMetrics:
     consumed: Counter
     failed: Counter
     parked: Counter
+    forged: Counter
     handle_seconds: Histogram
 
 
@@ -45,14 +48,45 @@ def http(service: str) -> HttpMetrics:
     )
 
 
+def event_type_label(type_) -> str:
+    """An event type as a label value: a catalogued type, else "unknown" (a message's AMQP `type` is whatever
+    its publisher wrote; a label per invented type would grow the series without bound)."""
+    from shared.events import known_types  # the catalogue imports nothing from here; imported late all the same
+
+    return type_ if isinstance(type_, str) and type_ in known_types() else "unknown"
+
+
+class TypeBounded:
+    """A counter labelled by event type whose `type` label only takes catalogued types (event_type_label)."""
+
+    def __init__(self, counter: Counter):
+        self._counter = counter
+
+    def labels(self, *values, **labels):
+        if "type" in labels:
+            labels["type"] = event_type_label(labels["type"])
+        elif values:
+            values = (event_type_label(values[0]), *values[1:])
+        return self._counter.labels(*values, **labels)
+
+    def __getattr__(self, name):
+        return getattr(self._counter, name)
+
+
 @lru_cache(maxsize=None)
 def events(service: str) -> EventMetrics:
     return EventMetrics(
-        published=Counter(f"kawal_{service}_events_published_total", "Events confirmed by the broker.", ["type"]),
-        consumed=Counter(f"kawal_{service}_events_consumed_total", "Events handled, by outcome (applied, duplicate).",
-                         ["type", "outcome"]),
-        failed=Counter(f"kawal_{service}_events_failed_total", "Handler failures sent to retry.", ["type"]),
-        parked=Counter(f"kawal_{service}_events_parked_total", "Events parked after their last attempt.", ["type"]),
+        published=TypeBounded(Counter(f"kawal_{service}_events_published_total", "Events confirmed by the broker.",
+                                      ["type"])),
+        consumed=TypeBounded(Counter(f"kawal_{service}_events_consumed_total",
+                                     "Events handled, by outcome (applied, duplicate).", ["type", "outcome"])),
+        failed=TypeBounded(Counter(f"kawal_{service}_events_failed_total", "Handler failures sent to retry.",
+                                   ["type"])),
+        parked=TypeBounded(Counter(f"kawal_{service}_events_parked_total", "Events parked after their last attempt.",
+                                   ["type"])),
+        forged=TypeBounded(Counter(f"kawal_{service}_events_forged_total",
+                                   "Events parked because their producer is not the broker user that published them.",
+                                   ["type"])),
         handle_seconds=Histogram(f"kawal_{service}_event_batch_duration_seconds", "Time to handle and commit a batch.",
                                  buckets=LATENCY_BUCKETS),
     )
@@ -145,6 +179,15 @@ def mark_process_dead(pid: int) -> None:
         multiprocess.mark_process_dead(pid)
 
 
-def serve(port: int) -> None:
-    """Expose /metrics from a non-HTTP process (events relay and consumer, Celery)."""
-    start_http_server(port, registry=registry())
+def serve(port: int, addr: str | None = None) -> None:
+    """Expose /metrics from a non-HTTP process (events relay and consumer, Celery), on localhost by default."""
+    start_http_server(port, addr=addr or config.metrics_host(), registry=registry())
+
+
+def authorized(header: str | None) -> bool:
+    """Whether a scrape may read /metrics: always without a configured token, else only with it."""
+    token = config.metrics_token()
+    if not token:
+        return True
+    scheme, _, given = (header or "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())

@@ -25,10 +25,17 @@ def upgrade(service: str, url: str) -> None:
     cfg.set_main_option("script_location", os.path.join(ROOT, "services", service, "migrations"))
     cfg.set_main_option("sqlalchemy.url", url)
     command.upgrade(cfg, "head")
+    # after every migration: audit_log append-only, the application role granted on every table (new ones too)
+    from shared import audit_heads
+
+    engine = create_engine(url, poolclass=pool.NullPool)
+    with engine.begin() as connection:
+        audit_heads.protect(connection, service)
+    engine.dispose()
 
 
 def run(service: str, service_metadata: MetaData) -> None:
-    url = context.config.get_main_option("sqlalchemy.url") or config.database_url(service)
+    url = context.config.get_main_option("sqlalchemy.url") or config.migration_database_url(service)
     targets = [platform_metadata, service_metadata]
     if context.is_offline_mode():
         context.configure(url=url, target_metadata=targets, literal_binds=True, compare_type=True)

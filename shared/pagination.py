@@ -1,13 +1,18 @@
 """Paginated lists: query arguments in, {"items": [...], "page": {...}} out, counted in the database."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
+
+from shared import fields
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 
+MAX_PAGE = 1_000_000  # page * per_page stays far inside OFFSET's BIGINT
+
+
 class PageArgs(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=1000))
 
 

@@ -2,11 +2,16 @@
 from __future__ import annotations
 
 import os
+import secrets
 
 import pytest
 
 from shared import clock
 from tests.support import broker, databases
+
+# No built-in secret (ARCHITECTURE.md, Security): the suite generates its own, which every process it starts inherits.
+if len(os.environ.get("KAWAL_JWT_SECRET", "").encode()) < 32:
+    os.environ["KAWAL_JWT_SECRET"] = secrets.token_urlsafe(48)
 
 
 @pytest.fixture(scope="session")
@@ -38,6 +43,11 @@ def routes_db():
 @pytest.fixture(scope="session")
 def billing_db():
     return _service_db("billing")
+
+
+@pytest.fixture(scope="session")
+def portal_db():
+    return _service_db("portal")
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 PREFIX = "/opt/kawal"  # the install directory: the checkout, its .venv and its .run
 ENV_FILE = "/etc/kawal/kawal.env"
-_DEFAULT = re.compile(r"\$\{[A-Z_]+:-([^}]*)\}")
+_DEFAULT = re.compile(r"\$\{[A-Z0-9_]+:-([^}]*)\}")
 
 COMMON = f"""[Unit]
 PartOf=kawal.target
@@ -54,7 +54,8 @@ def procfile() -> dict[str, tuple[dict[str, str], list[str]]]:
             argv = argv[1:]
             while "=" in argv[0]:
                 key, value = argv.pop(0).split("=", 1)
-                env[key] = value
+                if not re.fullmatch(r"\$\{" + key + r":\?.*\}", value):  # a ${K:?why} guard: the env file sets it
+                    env[key] = value
         processes[name.strip()] = (env, argv)
     return processes
 

@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from kawal.demo import accounts as demo_accounts
 from kawal.demo.city import build_city
 from kawal.demo.client import Kawal
 from kawal.demo.seeder import Seeder
@@ -50,3 +51,12 @@ def seed(start: datetime | None, schedule_to: datetime | None, small: bool, seed
         table.add_row(kind, str(result.created.get(kind, 0)), str(result.existing.get(kind, 0)))
     table.add_row("pickups scheduled / jadwal baru", str(result.pickups_scheduled), "")
     console.print(table)
+    contractors = {firm.name: result.ids["contractor"][firm.npwp] for firm in city.contractors}
+    created = demo_accounts.ensure(contractors)
+    people = Table(title="Portal accounts / Akun portal (demo)")
+    for column in ("username", "password", "role", "new / baru"):
+        people.add_column(column)
+    for account in demo_accounts.demo_accounts(contractors):
+        people.add_row(account.username, demo_accounts.DEMO_PASSWORD, account.role,
+                       "yes" if created[account.username] else "no")
+    console.print(people)

@@ -116,8 +116,8 @@ def plan_confirmation(rng: random.Random, rates: Rates, pickup_id: str, contract
         lat, lon = offset(*point, rng.uniform(rates.geofence_m * 2, rates.geofence_m * 6), rng.uniform(0, 2 * math.pi))
     elif outcome == "offline_sync":
         sent = end + timedelta(minutes=rates.grace_minutes) + timedelta(hours=rng.uniform(2, 18))
-    body = {"collected_at": clock.iso(collected), "lat": lat, "lon": lon,
-            "photo_sha256": f"{rng.getrandbits(256):064x}", "note": f"demo {outcome}"}
+    # no photo: routes refuses a hash it does not hold, and the simulated crews carry no camera
+    body = {"collected_at": clock.iso(collected), "lat": lat, "lon": lon, "note": f"demo {outcome}"}
     return Action(sent, "confirm", f"/pickups/{pickup_id}/confirmation", body, "contractor", contractor_id,
                   f"demo-confirm-{pickup_id}", outcome)
 

@@ -81,6 +81,18 @@ class Kawal:
             body = {"error": {"code": "not_json", "message": response.text[:200]}}
         return Answer(response.status_code, body if isinstance(body, dict) else {"items": body})
 
+    def download(self, service: str, path: str, role: str = "dinas") -> bytes:
+        """A document's bytes (a berita acara PDF); a refusal raises ApiFailure."""
+        headers = {"Authorization": f"Bearer {self.token(role)}"}
+        response = self._session().get(f"{self.urls[service]}{API}{path}", headers=headers, timeout=self.timeout)
+        if response.status_code != 200:
+            try:
+                body = response.json()
+            except ValueError:
+                body = {"error": {"code": "not_json", "message": response.text[:200]}}
+            raise ApiFailure("GET", path, Answer(response.status_code, body))
+        return response.content
+
     def get(self, service: str, path: str, role: str = "dinas", **params) -> dict:
         answer = self.call("GET", service, path, role=role, params=params or None)
         if not answer.ok:

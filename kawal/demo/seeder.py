@@ -10,6 +10,7 @@ from typing import Callable
 
 from kawal.demo.city import City
 from kawal.demo.client import ApiFailure, Kawal
+from shared import clock
 
 REPLICATION_WAIT_SECONDS = 60.0  # routes learns contractors and contracts from events, not at once
 
@@ -95,7 +96,10 @@ class Seeder:
                 existing = self.kawal.must_post("contracts", "/contracts", body)
             self._remember("contract", contract.number, existing["id"], contract.number not in known)
             if existing.get("status") == "draft":
-                self.kawal.must_post("contracts", f"/contracts/{existing['id']}/activate", {})
+                # a contract that started before it is keyed in took effect on its start date (its SPMK)
+                started = min(contract.start_date, clock.today_wib())
+                self.kawal.must_post("contracts", f"/contracts/{existing['id']}/activate",
+                                     {"activated_on": started.isoformat()})
                 self.result.count("activation", True)
             self.advance(1)
 
@@ -150,8 +154,17 @@ class Seeder:
 
         def schedule_one(route):
             end = self.schedule_to or starts[route.contract_number]
-            body = {"from": starts[route.contract_number].isoformat(), "to": end.isoformat()}
-            answer = self.kawal.post("routes", f"/routes/{route_ids[route.code]}/schedule", body)
+            path = f"/routes/{route_ids[route.code]}/schedule"
+            for _ in range(5):
+                # from today on: a range reaching into the past is refused (422 past), and nobody can be charged
+                # for a pickup that could not be confirmed. Today is read per request: on an accelerated clock a
+                # slow seed can see the day change under it, and then asks again from the new today.
+                first = max(starts[route.contract_number], clock.today_wib())
+                if first > end:
+                    return 0
+                answer = self.kawal.post("routes", path, {"from": first.isoformat(), "to": end.isoformat()})
+                if not (answer.status == 422 and (answer.body or {}).get("error", {}).get("code") == "past"):
+                    break
             if not answer.ok:
                 raise ApiFailure("POST", "/routes/{id}/schedule", answer)
             return answer.body.get("scheduled", 0)

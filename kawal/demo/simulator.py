@@ -17,7 +17,9 @@ from kawal.demo.seeder import until_accepted
 from shared import clock, config
 
 PLAN_AHEAD = timedelta(hours=2)  # a day's pickups are fetched and drawn at 22:00 WIB the evening before
-TAIL = timedelta(hours=6)  # after the last day: late syncs still arrive, the month is evaluated
+# after the last day: late syncs still arrive, and the month is evaluated once its sync allowance (24 h) has passed
+TAIL = timedelta(hours=26)
+FORCE_MAJEURE_REASON = "banjir (flood): Sungai Siak meluap"
 STALE_AFTER = timedelta(hours=23)  # a confirmation this far behind its collection would be refused as stale
 
 
@@ -105,6 +107,8 @@ class Simulation:
             day = self.first + timedelta(days=offset)
             self.push(clock.wib_instant(day, datetime.min.time()) - PLAN_AHEAD, ("plan", day))
         self.end = clock.wib_day_bounds(self.last)[1] + TAIL
+        # one force-majeure day in the month: a flood in the first contract's first kecamatan, mid-month
+        self.force_majeure_day = self.first + timedelta(days=self.days // 2)
         with ThreadPoolExecutor(self.threads) as pool:
             self._dispatch(pool)
         return self.tally
@@ -135,8 +139,23 @@ class Simulation:
     def unsent(self) -> int:
         return sum(1 for _, _, item in self._heap if isinstance(item, Action))
 
+    def _declare_force_majeure(self, day: date) -> None:
+        """The agency declares the flood the evening before: the day's pickups there are excused, not planned."""
+        contract = min(self.network.contracts.values(), key=lambda c: c["number"], default=None)
+        if contract is None:
+            return
+        body = {"contract_id": contract["id"], "date": day.isoformat(), "reason": FORCE_MAJEURE_REASON,
+                "kecamatan": contract["kecamatan"][:1]}
+        try:
+            answer = self.kawal.post("routes", "/force-majeure", body)
+            self.tally.count("force_majeure", str(day), answer.outcome)
+        except Exception as error:
+            self.tally.count("force_majeure", str(day), f"error {type(error).__name__}")
+
     def _plan_day(self, day: date) -> None:
         self.on_day(day)
+        if day == self.force_majeure_day:
+            self._declare_force_majeure(day)
         net = self.network
         try:
             pickups = self.kawal.list_all("routes", "/pickups", date=day.isoformat(), status="scheduled")
@@ -196,7 +215,8 @@ def warn_on_breaches(kawal: Kawal, months: list[str]) -> Counter:
     outcomes: Counter = Counter()
     for contract in kawal.list_all("contracts", "/contracts", status="active"):
         breaches = [b for month in months
-                    for b in kawal.list_all("routes", "/compliance/breaches", contract_id=contract["id"], month=month)]
+                    for b in kawal.list_all("routes", "/compliance/breaches", contract_id=contract["id"], month=month)
+                    if not b.get("withdrawn_at")]  # a letter cannot rest on a withdrawn breach
         if not breaches or contract.get("warnings"):
             continue
         measures = ", ".join(sorted({b["measure"] for b in breaches}))

@@ -38,7 +38,7 @@ def list_invoices(args):
 @auth.roles(*auth.READERS)
 @invoices_blp.response(200, InvoiceSchema)
 def get_invoice(invoice_id):
-    """One invoice with its lines and evidence (a draft is recomputed first)."""
+    """One invoice with its lines and evidence, as last computed (reading never reprices nor locks it)."""
     with transaction() as session:
         return invoices.get(session, invoice_id)
 
@@ -65,7 +65,7 @@ def _transition(action: str, summary: str):
     invoices_blp.route(f"/<uuid:invoice_id>/{action}", methods=["POST"], endpoint=change.__name__)(change)
 
 
-_transition("issue", "Issue a draft: it is recomputed once more and frozen.")
+_transition("issue", "Issue a draft once its month and sync allowance have passed: repriced once more and frozen.")
 _transition("approve", "Approve an issued invoice.")
 _transition("pay", "Record an approved invoice as paid.")
 

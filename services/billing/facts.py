@@ -2,81 +2,90 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Callable
+
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from shared import clock
+from services.billing.invoicing import FactGroup
+from shared import clock, contract_terms
 
-# Every billable fact of the months asked, one row each: (fact, ref, fact_month, quantity).
+ONE_DAY = timedelta(days=1)
+
+# Every billable fact of the months asked, one row each: (fact, ref, fact_date, quantity), only on days in force
+# (`in_force`: each such day with the shortfall allowance of its terms; weighings on other days are unassigned).
 # A pickup counts as missed when it was missed and no confirmation superseded it, or when it was confirmed
-# off-site and not verified; an excused pickup never counts. Shortfall days are numbered per month and those
-# past the allowance are billed. (The month of a fact in the invoice's own month is known from the range, sparing
-# the per-row to_char that only facts of earlier, issued months need.) A complaint's overdue days count in the WIB month it was resolved.
+# off-site and not verified; an excused pickup never counts. Complaint days come counted (complaint_days(): each
+# started day past the deadline, in the WIB month it starts in, resolved or not). Shortfall days are numbered per
+# month and those past the day's allowance are billed.
 _FACTS = """
+in_force AS (
+    SELECT t.day, t.allowance FROM unnest(CAST(:days AS date[]), CAST(:allowances AS int[])) AS t(day, allowance)
+),
 facts AS (
-    SELECT 'tonnage' AS fact, w.weighing_id::text AS ref,
-           CASE WHEN w.weighed_at >= :month_at THEN :month
-                ELSE to_char(w.weighed_at AT TIME ZONE 'Asia/Jakarta', 'YYYY-MM') END AS fact_month,
-           w.net_kg AS quantity
-    FROM weighings w
+    SELECT 'tonnage' AS fact, w.weighing_id::text AS ref, f.day AS fact_date, w.net_kg AS quantity
+    FROM weighings w JOIN in_force f ON f.day = (w.weighed_at AT TIME ZONE 'Asia/Jakarta')::date
     WHERE w.contract_id = CAST(:contract_id AS uuid) AND w.cleared
       AND w.weighed_at >= :from_at AND w.weighed_at < :to_at
     UNION ALL
-    SELECT 'missed_pickup', p.pickup_id::text,
-           CASE WHEN p.date >= :month_day THEN :month ELSE to_char(p.date, 'YYYY-MM') END, 1
-    FROM pickups p
+    SELECT 'missed_pickup', p.pickup_id::text, f.day, 1
+    FROM pickups p JOIN in_force f ON f.day = p.date
     WHERE p.contract_id = CAST(:contract_id AS uuid) AND p.date >= :from_day AND p.date < :to_day
       AND NOT p.excused AND ((p.missed AND NOT p.confirmed) OR (p.confirmed AND p.off_site AND NOT p.verified))
     UNION ALL
-    SELECT 'complaint_day', c.complaint_id::text,
-           CASE WHEN c.resolved_at >= :month_at THEN :month
-                ELSE to_char(c.resolved_at AT TIME ZONE 'Asia/Jakarta', 'YYYY-MM') END, c.overdue_days
-    FROM complaints c
-    WHERE c.contract_id = CAST(:contract_id AS uuid) AND c.overdue_days > 0
-      AND c.resolved_at >= :from_at AND c.resolved_at < :to_at
+    SELECT 'complaint_day', d.ref, d.day, 1
+    FROM unnest(CAST(:complaint_refs AS text[]), CAST(:complaint_days AS date[])) AS d(ref, day)
+    JOIN in_force f ON f.day = d.day
+    WHERE NOT EXISTS (SELECT 1 FROM excused_complaint_days x  -- excused by an accepted objection
+                      WHERE x.complaint_id::text || '/' || x.day_no = d.ref)
     UNION ALL
-    SELECT 'shortfall_day', s.date::text, to_char(s.date, 'YYYY-MM'), 1
-    FROM (SELECT d.date, row_number() OVER (PARTITION BY date_trunc('month', d.date) ORDER BY d.date) AS n
-          FROM daily_evaluations d
+    SELECT 'shortfall_day', s.date::text, s.date, 1
+    FROM (SELECT d.date, f.allowance,
+                 row_number() OVER (PARTITION BY date_trunc('month', d.date) ORDER BY d.date) AS n
+          FROM daily_evaluations d JOIN in_force f ON f.day = d.date
           WHERE d.contract_id = CAST(:contract_id AS uuid) AND d.shortfall
             AND d.date >= :from_day AND d.date < :to_day) s
-    WHERE s.n > :allowance
+    WHERE s.n > s.allowance
 ),
 billed AS (
-    SELECT e.fact, e.ref, e.fact_month, sum(e.quantity) AS quantity
+    SELECT e.fact, e.ref, e.fact_month, e.fact_date, sum(e.quantity) AS quantity
     FROM invoice_evidence e JOIN invoices i ON i.id = e.invoice_id
     WHERE i.contract_id = CAST(:contract_id AS uuid) AND i.status <> 'draft'
       AND e.fact_month = ANY(CAST(:months AS text[]))
-    GROUP BY e.fact, e.ref, e.fact_month
+    GROUP BY e.fact, e.ref, e.fact_month, e.fact_date
 ),
 due AS (
     SELECT CASE WHEN fact_month = :month THEN fact ELSE 'adjustment_' || fact END AS kind,
-           fact, ref, fact_month, coalesce(f.quantity, 0) - coalesce(b.quantity, 0) AS quantity
-    FROM (SELECT * FROM facts WHERE fact_month = ANY(CAST(:months AS text[]))) f
-    FULL JOIN billed b USING (fact, ref, fact_month)
+           fact, ref, fact_month, fact_date, coalesce(f.quantity, 0) - coalesce(b.quantity, 0) AS quantity
+    FROM (SELECT fact, ref, to_char(fact_date, 'YYYY-MM') AS fact_month, fact_date, quantity FROM facts) f
+    FULL JOIN billed b USING (fact, ref, fact_month, fact_date)
+    WHERE fact_month = ANY(CAST(:months AS text[]))
 )
 """
 
 _QUANTITIES = text("WITH " + _FACTS + """
-SELECT kind, sum(quantity) AS quantity, count(*) AS evidence FROM due WHERE quantity <> 0 GROUP BY kind""")
+SELECT kind, fact_date, sum(quantity) AS quantity, count(*) AS evidence FROM due WHERE quantity <> 0
+GROUP BY kind, fact_date""")
 
 _FREEZE = text("WITH " + _FACTS + """
-INSERT INTO invoice_evidence (invoice_id, kind, ref, fact, fact_month, quantity)
-SELECT CAST(:invoice_id AS uuid), kind, ref, fact, fact_month, quantity FROM due WHERE quantity <> 0""")
+INSERT INTO invoice_evidence (invoice_id, kind, ref, fact, fact_month, fact_date, quantity)
+SELECT CAST(:invoice_id AS uuid), kind, ref, fact, fact_month, fact_date, quantity FROM due WHERE quantity <> 0""")
 
 _EVIDENCE_LIVE = text("WITH " + _FACTS + """
-SELECT kind, ref, fact_month, quantity FROM due
+SELECT kind, ref, fact_month, fact_date, quantity FROM due
 WHERE quantity <> 0 AND (CAST(:kind AS text) IS NULL OR kind = :kind)
-ORDER BY kind, fact_month, ref LIMIT :limit OFFSET :offset""")
+ORDER BY kind, fact_date, ref LIMIT :limit OFFSET :offset""")
 
 _EMBED_LIVE = text("WITH " + _FACTS + """
-SELECT kind, ref FROM (
-    SELECT kind, ref, row_number() OVER (PARTITION BY kind ORDER BY fact_month, ref) AS n FROM due WHERE quantity <> 0
+SELECT kind, fact_date, ref FROM (
+    SELECT kind, fact_date, ref, row_number() OVER (PARTITION BY kind ORDER BY fact_date, ref) AS n
+    FROM due WHERE quantity <> 0
 ) ranked WHERE n <= :limit ORDER BY kind, n""")
 
 _EMBED_FROZEN = text("""
-SELECT kind, ref FROM (
-    SELECT kind, ref, row_number() OVER (PARTITION BY kind ORDER BY fact_month, ref) AS n
+SELECT kind, fact_date, ref FROM (
+    SELECT kind, fact_date, ref, row_number() OVER (PARTITION BY kind ORDER BY fact_date, ref) AS n
     FROM invoice_evidence WHERE invoice_id = CAST(:invoice_id AS uuid)
 ) ranked WHERE n <= :limit ORDER BY kind, n""")
 
@@ -86,20 +95,42 @@ SELECT count(*) FROM due WHERE quantity <> 0 AND (CAST(:kind AS text) IS NULL OR
 
 @dataclass(frozen=True)
 class Scope:
-    """Which facts a month's invoice looks at: its own month, and earlier months whose invoice is frozen."""
+    """Which facts a month's invoice looks at: its own month and earlier months whose invoice is frozen, on the
+    days in force among them, as of an instant (an open complaint's days are counted up to it)."""
 
     contract_id: str
     month: str
     months: tuple[str, ...]
-    shortfall_days_allowed: int
+    in_force: tuple[tuple[date, int], ...]  # each day in force in the range, with its shortfall allowance
+    as_of: datetime
+    complaint_days: tuple[tuple[str, date], ...] = ()  # (ref, WIB day it starts) of each started day overdue
 
     def params(self) -> dict:
         first = min(clock.month_bounds(m)[0] for m in self.months)
-        month_day, following = clock.month_bounds(self.month)
+        following = max(clock.month_bounds(m)[1] for m in self.months)
         return {"contract_id": self.contract_id, "month": self.month, "months": list(self.months),
-                "month_day": month_day, "month_at": clock.wib_day_bounds(month_day)[0],
-                "allowance": self.shortfall_days_allowed, "from_day": first, "to_day": following,
+                "days": [day for day, _ in self.in_force], "allowances": [n for _, n in self.in_force],
+                "complaint_refs": [ref for ref, _ in self.complaint_days],
+                "complaint_days": [day for _, day in self.complaint_days], "from_day": first, "to_day": following,
                 "from_at": clock.wib_day_bounds(first)[0], "to_at": clock.wib_day_bounds(following)[0]}
+
+
+def complaint_days(session: Session, contract_id: str, first: date, following: date, as_of: datetime,
+                   in_force: Callable[[date], bool]) -> tuple[tuple[str, date], ...]:
+    """Every started day overdue in [first, following) as of `as_of`, resolved or not, on days in force:
+    ("<complaint id>/<n>", the WIB day the n-th starts), by shared.contract_terms.overdue_day_starts."""
+    from_at, to_at = clock.wib_day_bounds(first)[0], clock.wib_day_bounds(following)[0]
+    until = min(as_of, to_at - timedelta(microseconds=1))  # the next midnight starts next month
+    rows = session.execute(text(
+        "SELECT complaint_id, due_at, resolved_at FROM complaints WHERE contract_id = CAST(:c AS uuid) "
+        "AND due_at <= :until AND (resolved_at IS NULL OR resolved_at > :from_at)"),
+        {"c": contract_id, "until": until, "from_at": from_at}).all()
+    days = []
+    for row in rows:
+        for start in contract_terms.overdue_day_starts(row.due_at, row.resolved_at, until, in_force):
+            if start >= from_at:
+                days.append((f"{row.complaint_id}/{(start - row.due_at) // ONE_DAY + 1}", clock.wib_date(start)))
+    return tuple(sorted(days))
 
 
 def issued_months_before(session: Session, contract_id: str, month: str) -> tuple[str, ...]:
@@ -109,10 +140,10 @@ def issued_months_before(session: Session, contract_id: str, month: str) -> tupl
     return tuple(rows)
 
 
-def quantities(session: Session, scope: Scope) -> tuple[dict[str, int], dict[str, int]]:
-    """Quantity and evidence count per line kind, in one aggregate query."""
+def quantities(session: Session, scope: Scope) -> list[FactGroup]:
+    """Quantity and evidence count per line kind and WIB date, in one aggregate query."""
     rows = session.execute(_QUANTITIES, scope.params()).all()
-    return {row.kind: int(row.quantity) for row in rows}, {row.kind: int(row.evidence) for row in rows}
+    return [FactGroup(row.kind, row.fact_date, int(row.quantity), int(row.evidence)) for row in rows]
 
 
 def freeze(session: Session, scope: Scope, invoice_id: str) -> None:
@@ -127,23 +158,23 @@ def live_evidence(session: Session, scope: Scope, kind: str | None, limit: int, 
     return rows, total
 
 
-def embedded(session: Session, scope: Scope | None, invoice_id: str, limit: int) -> dict[str, list[str]]:
-    """The first `limit` evidence refs of each line: live for a draft (scope given), frozen otherwise."""
+def embedded(session: Session, scope: Scope | None, invoice_id: str, limit: int) -> dict[str, list[tuple[date, str]]]:
+    """The first `limit` evidence (date, ref) of each line kind: live for a draft (scope given), frozen otherwise."""
     if scope is not None:
         rows = session.execute(_EMBED_LIVE, {**scope.params(), "limit": limit}).all()
     else:
         rows = session.execute(_EMBED_FROZEN, {"invoice_id": invoice_id, "limit": limit}).all()
-    refs: dict[str, list[str]] = {}
+    refs: dict[str, list[tuple[date, str]]] = {}
     for row in rows:
-        refs.setdefault(row.kind, []).append(row.ref)
+        refs.setdefault(row.kind, []).append((row.fact_date, row.ref))
     return refs
 
 
 def frozen_evidence(session: Session, invoice_id: str, kind: str | None, limit: int, offset: int) -> tuple[list, int]:
     params = {"invoice_id": invoice_id, "kind": kind}
     where = "invoice_id = CAST(:invoice_id AS uuid) AND (CAST(:kind AS text) IS NULL OR kind = :kind)"
-    rows = session.execute(text(f"SELECT kind, ref, fact_month, quantity FROM invoice_evidence WHERE {where} "
-                                "ORDER BY kind, fact_month, ref LIMIT :limit OFFSET :offset"),
+    rows = session.execute(text(f"SELECT kind, ref, fact_month, fact_date, quantity FROM invoice_evidence "
+                                f"WHERE {where} ORDER BY kind, fact_date, ref LIMIT :limit OFFSET :offset"),
                            {**params, "limit": limit, "offset": offset}).all()
     total = session.execute(text(f"SELECT count(*) FROM invoice_evidence WHERE {where}"), params).scalar_one()
     return rows, total

@@ -44,6 +44,12 @@ def invoiced():
         " GROUP BY c.number, i.status")]
 
 
+def objections():
+    return [((r.number, r.status), r.n) for r in _rows(
+        "SELECT c.number, o.status, count(*) AS n FROM objections o JOIN contracts c ON c.id = o.contract_id"
+        " GROUP BY c.number, o.status")]
+
+
 def register(database_url: str) -> None:
     """Once per process; the latest app's database is the one read (tests build several apps)."""
     global _url, _registered
@@ -59,6 +65,8 @@ def register(database_url: str) -> None:
         ("kawal_billing_invoices", "Invoices (termin) by status.", ["status"], invoices),
         ("kawal_billing_invoiced_rp", "Invoice totals by contract and status, Rupiah.", ["contract", "status"],
          invoiced),
+        ("kawal_billing_objections", "Objections (keberatan) by contract and status: open ones await the agency.",
+         ["contract", "status"], objections),
     ):
         metrics.add_collector(metrics.GaugeCollector(name, doc, labels, read))
     _registered = True

@@ -1,62 +1,67 @@
-"""Invoice use cases: draft (recomputed from the ledger), issue (freeze), approve, pay, and reading them."""
+"""Invoice use cases: draft (recomputed from the ledger), issue (freeze), approve, pay, and reads that never write."""
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import date, datetime
 
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
-from services.billing import describe, facts, invoicing
+from services.billing import describe, digests, facts, invoicing, objections, termin
 from services.billing.models import Contract, Invoice, InvoiceLine
-from services.billing.terms import Terms
+from services.billing.readmodel import timeline_of
+from services.billing.timeline import Timeline
 from shared import audit, auth, clock, outbox
 from shared.errors import conflict, invalid, not_found
 from shared.pagination import paginate
 
-EMBEDDED_EVIDENCE = 1000  # refs per line in an invoice body; the rest through /invoices/{id}/evidence
+EMBEDDED_EVIDENCE = 1000  # refs per line kind in an invoice body; the rest through /invoices/{id}/evidence
 NEXT_STATUS = {"issue": ("draft", "issued"), "approve": ("issued", "approved"), "pay": ("approved", "paid")}
+REFRESH_BATCH = 50  # stale contracts repriced per tick
 
 
-def terms_of(contract: Contract) -> Terms:
-    return Terms(value_rp=contract.value_rp, unit_price_rp_per_ton=contract.unit_price_rp_per_ton,
-                 ppn_rate=contract.ppn_rate, missed_pickup_rp=contract.missed_pickup_rp,
-                 complaint_day_rp=contract.complaint_day_rp, shortfall_day_rp=contract.shortfall_day_rp,
-                 cap_rp=contract.cap_rp, shortfall_days_allowed=contract.shortfall_days_allowed)
-
-
-def scope_of(session: Session, contract: Contract, month: str) -> facts.Scope:
+def scope_of(session: Session, contract: Contract, timeline: Timeline, month: str, as_of: datetime) -> facts.Scope:
     months = facts.issued_months_before(session, contract.id, month) + (month,)
-    return facts.Scope(contract.id, month, months, contract.shortfall_days_allowed)
+    first = min(clock.month_bounds(m)[0] for m in months)
+    following = clock.month_bounds(month)[1]
+    in_force = tuple((day, terms.shortfall_days_allowed) for day, terms in timeline.days(first, following))
+    complaint_days = facts.complaint_days(session, contract.id, first, following, as_of, timeline.in_force)
+    return facts.Scope(contract.id, month, months, in_force, as_of, complaint_days)
 
 
 def ledger_before(session: Session, contract_id: str, invoice_id: str | None) -> invoicing.LedgerBefore:
     row = session.execute(text(
-        "SELECT coalesce(sum(tonnage_rp), 0) AS tonnage, coalesce(sum(deductions_gross_rp - capped_rp), 0) AS cap,"
-        " coalesce(sum(carried_out_rp - carried_in_rp), 0) AS carried FROM invoices"
-        " WHERE contract_id = CAST(:c AS uuid) AND status <> 'draft' AND id <> CAST(:i AS uuid)"),
+        "SELECT coalesce(sum(tonnage_rp), 0) AS tonnage, coalesce(sum(deductions_gross_rp), 0) AS assessed,"
+        " coalesce(sum(carried_out_rp - carried_in_rp), 0) AS carried, coalesce(sum(bond_claim_rp), 0) AS claimed"
+        " FROM invoices WHERE contract_id = CAST(:c AS uuid) AND status <> 'draft' AND id <> CAST(:i AS uuid)"),
         {"c": contract_id, "i": invoice_id or "00000000-0000-0000-0000-000000000000"}).one()
-    return invoicing.LedgerBefore(int(row.tonnage), int(row.cap), int(row.carried))
+    return invoicing.LedgerBefore(int(row.tonnage), int(row.assessed), int(row.carried), int(row.claimed))
 
 
 def recompute(session: Session, invoice: Invoice, contract: Contract | None = None) -> facts.Scope:
-    """Price a draft from the ledger as it stands; the scope it was priced over.
+    """Price a draft from the ledger as it stands now; the scope it was priced over.
 
     The contract row lock (taken here unless the caller passes the contract it already locked) serialises a
     contract's invoices."""
     contract = contract or session.get(Contract, invoice.contract_id, with_for_update=True)
-    terms = terms_of(contract)
-    scope = scope_of(session, contract, invoice.month)
-    quantities, counts = facts.quantities(session, scope)
-    computed = invoicing.compute(terms, ledger_before(session, contract.id, invoice.id), quantities)
+    timeline = timeline_of(session, contract)
+    now = clock.now()
+    scope = scope_of(session, contract, timeline, invoice.month, now)
+    invoice.kind = termin.kind_of(timeline, invoice.month)
+    terms = termin.terms_for(timeline, invoice.month)
+    lines = invoicing.price_lines(facts.quantities(session, scope), timeline.on)
+    computed = invoicing.compute(terms, ledger_before(session, contract.id, invoice.id), lines,
+                                 final=invoice.kind != termin.TERMIN)
     session.execute(delete(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id))
     session.add_all(InvoiceLine(invoice_id=invoice.id, position=position, description=describe.line(line, terms),
-                                evidence_count=counts.get(line.kind, 0), **asdict(line))
+                                **asdict(line))
                     for position, line in enumerate(computed.lines, start=1))
     for name in ("tonnage_kg", "tonnage_gross_rp", "ceiling_excess_rp", "tonnage_rp", "deductions_gross_rp",
                  "capped_rp", "carried_in_rp", "deductions_rp", "carried_out_rp", "dpp_rp", "ppn_rp", "total_rp",
-                 "cap_used_rp"):
+                 "cap_used_rp", "assessed_rp", "bond_claim_rp"):
         setattr(invoice, name, getattr(computed, name))
-    invoice.computed_at = clock.now()
+    invoice.performance_bond_rp = terms.performance_bond_rp
+    invoice.computed_at = now
     session.flush()
     return scope
 
@@ -78,11 +83,8 @@ def _draft(session: Session, principal: auth.Principal, contract_id: str, month:
     contract = session.get(Contract, contract_id, with_for_update=True)
     if contract is None:
         raise invalid("unknown_contract", "No such contract is known to billing.", {"contract_id": ["unknown"]})
-    first, following = clock.month_bounds(month)
-    if following <= contract.start_date or first > contract.end_date:
-        raise invalid("outside_contract_period", "The month is outside the contract period.",
-                      {"month": [f"contract runs {contract.start_date} to {contract.end_date}"]})
     if invoice is None:
+        termin.check_month(session, contract, timeline_of(session, contract), month)
         now = clock.now()
         invoice = Invoice(contract_id=contract.id, contractor_id=contract.contractor_id, month=month, status="draft",
                           created_at=now, computed_at=now)
@@ -95,6 +97,26 @@ def _draft(session: Session, principal: auth.Principal, contract_id: str, month:
     audit.append(session, principal, "invoice.drafted", "invoice", invoice.id,
                  {"contract_id": contract.id, "month": month, "total_rp": invoice.total_rp})
     return invoice, scope
+
+
+def refresh_stale_drafts(session: Session) -> int:
+    """Reprice the drafts of contracts whose evidence changed (event handlers mark them): how drafts follow
+    evidence without a read ever writing. Returns the drafts repriced.
+
+    Locks go invoice, contract, then the stale mark, the order the API and the handlers take them in (a handler
+    changing terms locks the contract before marking it), so the two never wait on each other in a circle."""
+    stale = session.execute(text("SELECT contract_id FROM stale_drafts ORDER BY contract_id LIMIT :n"),
+                            {"n": REFRESH_BATCH}).scalars().all()
+    repriced = 0
+    for contract_id in (str(c) for c in stale):
+        drafts = session.execute(select(Invoice).where(Invoice.contract_id == contract_id, Invoice.status == "draft")
+                                 .order_by(Invoice.month).with_for_update()).scalars().all()
+        contract = session.get(Contract, contract_id, with_for_update=True) if drafts else None
+        session.execute(text("DELETE FROM stale_drafts WHERE contract_id = CAST(:c AS uuid)"), {"c": contract_id})
+        for invoice in drafts:
+            recompute(session, invoice, contract)
+            repriced += 1
+    return repriced
 
 
 def _load(session: Session, invoice_id, lock: bool = False, scoped: bool = True) -> Invoice:
@@ -125,50 +147,82 @@ def transition(session: Session, principal: auth.Principal, invoice_id, action: 
         _issue(session, invoice, now)
     setattr(invoice, f"{target}_at", now)
     invoice.status = target
+    if action == "issue":
+        digests.fix(session, invoice)  # the berita acara's hash: fixed once the invoice is frozen
     outbox.record(session, f"billing.invoice.{target}", _change_event(invoice), producer="billing")
     audit.append(session, principal, f"invoice.{target}", "invoice", invoice.id,
                  {"contract_id": invoice.contract_id, "month": invoice.month, "total_rp": invoice.total_rp})
     return invoice
 
 
-def _issue(session: Session, invoice: Invoice, now) -> None:
+def _issue(session: Session, invoice: Invoice, now: datetime) -> None:
     """Freeze: recompute once more, keep the billed facts, announce the penalties and a reached cap."""
-    if now < clock.wib_day_bounds(clock.month_bounds(invoice.month)[1])[0]:
-        raise conflict("month_not_ended", f"{invoice.month} has not ended in WIB yet.", {"month": [invoice.month]})
-    scope = recompute(session, invoice)
-    contract = session.get(Contract, invoice.contract_id)  # locked by recompute, so from the identity map
+    contract = session.get(Contract, invoice.contract_id, with_for_update=True)
+    timeline = timeline_of(session, contract)
+    earlier = session.execute(select(Invoice.month).where(
+        Invoice.contract_id == contract.id, Invoice.status == "draft", Invoice.month < invoice.month)
+        .order_by(Invoice.month)).scalars().all()
+    if earlier:  # months are issued in order: a later one's adjustments and cap rest on the earlier ones
+        raise conflict("earlier_month_open", f"The invoice of {earlier[0]} is still a draft; issue it first.",
+                       {"month": list(earlier)})
+    if termin.kind_of(timeline, invoice.month) == termin.CLOSING:
+        termin.check_month(session, contract, timeline, invoice.month)
+    elif now < termin.issuable_from(timeline, invoice.month):
+        opens = clock.to_wib(termin.issuable_from(timeline, invoice.month))
+        raise conflict("month_not_ended", f"{invoice.month} can be issued from {opens:%Y-%m-%d %H:%M} WIB: the month "
+                       "must have ended and its sync allowance passed.", {"month": [invoice.month]})
+    scope = recompute(session, invoice, contract)
     facts.freeze(session, scope, invoice.id)
     refs = facts.all_refs(session, invoice.id)
-    lines = session.execute(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id,
-                                                      InvoiceLine.category == "deduction",
-                                                      InvoiceLine.kind != invoicing.CARRIED)).scalars().all()
-    for line in lines:
+    amounts: dict[str, int] = {}
+    for line in session.execute(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id,
+                                                          InvoiceLine.category == "deduction",
+                                                          InvoiceLine.kind != invoicing.CARRIED)).scalars():
+        amounts[line.kind] = amounts.get(line.kind, 0) + line.amount_rp
+    for kind, amount in amounts.items():
         outbox.record(session, "billing.penalty.assessed", {
-            "contract_id": invoice.contract_id, "month": invoice.month, "kind": line.kind,
-            "amount_rp": line.amount_rp, "evidence": refs.get(line.kind, [])}, producer="billing")
-    if contract.cap_reached_at is None and invoice.cap_used_rp >= contract.cap_rp:
+            "contract_id": invoice.contract_id, "month": invoice.month, "kind": kind,
+            "amount_rp": amount, "evidence": refs.get(kind, [])}, producer="billing")
+    cap_rp = termin.terms_for(timeline, invoice.month).cap_rp
+    if contract.cap_reached_at is None and invoice.cap_used_rp >= cap_rp:
         contract.cap_reached_at = now
-        outbox.record(session, "billing.penalty.cap_reached",
-                      {"contract_id": contract.id, "cap_rp": contract.cap_rp, "at": now}, producer="billing")
+        outbox.record(session, "billing.penalty.cap_reached", {"contract_id": contract.id, "cap_rp": cap_rp, "at": now},
+                      producer="billing")
 
 
 def get(session: Session, invoice_id) -> dict:
-    """One invoice with its lines and their evidence; a draft is recomputed first, so it is never stale."""
-    return view(session, _load(session, invoice_id, lock=True))
+    """One invoice with its lines and their evidence, as last computed: a read never locks nor rewrites it."""
+    return view(session, _load(session, invoice_id))
+
+
+def _draft_scope(session: Session, invoice: Invoice) -> facts.Scope:
+    """The scope a draft was last priced over (its complaint days as of computed_at), for its live evidence."""
+    contract = session.get(Contract, invoice.contract_id)
+    return scope_of(session, contract, timeline_of(session, contract), invoice.month, invoice.computed_at)
 
 
 def view(session: Session, invoice: Invoice, scope: facts.Scope | None = None) -> dict:
-    """The invoice with its lines and their first evidence; a draft is recomputed first unless `scope` says it
-    just was (and over what)."""
+    """The invoice with its lines and their first evidence, read as stored (a draft with when it was computed)."""
     if invoice.status == "draft" and scope is None:
-        scope = recompute(session, invoice)
+        scope = _draft_scope(session, invoice)
     lines = session.execute(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id)
                             .order_by(InvoiceLine.position)).scalars().all()
-    refs = facts.embedded(session, scope, invoice.id, EMBEDDED_EVIDENCE)
+    refs = facts.embedded(session, scope if invoice.status == "draft" else None, invoice.id, EMBEDDED_EVIDENCE)
     body = {column.name: getattr(invoice, column.name) for column in Invoice.__table__.columns}
     body["lines"] = [{**{column.name: getattr(line, column.name) for column in InvoiceLine.__table__.columns},
-                      "evidence": refs.get(line.kind, [])} for line in lines]
+                      "evidence": _line_refs(line, refs)} for line in lines]
+    body["contract_number"] = session.get(Contract, invoice.contract_id).number
+    body["objections"] = objections.of_invoice(session, invoice.id)
+    digest = digests.of_invoice(session, invoice.id)
+    body["sha256"] = digest.sha256 if digest else None
     return body
+
+
+def _line_refs(line: InvoiceLine, refs: dict[str, list[tuple[date, str]]]) -> list[str]:
+    """A line's evidence: the refs of its kind on the dates it covers."""
+    if line.first_date is None:
+        return []
+    return [ref for day, ref in refs.get(line.kind, []) if line.first_date <= day <= line.last_date]
 
 
 def listing(session: Session, contract_id=None, month=None, status=None, page: int = 1, per_page: int = 50) -> dict:
@@ -189,8 +243,7 @@ def evidence(session: Session, invoice_id, kind: str | None, page: int,
     invoice = _load(session, invoice_id)
     offset = (page - 1) * per_page
     if invoice.status == "draft":
-        scope = scope_of(session, session.get(Contract, invoice.contract_id), invoice.month)
-        rows, total = facts.live_evidence(session, scope, kind, per_page, offset)
+        rows, total = facts.live_evidence(session, _draft_scope(session, invoice), kind, per_page, offset)
     else:
         rows, total = facts.frozen_evidence(session, invoice.id, kind, per_page, offset)
     return {"items": [row._asdict() for row in rows],

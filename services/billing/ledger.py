@@ -1,6 +1,8 @@
 """A contract's ledger to date: deductions by kind, cap used, ceiling used, from its issued invoices."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
@@ -12,7 +14,8 @@ _TOTALS = text("""
 SELECT count(*) AS invoices, coalesce(sum(tonnage_rp), 0) AS tonnage_rp,
        coalesce(sum(ceiling_excess_rp), 0) AS ceiling_excess_rp, coalesce(sum(deductions_rp), 0) AS deductions_rp,
        coalesce(sum(capped_rp), 0) AS capped_rp, coalesce(sum(deductions_gross_rp - capped_rp), 0) AS cap_used_rp,
-       coalesce(sum(carried_out_rp - carried_in_rp), 0) AS carried_rp, coalesce(sum(total_rp), 0) AS invoiced_rp
+       coalesce(sum(carried_out_rp - carried_in_rp), 0) AS carried_rp, coalesce(sum(total_rp), 0) AS invoiced_rp,
+       coalesce(sum(bond_claim_rp), 0) AS bond_claim_rp
 FROM invoices WHERE contract_id = CAST(:c AS uuid) AND status <> 'draft'""")
 
 _BY_KIND = text("""
@@ -23,7 +26,8 @@ GROUP BY l.kind ORDER BY l.kind""")
 
 
 def ratio(used: int, of: int) -> float:
-    return round(used / of, 6) if of else 0.0
+    """Shown, never compared: exact to six places from integers."""
+    return float((Decimal(used) / Decimal(of)).quantize(Decimal("0.000001"))) if of else 0.0
 
 
 def of_contract(session: Session, contract_id) -> dict:
@@ -35,7 +39,8 @@ def of_contract(session: Session, contract_id) -> dict:
     totals = session.execute(_TOTALS, {"c": contract.id}).one()._asdict()
     by_kind = {row.kind: int(row.amount_rp) for row in session.execute(_BY_KIND, {"c": contract.id})}
     return {"contract_id": contract.id, "number": contract.number, "status": contract.status,
-            "value_rp": contract.value_rp, "cap_rp": contract.cap_rp, "cap_reached_at": contract.cap_reached_at,
+            "value_rp": contract.value_rp, "cap_rp": contract.cap_rp,
+            "performance_bond_rp": contract.performance_bond_rp, "cap_reached_at": contract.cap_reached_at,
             **{name: int(value) for name, value in totals.items()}, "deductions_by_kind": by_kind,
             "cap_used_ratio": ratio(int(totals["cap_used_rp"]), contract.cap_rp),
             "ceiling_used_ratio": ratio(int(totals["tonnage_rp"]), contract.value_rp)}

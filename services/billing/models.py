@@ -40,6 +40,8 @@ class Contract(Base):
     status: Mapped[str] = mapped_column(String(20))  # active, suspended, terminated, expired
     status_at: Mapped[datetime | None] = mapped_column(Instant)
     cap_reached_at: Mapped[datetime | None] = mapped_column(Instant)  # when billing.penalty.cap_reached went out
+    activated_on: Mapped[date | None] = mapped_column(Date)  # WIB day of activation: no day before it is in force
+    performance_bond_rp: Mapped[int] = mapped_column(BigInteger, default=0)  # jaminan pelaksanaan, as it stands
     updated_at: Mapped[datetime] = mapped_column(Instant)
 
 
@@ -49,7 +51,24 @@ class Amendment(Base):
     __tablename__ = "amendments"
     contract_id: Mapped[str] = mapped_column(Id, ForeignKey("contracts.id"), primary_key=True)
     amendment_no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    effective_from: Mapped[date | None] = mapped_column(Date)  # facts from this WIB day on are priced with it
     changes: Mapped[dict] = mapped_column(JSONB)
+
+
+class LifecycleChange(Base):
+    """A suspension, resumption, termination or expiry by its own instant: which days are in force."""
+
+    __tablename__ = "lifecycle_changes"
+    contract_id: Mapped[str] = mapped_column(Id, ForeignKey("contracts.id"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(Instant, primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+
+class StaleDraft(Base):
+    """A contract whose drafts changed evidence since they were priced; the events process reprices them."""
+
+    __tablename__ = "stale_drafts"
+    contract_id: Mapped[str] = mapped_column(Id, primary_key=True)
 
 
 class Pickup(Base):
@@ -77,19 +96,20 @@ class Weighing(Base):
     net_kg: Mapped[int] = mapped_column(BigInteger)
     weighed_at: Mapped[datetime | None] = mapped_column(Instant)
     flags: Mapped[list[str]] = mapped_column(ARRAY(String(40)), default=list)
-    cleared: Mapped[bool] = mapped_column(Boolean, default=False)
+    cleared: Mapped[bool] = mapped_column(Boolean, default=False)  # billable: cleared after any re-judgement
+    cleared_at: Mapped[datetime | None] = mapped_column(Instant)  # latest clearance (event occurred_at)
+    held_at: Mapped[datetime | None] = mapped_column(Instant)  # latest re-judgement holding it out
 
 
 class Complaint(Base):
-    """A pengaduan: its deadline, when it was resolved, and the started days overdue that billing prices."""
+    """A pengaduan: its deadline and when it was resolved (as it counts); billing counts the started days overdue."""
 
     __tablename__ = "complaints"
-    __table_args__ = (Index("ix_complaints_contract_resolved", "contract_id", "resolved_at"),)
+    __table_args__ = (Index("ix_complaints_contract_due", "contract_id", "due_at"),)
     complaint_id: Mapped[str] = mapped_column(Id, primary_key=True)
     contract_id: Mapped[str] = mapped_column(Id)
     due_at: Mapped[datetime] = mapped_column(Instant)
     resolved_at: Mapped[datetime | None] = mapped_column(Instant)
-    overdue_days: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class DailyEvaluation(Base):
@@ -114,6 +134,8 @@ class Invoice(Base):
     contractor_id: Mapped[str] = mapped_column(Id, index=True)
     month: Mapped[str] = mapped_column(String(7))
     status: Mapped[str] = mapped_column(String(20), default="draft")  # draft, issued, approved, paid
+    # termin (a month), final (termin akhir: the contract's last month), closing (evidence after the final one)
+    kind: Mapped[str] = mapped_column(String(10), default="termin")
     tonnage_kg: Mapped[int] = mapped_column(BigInteger, default=0)
     tonnage_gross_rp: Mapped[int] = mapped_column(BigInteger, default=0)
     ceiling_excess_rp: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -127,6 +149,9 @@ class Invoice(Base):
     ppn_rp: Mapped[int] = mapped_column(BigInteger, default=0)
     total_rp: Mapped[int] = mapped_column(BigInteger, default=0)
     cap_used_rp: Mapped[int] = mapped_column(BigInteger, default=0)  # over the contract, this invoice included
+    assessed_rp: Mapped[int] = mapped_column(BigInteger, default=0)  # D(m): every deduction assessed through it
+    bond_claim_rp: Mapped[int] = mapped_column(BigInteger, default=0)  # carried at the end, claimed on the bond
+    performance_bond_rp: Mapped[int] = mapped_column(BigInteger, default=0)
     computed_at: Mapped[datetime] = mapped_column(Instant)
     created_at: Mapped[datetime] = mapped_column(Instant)
     issued_at: Mapped[datetime | None] = mapped_column(Instant)
@@ -135,12 +160,15 @@ class Invoice(Base):
 
 
 class InvoiceLine(Base):
-    """One line per kind on an invoice; its evidence is in invoice_evidence (frozen) or computed live (draft)."""
+    """One line per kind and price on an invoice (a kind whose facts fall under two prices has two lines, each
+    with the dates it covers); its evidence is in invoice_evidence (frozen) or computed live (draft)."""
 
     __tablename__ = "invoice_lines"
     invoice_id: Mapped[str] = mapped_column(Id, ForeignKey("invoices.id", ondelete="CASCADE"), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
-    position: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    first_date: Mapped[date | None] = mapped_column(Date)  # the facts' WIB dates this line prices
+    last_date: Mapped[date | None] = mapped_column(Date)
     category: Mapped[str] = mapped_column(String(20))  # charge, deduction
     description: Mapped[str] = mapped_column(Text)
     quantity: Mapped[int] = mapped_column(BigInteger)
@@ -161,4 +189,72 @@ class InvoiceEvidence(Base):
     ref: Mapped[str] = mapped_column(String(64, collation="C"), primary_key=True)  # pickup/weighing/complaint id, day
     fact: Mapped[str] = mapped_column(String(40, collation="C"))  # tonnage, missed_pickup, complaint_day, ...
     fact_month: Mapped[str] = mapped_column(String(7, collation="C"))
+    fact_date: Mapped[date] = mapped_column(Date)  # the WIB date it is priced by
     quantity: Mapped[int] = mapped_column(BigInteger)  # kg, pickups, days; negative on a credit adjustment
+
+
+class Objection(Base):
+    """A keberatan: the contractor disputes one evidence item of an issued invoice's deduction lines.
+
+    One objection per evidence item of a contract (whichever invoice it was filed on): the unique key."""
+
+    __tablename__ = "objections"
+    __table_args__ = (UniqueConstraint("contract_id", "kind", "ref", name="uq_objections_evidence"),
+                      Index("ix_objections_invoice", "invoice_id"),
+                      Index("ix_objections_contractor_status", "contractor_id", "status"))
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
+    invoice_id: Mapped[str] = mapped_column(Id, ForeignKey("invoices.id"))
+    contract_id: Mapped[str] = mapped_column(Id)
+    contractor_id: Mapped[str] = mapped_column(Id)
+    month: Mapped[str] = mapped_column(String(7))  # the invoice's month
+    kind: Mapped[str] = mapped_column(String(40))  # missed_pickup, complaint_day, shortfall_day
+    ref: Mapped[str] = mapped_column(String(64))  # the evidence ref as listed on the line
+    fact_month: Mapped[str] = mapped_column(String(7))  # the WIB month of the fact (an adjustment's is earlier)
+    fact_date: Mapped[date] = mapped_column(Date)  # the WIB day of the fact, as the invoice's evidence lists it
+    reason: Mapped[str] = mapped_column(Text)
+    photo_sha256: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list)
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open, accepted, rejected
+    filed_by: Mapped[str] = mapped_column(String(200))
+    filed_at: Mapped[datetime] = mapped_column(Instant)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[datetime | None] = mapped_column(Instant)
+
+
+class InvoiceDigest(Base):
+    """The SHA-256 of an issued invoice's canonical JSON, fixed at issue: what a printed berita acara is checked
+    against (GET /invoices/verify, kawal invoice verify)."""
+
+    __tablename__ = "invoice_digests"
+    invoice_id: Mapped[str] = mapped_column(Id, ForeignKey("invoices.id", ondelete="CASCADE"), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    canonical: Mapped[str] = mapped_column(Text)  # the exact bytes hashed (UTF-8), kept so anyone can re-hash them
+    created_at: Mapped[datetime] = mapped_column(Instant)
+
+
+class Contractor(Base):
+    """A penyedia as the berita acara names it (from contracts.contractor.registered)."""
+
+    __tablename__ = "contractors"
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    npwp: Mapped[str] = mapped_column(String(40))
+
+
+class ContractArea(Base):
+    """The kawasan and kecamatan a contract serves (from its activation), printed on the berita acara."""
+
+    __tablename__ = "contract_areas"
+    contract_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    kawasan: Mapped[str] = mapped_column(String(120))
+    kecamatan: Mapped[list[str]] = mapped_column(ARRAY(String(80)), default=list)
+
+
+class ExcusedComplaintDay(Base):
+    """One started overdue day of a complaint that routes excused (an accepted objection): never charged."""
+
+    __tablename__ = "excused_complaint_days"
+    complaint_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    day_no: Mapped[int] = mapped_column(Integer, primary_key=True)  # 1-based, as in the ref "<complaint id>/<n>"
+    contract_id: Mapped[str] = mapped_column(Id)

@@ -5,15 +5,16 @@ revision or amendment wins), so the same events in any order and any number of t
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from services.billing.models import Amendment, Complaint, Contract, DailyEvaluation, Pickup, Weighing
-from services.billing.terms import fold_terms, json_terms, started_days_overdue
+from services.billing.models import (Amendment, Complaint, Contract, DailyEvaluation, LifecycleChange, Pickup,
+                                     StaleDraft, Weighing)
+from services.billing.timeline import Timeline, stored
 from shared import clock
+from shared.events import Envelope
 from shared.inbox import NotYetKnown
 
 TERMINAL = ("terminated", "expired")
@@ -27,52 +28,76 @@ def require_contract(session: Session, contract_id, lock: bool = True) -> Contra
     return contract
 
 
+def _occurred(envelope: Envelope):
+    """When the event happened, as an instant (the envelope carries it as ISO text)."""
+    return clock.parse_instant(envelope.occurred_at)
+
+
+def mark_stale(session: Session, contract_id) -> None:
+    """The contract's drafts no longer match the evidence: the events process reprices them (handlers.PERIODIC)."""
+    session.execute(insert(StaleDraft).values(contract_id=str(contract_id)).on_conflict_do_nothing())
+
+
+def timeline_of(session: Session, contract: Contract) -> Timeline:
+    """The contract's terms by date and days in force, from its activation, amendments and lifecycle changes."""
+    with session.no_autoflush:
+        amendments = session.execute(select(Amendment.amendment_no, Amendment.effective_from, Amendment.changes)
+                                     .where(Amendment.contract_id == contract.id)).all()
+        changes = session.execute(select(LifecycleChange.at, LifecycleChange.status)
+                                  .where(LifecycleChange.contract_id == contract.id)).all()
+    return Timeline.of(contract.base_terms, [tuple(row) for row in amendments], contract.activated_on,
+                       [tuple(row) for row in changes])
+
+
 def _refold(session: Session, contract: Contract) -> None:
-    with session.no_autoflush:  # a new contract row is complete only after this
-        rows = _amendments(session, contract)
-    terms = fold_terms(contract.base_terms, [(row.amendment_no, row.changes) for row in rows])
-    _set_terms(contract, terms, rows)
-
-
-def _amendments(session: Session, contract: Contract):
-    return session.execute(select(Amendment.amendment_no, Amendment.changes)
-                           .where(Amendment.contract_id == contract.id)).all()
-
-
-def _set_terms(contract: Contract, terms: dict, rows) -> None:
-    contract.start_date = date.fromisoformat(terms["start_date"])
-    contract.end_date = date.fromisoformat(terms["end_date"])
-    contract.ppn_rate = Decimal(terms["ppn_rate"])
+    """The contract row's figures as the contract now reads (every amendment), for the ledger and the gauges."""
+    timeline = timeline_of(session, contract)
+    latest, terms = timeline.latest(), timeline.on(date.max)
+    contract.start_date, contract.end_date = latest.start_date, latest.end_date
+    contract.ppn_rate = terms.ppn_rate
     for name in ("value_rp", "unit_price_rp_per_ton", "missed_pickup_rp", "complaint_day_rp", "shortfall_day_rp",
-                 "cap_rp", "shortfall_days_allowed"):
-        setattr(contract, name, terms[name])
-    contract.amendment_no = max((row.amendment_no for row in rows), default=0)
+                 "cap_rp", "shortfall_days_allowed", "performance_bond_rp"):
+        setattr(contract, name, getattr(terms, name))
+    contract.amendment_no = max((a.amendment_no for a in timeline.amendments), default=0)
     contract.updated_at = clock.now()
 
 
-def contract_activated(session: Session, data: dict) -> None:
+def contract_activated(session: Session, envelope: Envelope) -> None:
+    data = envelope.data
     contract = session.get(Contract, str(data["contract_id"]), with_for_update=True)
     if contract is None:
         contract = Contract(id=str(data["contract_id"]), status="active", amendment_no=0)
         session.add(contract)
     contract.number = data["number"]
     contract.contractor_id = str(data["contractor_id"])
-    contract.base_terms = json_terms(data)
+    contract.base_terms = stored(data)
+    # an older producer's activation has no day: the WIB day it was announced
+    contract.activated_on = data.get("activated_on") or clock.wib_date(_occurred(envelope))
     _refold(session, contract)
     session.flush()
+    mark_stale(session, contract.id)
 
 
-def contract_amended(session: Session, data: dict) -> None:
+def contract_amended(session: Session, envelope: Envelope) -> None:
+    data = envelope.data
     contract = require_contract(session, data["contract_id"])
-    session.execute(insert(Amendment).values(contract_id=contract.id, amendment_no=data["amendment_no"],
-                                             changes=json_terms(data)).on_conflict_do_nothing())
+    session.execute(insert(Amendment).values(
+        contract_id=contract.id, amendment_no=data["amendment_no"],
+        effective_from=data.get("effective_from") or clock.wib_date(_occurred(envelope)),
+        changes=stored({k: v for k, v in data.items() if k not in ("contract_id", "amendment_no")}),
+    ).on_conflict_do_nothing())
     _refold(session, contract)
     session.flush()
+    mark_stale(session, contract.id)
 
 
 def status_changed(session: Session, data: dict, status: str) -> None:
-    """Lifecycle events by their own instant: a terminal status sticks, otherwise the latest instant wins."""
+    """Lifecycle events by their own instant: a terminal status sticks, otherwise the latest instant wins; each
+    change is kept, so the days in force come out the same whatever order they arrive in."""
     contract = require_contract(session, data["contract_id"])
+    session.execute(insert(LifecycleChange).values(contract_id=contract.id, at=data["at"], status=status)
+                    .on_conflict_do_nothing())
+    mark_stale(session, contract.id)
     if contract.status in TERMINAL:
         return
     if status in TERMINAL or contract.status_at is None or data["at"] >= contract.status_at:
@@ -90,6 +115,7 @@ def _upsert_pickup(session: Session, data: dict, **flags: bool) -> None:
     merged = {name: table.c[name] | statement.excluded[name] for name in flags}
     merged["date"] = func.coalesce(statement.excluded.date, table.c.date)
     session.execute(statement.on_conflict_do_update(index_elements=["pickup_id"], set_=merged))
+    mark_stale(session, data["contract_id"])
 
 
 def pickup_missed(session: Session, data: dict) -> None:
@@ -109,52 +135,62 @@ def pickup_verified(session: Session, data: dict) -> None:
     _upsert_pickup(session, data, verified=True)
 
 
-def _upsert_weighing(session: Session, data: dict, cleared: bool, weighed_at, flags: list[str] | None) -> None:
+def _billable(cleared_at, held_at):
+    """Cleared, and not held out again since: the latest of a clearance and a re-judgement wins, by the instants
+    their events happened, so their arrival order does not matter."""
+    return cleared_at.isnot(None) & (held_at.is_(None) | (cleared_at > held_at))
+
+
+def _upsert_weighing(session: Session, envelope: Envelope, cleared: bool, held: bool,
+                     flags: list[str] | None) -> None:
+    data = envelope.data
     if data.get("contract_id") is None:
         return  # an unassigned vehicle's weighing bills no contract
     require_contract(session, data["contract_id"], lock=False)
     table = Weighing.__table__
+    cleared_at = _occurred(envelope) if cleared else None
+    held_at = _occurred(envelope) if held else None
     statement = insert(table).values(weighing_id=str(data["weighing_id"]), contract_id=str(data["contract_id"]),
-                                     net_kg=int(data["net_kg"]), weighed_at=weighed_at, flags=flags or [],
-                                     cleared=cleared)
+                                     net_kg=int(data["net_kg"]), weighed_at=data.get("weighed_at"), flags=flags or [],
+                                     cleared=cleared and not held, cleared_at=cleared_at, held_at=held_at)
+    merged_cleared = func.greatest(table.c.cleared_at, statement.excluded.cleared_at)
+    merged_held = func.greatest(table.c.held_at, statement.excluded.held_at)
     session.execute(statement.on_conflict_do_update(index_elements=["weighing_id"], set_={
-        "cleared": table.c.cleared | statement.excluded.cleared,
+        "cleared_at": merged_cleared, "held_at": merged_held, "cleared": _billable(merged_cleared, merged_held),
         "weighed_at": func.coalesce(table.c.weighed_at, statement.excluded.weighed_at),
         "net_kg": statement.excluded.net_kg if cleared else table.c.net_kg,
         "flags": table.c.flags if flags is None else statement.excluded.flags,
     }))
+    mark_stale(session, data["contract_id"])
 
 
-def weighing_recorded(session: Session, data: dict) -> None:
-    _upsert_weighing(session, data, bool(data["cleared"]), data["weighed_at"], list(data["flags"]))
+def weighing_recorded(session: Session, envelope: Envelope) -> None:
+    data = envelope.data
+    _upsert_weighing(session, envelope, bool(data["cleared"]), False, list(data["flags"]))
 
 
-def weighing_cleared(session: Session, data: dict) -> None:
-    _upsert_weighing(session, data, True, data.get("weighed_at"), None)
+def weighing_cleared(session: Session, envelope: Envelope) -> None:
+    _upsert_weighing(session, envelope, True, False, None)
 
 
-def days_billed(data: dict) -> int:
-    """The started days overdue as routes found them at resolution (the same rule recomputed if absent).
-
-    Only a resolution counts: an overdue event's running count is not final."""
-    if data.get("resolved_at") is None:
-        return 0
-    return int(data.get("overdue_days") or 0) or started_days_overdue(data["due_at"], data["resolved_at"])
+def weighing_flagged(session: Session, envelope: Envelope) -> None:
+    """Re-judged (the later of two weighings < 20 min apart, its partner keyed later): out of billing until
+    cleared again; when its month is issued, the next draft credits it."""
+    _upsert_weighing(session, envelope, False, True, list(envelope.data["flags"]))
 
 
 def complaint_changed(session: Session, data: dict) -> None:
-    """opened, overdue and resolved all carry the deadline; only a resolution fixes the days billed."""
+    """opened, overdue and resolved all carry the deadline; the first resolution fixes when it ended (as it
+    counts: routes bounds a back-dated resolution by the sync allowance). Billing counts the started days itself."""
     require_contract(session, data["contract_id"], lock=False)
-    resolved_at = data.get("resolved_at")
     table = Complaint.__table__
-    statement = insert(table).values(
-        complaint_id=str(data["complaint_id"]), contract_id=str(data["contract_id"]), due_at=data["due_at"],
-        resolved_at=resolved_at, overdue_days=days_billed(data))
+    statement = insert(table).values(complaint_id=str(data["complaint_id"]), contract_id=str(data["contract_id"]),
+                                     due_at=data["due_at"], resolved_at=data.get("resolved_at"))
     session.execute(statement.on_conflict_do_update(index_elements=["complaint_id"], set_={
         "resolved_at": func.coalesce(table.c.resolved_at, statement.excluded.resolved_at),
         "due_at": statement.excluded.due_at,
-        "overdue_days": func.greatest(table.c.overdue_days, statement.excluded.overdue_days),
     }))
+    mark_stale(session, data["contract_id"])
 
 
 def compliance_evaluated(session: Session, data: dict) -> None:
@@ -167,3 +203,4 @@ def compliance_evaluated(session: Session, data: dict) -> None:
         index_elements=["contract_id", "date"],
         set_={name: statement.excluded[name] for name in ("revision", "shortfall", "net_kg", "target_kg")},
         where=statement.excluded.revision >= table.c.revision))
+    mark_stale(session, data["contract_id"])

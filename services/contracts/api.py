@@ -83,19 +83,20 @@ def _transition(name: str, schema, action, summary: str):
     @contract_blp.response(200, s.ContractOut)
     def post(self, data, contract_id):
         with transaction() as session:
-            return action(session, auth.current(), contract_id, data.get("reason"))
+            return action(session, auth.current(), contract_id, data.get("reason"),
+                          **({"activated_on": data["activated_on"]} if data.get("activated_on") else {}))
 
     post.__doc__ = summary
     view = type(name, (MethodView,), {"post": post})
     return view
 
 
-def _activate(session, principal, contract_id, _reason):
-    return lifecycle.activate(session, principal, contract_id)
+def _activate(session, principal, contract_id, _reason, activated_on=None):
+    return lifecycle.activate(session, principal, contract_id, activated_on)
 
 
 for _path, _name, _schema, _action, _summary in (
-    ("activate", "Activate", s.OptionalReasonIn, _activate,
+    ("activate", "Activate", s.ActivateIn, _activate,
      "Activate a draft (409 when a kecamatan already has a live contract in that period)"),
     ("suspend", "Suspend", s.ReasonIn, lifecycle.suspend, "Suspend an active contract"),
     ("resume", "Resume", s.OptionalReasonIn, lifecycle.resume, "Resume a suspended contract"),

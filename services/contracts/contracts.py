@@ -32,6 +32,7 @@ def create(session: Session, principal: auth.Principal, data: dict) -> dict:
         kecamatan=kecamatan, start_date=data["start_date"], end_date=data["end_date"], value_rp=data["value_rp"],
         unit_price_rp_per_ton=data["unit_price_rp_per_ton"], daily_target_kg=data["daily_target_kg"],
         ppn_rate=rules.PPN_RATE if data.get("ppn_rate") is None else data["ppn_rate"],
+        performance_bond_rp=rules.performance_bond_rp(data["value_rp"], data.get("performance_bond_rp")),
         status="draft", amendment_no=0, created_at=now, updated_at=now, **sla, **penalties)
     session.add(contract)
     try:
@@ -110,13 +111,23 @@ def terms(contract: Contract) -> dict:
         "start_date": contract.start_date, "end_date": contract.end_date, "value_rp": contract.value_rp,
         "unit_price_rp_per_ton": contract.unit_price_rp_per_ton, "daily_target_kg": contract.daily_target_kg,
         "ppn_rate": contract.ppn_rate, "sla": sla_of(contract), "penalties": penalties_of(contract),
+        "performance_bond_rp": bond_of(contract), "activated_at": contract.activated_at,
+        "activated_on": contract.activated_on or (clock.wib_date(contract.activated_at) if contract.activated_at
+                                                  else None),
     }
+
+
+def bond_of(contract: Contract) -> int:
+    """Contracts created before the bond was recorded hold the default, 5% of the value."""
+    return rules.performance_bond_rp(contract.value_rp, contract.performance_bond_rp)
 
 
 def present(session: Session, contract: Contract, loaded: bool = False) -> dict:
     """The contract as the API shows it, with amendments, warnings and whether it may be terminated for fault."""
+    from services.contracts.warning_letters import annotate_withdrawn  # it imports this module
     if not loaded:
         session.refresh(contract, ["amendments", "warnings"])
+    annotate_withdrawn(session, contract.warnings)
     levels = [letter.level for letter in contract.warnings]
     grounds = rules.termination_grounds(levels, contract.cap_reached_at is not None)
     status = rules.effective_status(contract.status, contract.end_date, clock.today_wib())

@@ -21,7 +21,9 @@ from shared.errors import conflict
 _ACTIVATION_LOCK = 0x6B6F6E74  # serialises activations so two overlapping contracts cannot both slip in
 
 
-def activate(session: Session, principal: auth.Principal, contract_id) -> dict:
+def activate(session: Session, principal: auth.Principal, contract_id, activated_on: date | None = None) -> dict:
+    """Activate a draft. activated_on records the day it took effect (the SPMK date) when the contract is keyed in
+    after it started (a city bringing running contracts into Kawal); never a day still to come."""
     session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ACTIVATION_LOCK})
     expire_due(session)
     contract = load_for_update(session, contract_id)
@@ -31,8 +33,10 @@ def activate(session: Session, principal: auth.Principal, contract_id) -> dict:
                                        "amend its period before activating it.")
     check_kecamatan_free(session, contract, contract.start_date, contract.end_date)
     now = clock.now()
+    contract.activated_on = rules.activation_day(activated_on, clock.today_wib())
     contract.status, contract.status_reason, contract.activated_at, contract.updated_at = "active", None, now, now
-    audit.append(session, principal, "contract.activate", "contract", contract.id, {"number": contract.number})
+    audit.append(session, principal, "contract.activate", "contract", contract.id,
+                 {"number": contract.number, "activated_on": contract.activated_on.isoformat()})
     outbox.record(session, "contracts.contract.activated", terms(contract), producer="contracts")
     return present(session, contract)
 

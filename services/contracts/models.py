@@ -60,6 +60,8 @@ class Contract(Base):
     shortfall_day_rp: Mapped[int] = mapped_column(BigInteger)
     cap_ratio: Mapped[float] = mapped_column(Float)
     cap_rp: Mapped[int] = mapped_column(BigInteger)
+    # jaminan pelaksanaan: deductions still carried at the end are claimed against it
+    performance_bond_rp: Mapped[int | None] = mapped_column(BigInteger)
     # life
     status: Mapped[str] = mapped_column(String(20), index=True)  # draft, active, suspended, terminated, expired
     status_reason: Mapped[str | None] = mapped_column(Text)
@@ -67,6 +69,9 @@ class Contract(Base):
     created_at: Mapped[datetime] = mapped_column(Instant)
     updated_at: Mapped[datetime] = mapped_column(Instant)
     activated_at: Mapped[datetime | None] = mapped_column(Instant)
+    # the WIB day the contract took effect (SPMK), default the day it was activated here: days before it are not
+    # in force anywhere
+    activated_on: Mapped[date | None] = mapped_column(Date)
     suspended_at: Mapped[datetime | None] = mapped_column(Instant)
     terminated_at: Mapped[datetime | None] = mapped_column(Instant)
     expired_at: Mapped[datetime | None] = mapped_column(Instant)
@@ -91,6 +96,7 @@ class Amendment(Base):
     id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
     contract_id: Mapped[str] = mapped_column(Id, ForeignKey("contracts.id"), index=True)
     amendment_no: Mapped[int] = mapped_column(Integer)
+    effective_from: Mapped[date | None] = mapped_column(Date)  # WIB day it takes effect (None: first edition)
     reason: Mapped[str | None] = mapped_column(Text)
     changes: Mapped[dict] = mapped_column(JSONB)
     previous: Mapped[dict] = mapped_column(JSONB)
@@ -126,4 +132,18 @@ class Breach(Base):
     threshold: Mapped[float] = mapped_column(Float)
     value: Mapped[float] = mapped_column(Float)
     evidence: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    received_at: Mapped[datetime] = mapped_column(Instant)
+    # routes.sla.breach_withdrawn: the month's re-evaluation found it no longer holds
+    withdrawn_at: Mapped[datetime | None] = mapped_column(Instant)
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class IssuedMonth(Base):
+    """A contract's WIB month whose invoice billing issued (billing.invoice.issued): no amendment takes effect
+    inside it."""
+
+    __tablename__ = "issued_months"
+    contract_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    invoice_id: Mapped[str | None] = mapped_column(Id)
     received_at: Mapped[datetime] = mapped_column(Instant)

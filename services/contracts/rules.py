@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable
 
 from shared.city import KECAMATAN
+from shared.fields import MAX_PERIOD_YEARS
 from shared.errors import ApiError, conflict, invalid
 
 PPN_RATE = 0.11
@@ -67,6 +68,10 @@ def check_period(start: date, end: date) -> None:
     if end <= start:
         raise invalid("invalid_period", "The end date must be after the start date.",
                       {"end_date": ["Must be after start_date."]})
+    if end.year - start.year > MAX_PERIOD_YEARS or (end.year - start.year == MAX_PERIOD_YEARS
+                                                    and (end.month, end.day) >= (start.month, start.day)):
+        raise invalid("invalid_period", f"A contract runs for less than {MAX_PERIOD_YEARS} years.",
+                      {"end_date": [f"Must be less than {MAX_PERIOD_YEARS} years after start_date."]})
 
 
 def period_days(start: date, end: date) -> int:
@@ -85,6 +90,41 @@ def monthly_per_mille_rp(value_rp: int, start: date, end: date) -> int:
 
 def cap_rp(value_rp: int, cap_ratio: float) -> int:
     return round_half_up(Decimal(value_rp) * Decimal(str(cap_ratio)))
+
+
+def performance_bond_rp(value_rp: int, given: int | None = None) -> int:
+    """The jaminan pelaksanaan: as agreed, else 5% of the contract value (Perpres 16/2018), half up."""
+    return given if given is not None else cap_rp(value_rp, CAP_RATIO)
+
+
+def month_of(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def check_effective_from(effective_from: date, issued_months: Iterable[str], number: str) -> None:
+    """An amendment cannot take effect inside a month whose invoice is issued, nor before one (it would reprice
+    facts of the frozen month too): 409."""
+    frozen = sorted(month for month in issued_months if month >= month_of(effective_from))
+    if frozen:
+        raise conflict("month_issued", f"Contract {number}: the invoice of {frozen[0]} is issued, so an amendment "
+                                       f"cannot take effect on {effective_from}; choose a day after that month.",
+                       {"effective_from": [f"The invoice of {frozen[0]} is issued."]})
+
+
+def activation_day(requested: date | None, today: date) -> date:
+    """The day a contract takes effect: today, or the earlier day given; a day to come is refused."""
+    if requested is None:
+        return today
+    if requested > today:
+        raise invalid("future", "A contract cannot be recorded as activated on a day to come.",
+                      {"activated_on": [f"After today ({today.isoformat()})."]})
+    return requested
+
+
+def check_warning_breaches(breach_ids: list[str]) -> None:
+    if not breach_ids:
+        raise invalid("no_breach", "A warning letter names at least one breach of its contract.",
+                      {"breach_ids": ["Name at least one breach."]})
 
 
 def sla_terms(given: dict | None) -> dict:
@@ -171,7 +211,8 @@ def overlap_conflict(number: str, clashes: list[dict]) -> ApiError:
                     "A kecamatan has one active contract at a time.", {"kecamatan": [names]})
 
 
-AMENDABLE = ("value_rp", "start_date", "end_date", "unit_price_rp_per_ton", "daily_target_kg", "ppn_rate")
+AMENDABLE = ("value_rp", "start_date", "end_date", "unit_price_rp_per_ton", "daily_target_kg", "ppn_rate",
+             "performance_bond_rp")
 
 
 def amendment_changes(current: dict, requested: dict) -> dict:

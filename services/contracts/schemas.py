@@ -1,7 +1,9 @@
 """HTTP request and response schemas of the contracts API (marshmallow, documented by flask-smorest)."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
+
+from shared import fields
 
 from services.contracts.rules import LEVELS
 from shared.pagination import PageArgs
@@ -77,6 +79,8 @@ class ContractIn(Schema):
     ppn_rate = fields.Float(load_default=None, validate=validate.Range(min=0, max=1, max_inclusive=False))
     sla = fields.Nested(SlaIn, load_default=None)
     penalties = fields.Nested(PenaltiesIn, load_default=None)
+    performance_bond_rp = fields.Integer(strict=True, load_default=None, validate=MONEY,
+                                         metadata={"description": "jaminan pelaksanaan; default 5% of value_rp"})
 
 
 class ContractQuery(PageArgs):
@@ -93,6 +97,11 @@ class OptionalReasonIn(Schema):
     reason = fields.String(load_default=None, validate=TEXT)
 
 
+class ActivateIn(OptionalReasonIn):
+    activated_on = fields.Date(load_default=None, metadata={
+        "description": "the WIB day it took effect (SPMK) when keyed in later; default today; never a day to come"})
+
+
 class AmendmentIn(Schema):
     value_rp = fields.Integer(strict=True, validate=MONEY)
     start_date = fields.Date()
@@ -102,13 +111,17 @@ class AmendmentIn(Schema):
     ppn_rate = fields.Float(validate=validate.Range(min=0, max=1, max_inclusive=False))
     sla = fields.Nested(SlaIn)
     penalties = fields.Nested(PenaltiesIn)
+    performance_bond_rp = fields.Integer(strict=True, validate=MONEY)
     reason = fields.String(load_default=None, validate=TEXT)
+    effective_from = fields.Date(load_default=None, metadata={
+        "description": "WIB day from which the new terms apply; default the day it is recorded"})
 
 
 class AmendmentOut(Schema):
     id = fields.UUID()
     contract_id = fields.UUID()
     amendment_no = fields.Integer()
+    effective_from = fields.Date(allow_none=True)
     reason = fields.String(allow_none=True)
     changes = fields.Dict(metadata={"description": "the fields this amendment set, with their new values"})
     previous = fields.Dict(metadata={"description": "the same fields as they were before"})
@@ -119,7 +132,8 @@ class AmendmentOut(Schema):
 class WarningIn(Schema):
     level = fields.String(required=True, validate=validate.OneOf(LEVELS))
     reason = fields.String(required=True, validate=TEXT)
-    breach_ids = fields.List(fields.UUID(), load_default=list)
+    breach_ids = fields.List(fields.UUID(), required=True, validate=validate.Length(min=1, max=50),
+                             metadata={"description": "at least one breach of this contract"})
 
 
 class WarningOut(Schema):
@@ -130,6 +144,10 @@ class WarningOut(Schema):
     breach_ids = fields.List(fields.UUID())
     issued_at = fields.AwareDateTime()
     issued_by = fields.String()
+    withdrawn_breach_ids = fields.List(fields.UUID(), metadata={
+        "description": "breaches this letter names that routes has since withdrawn"})
+    rests_only_on_withdrawn = fields.Boolean(metadata={
+        "description": "every breach it names was withdrawn: the letter no longer rests on any"})
 
 
 class BreachOut(Schema):
@@ -141,6 +159,8 @@ class BreachOut(Schema):
     value = fields.Float()
     evidence = fields.List(fields.String())
     received_at = fields.AwareDateTime()
+    withdrawn_at = fields.AwareDateTime(allow_none=True)
+    withdrawn_reason = fields.String(allow_none=True)
 
 
 class ContractOut(Schema):
@@ -157,6 +177,8 @@ class ContractOut(Schema):
     ppn_rate = fields.Float()
     sla = fields.Nested(SlaOut)
     penalties = fields.Nested(PenaltiesOut)
+    performance_bond_rp = fields.Integer()
+    activated_on = fields.Date(allow_none=True, metadata={"description": "WIB day of activation"})
     status = fields.String(metadata={"description": "expired as soon as the end date has passed (WIB)"})
     status_reason = fields.String(allow_none=True)
     amendment_no = fields.Integer(metadata={"description": "number of the latest amendment, 0 for none"})

@@ -25,6 +25,7 @@ def issue(session: Session, principal: auth.Principal, contract_id, data: dict) 
     issued = session.execute(select(WarningLetter.level).where(WarningLetter.contract_id == contract.id)).scalars()
     rules.check_warning_order(list(issued), data["level"], contract.number)
     breach_ids = list(dict.fromkeys(str(b) for b in data.get("breach_ids") or []))
+    rules.check_warning_breaches(breach_ids)
     _check_breaches(session, contract.id, breach_ids)
     letter = WarningLetter(contract_id=contract.id, level=data["level"], reason=data["reason"],
                            breach_ids=breach_ids, issued_at=clock.now(), issued_by=principal.sub)
@@ -38,8 +39,9 @@ def issue(session: Session, principal: auth.Principal, contract_id, data: dict) 
                  {"warning_id": letter.id, "level": letter.level, "reason": letter.reason, "breach_ids": breach_ids})
     outbox.record(session, "contracts.warning.issued",
                   {"contract_id": contract.id, "warning_id": letter.id, "level": letter.level,
-                   "reason": letter.reason, "breach_ids": breach_ids}, producer="contracts")
-    return letter
+                   "reason": letter.reason, "breach_ids": breach_ids, "issued_at": letter.issued_at},
+                  producer="contracts")
+    return annotate_withdrawn(session, [letter])[0]
 
 
 def _check_breaches(session: Session, contract_id: str, breach_ids: list[str]) -> None:
@@ -49,12 +51,32 @@ def _check_breaches(session: Session, contract_id: str, breach_ids: list[str]) -
     if unknown:
         raise invalid("unknown_breach", "A warning letter can rest only on breaches recorded for this contract; "
                                         f"not known here: {', '.join(unknown)}.", {"breach_ids": unknown})
+    withdrawn = set(session.execute(select(Breach.id).where(Breach.id.in_(breach_ids),
+                                                            Breach.withdrawn_at.is_not(None))).scalars())
+    if withdrawn:
+        listed = [b for b in breach_ids if b in withdrawn]
+        raise invalid("breach_withdrawn", "A warning letter cannot rest on a withdrawn breach: "
+                                          f"{', '.join(listed)}.", {"breach_ids": listed})
+
+
+def annotate_withdrawn(session: Session, letters) -> list:
+    """Mark on each letter the breaches it names that were since withdrawn, and whether none still holds."""
+    letters = list(letters)
+    named = {b for letter in letters for b in letter.breach_ids}
+    withdrawn = set(session.execute(select(Breach.id).where(Breach.id.in_(named), Breach.withdrawn_at.is_not(None))
+                                    ).scalars()) if named else set()
+    for letter in letters:
+        letter.withdrawn_breach_ids = [b for b in letter.breach_ids if b in withdrawn]
+        letter.rests_only_on_withdrawn = bool(letter.breach_ids) and all(b in withdrawn for b in letter.breach_ids)
+    return letters
 
 
 def list_warnings(session: Session, contract_id, args: dict) -> dict:
     require_visible(session, contract_id)
     query = select(WarningLetter).where(WarningLetter.contract_id == str(contract_id)).order_by(WarningLetter.level)
-    return paginate(session, query, args["page"], args["per_page"])
+    page = paginate(session, query, args["page"], args["per_page"])
+    page["items"] = annotate_withdrawn(session, page["items"])
+    return page
 
 
 def list_breaches(session: Session, contract_id, args: dict) -> dict:
@@ -76,9 +98,21 @@ def record_breach(session: Session, data: dict) -> None:
     values = {"id": str(data["breach_id"]), "contract_id": contract_id, "month": data["month"],
               "measure": data["measure"], "threshold": data["threshold"], "value": data["value"],
               "evidence": list(data["evidence"]), "received_at": clock.now()}
+    # a revision re-published after re-evaluation updates it; once withdrawn it stays withdrawn
     session.execute(insert(Breach).values(**values).on_conflict_do_update(
         index_elements=[Breach.id], set_={k: values[k] for k in ("month", "measure", "threshold", "value",
                                                                  "evidence")}))
+
+
+def withdraw_breach(session: Session, data: dict) -> None:
+    """routes.sla.breach_withdrawn: the breach no longer holds; letters resting only on withdrawn breaches show
+    it. A withdrawal arriving before its breach is retried (NotYetKnown), not dropped."""
+    _known(session, str(data["contract_id"]))
+    breach = session.get(Breach, str(data["breach_id"]), with_for_update=True)
+    if breach is None:
+        raise NotYetKnown(f"breach {data['breach_id']}")
+    if breach.withdrawn_at is None:
+        breach.withdrawn_at, breach.withdrawn_reason = clock.now(), data["reason"]
 
 
 def record_cap_reached(session: Session, data: dict) -> None:

@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 from shared import auth
 from shared.pagination import page_of
 from shared.web import transaction
-from services.routes import complaints, results, weighings
+from services.routes import complaints, force_majeure, results, weighings
 from services.routes import schemas as s
 
 blp = Blueprint("evidence", __name__, description="Weighings, complaints and compliance results")
@@ -77,7 +77,8 @@ def get_complaint(complaint_id):
 def resolve_complaint(body, complaint_id):
     """Resolve a complaint assigned to the caller; days overdue are counted."""
     with transaction() as session:
-        return complaints.resolve(session, auth.current(), str(complaint_id), body["note"], body.get("resolved_at"))
+        return complaints.resolve(session, auth.current(), str(complaint_id), body["note"], body.get("resolved_at"),
+                                  body.get("photo_sha256"))
 
 
 @blp.route("/compliance/daily", methods=["GET"])
@@ -98,3 +99,23 @@ def compliance_breaches(args):
     """SLA breaches per contract and WIB month."""
     with transaction() as session:
         return results.breaches(session, args, args.pop("page"), args.pop("per_page"))
+
+
+@blp.route("/force-majeure", methods=["POST"])
+@auth.roles(*auth.DINAS)
+@blp.arguments(s.ForceMajeureIn)
+@blp.response(201, s.ForceMajeureOut)
+def declare_force_majeure(body):
+    """Declare a force-majeure day (keadaan kahar): its pickups there excused, no shortfall day."""
+    with transaction() as session:
+        return force_majeure.declare(session, auth.current(), body)
+
+
+@blp.route("/force-majeure", methods=["GET"])
+@auth.roles(*auth.READERS)
+@blp.arguments(s.ForceMajeureArgs, location="query")
+@blp.response(200, page_of(s.ForceMajeureOut))
+def list_force_majeure(args):
+    """List force-majeure days by contract and WIB dates (a contractor sees its own contracts')."""
+    with transaction() as session:
+        return force_majeure.list_days(session, args, args.pop("page"), args.pop("per_page"))

@@ -4,17 +4,28 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from decimal import Decimal
+
 from shared import clock, config
-
-def is_shortfall(net_kg: int, target_kg: int, shortfall_ratio: float) -> bool:
-    """A day is a shortfall day when its net tonnage is under shortfall_ratio x the daily target."""
-    return net_kg < shortfall_ratio * target_kg
+from shared.contract_terms import exact, is_under
 
 
-def on_time_ratio(on_time: int, scheduled: int, excused: int) -> float | None:
-    """on time / (scheduled - excused); None when nothing was due (no ratio, so no breach)."""
+def is_shortfall(net_kg: int, target_kg: int, shortfall_ratio) -> bool:
+    """A day is a shortfall day when its net tonnage is under shortfall_ratio x the daily target, compared
+    exactly (ratio 0.55, target 100,000 kg: 55,000 kg is not a shortfall)."""
+    return is_under(net_kg, shortfall_ratio, target_kg)
+
+
+def on_time_ratio(on_time: int, scheduled: int, excused: int) -> Decimal | None:
+    """on time / (scheduled - excused), as a Decimal; None when nothing was due (no ratio, so no breach)."""
     due = scheduled - excused
-    return on_time / due if due > 0 else None
+    return Decimal(on_time) / Decimal(due) if due > 0 else None
+
+
+def on_time_under(on_time: int, scheduled: int, excused: int, minimum) -> bool:
+    """The on-time ratio is under the minimum, compared exactly: on_time < minimum x due, no division."""
+    due = scheduled - excused
+    return due > 0 and is_under(on_time, minimum, due)
 
 
 def last_ended_day(now: datetime) -> date:
@@ -48,15 +59,15 @@ class MonthFigures:
     not_on_time_pickup_ids: list[str]
     shortfall_days: list[date]
     overdue_complaint_ids: list[str]
-    min_on_time_ratio: float
+    min_on_time_ratio: Decimal | float
     shortfall_days_allowed: int
 
 
 @dataclass(frozen=True)
 class BreachFinding:
     measure: str
-    threshold: float
-    value: float
+    threshold: Decimal | float
+    value: Decimal | float
     evidence: list[str] = field(default_factory=list)
 
 
@@ -64,10 +75,10 @@ def monthly_breaches(figures: MonthFigures) -> list[BreachFinding]:
     """The SLA breaches of a month: on-time ratio under the minimum, shortfall days over the allowance,
     any complaint overdue. Each names its measure, threshold, value and evidence."""
     found: list[BreachFinding] = []
-    ratio = on_time_ratio(figures.on_time, figures.scheduled, figures.excused)
-    if ratio is not None and ratio < figures.min_on_time_ratio:
-        found.append(BreachFinding("on_time_ratio", figures.min_on_time_ratio, round(ratio, 4),
-                                   sorted(figures.not_on_time_pickup_ids)))
+    if on_time_under(figures.on_time, figures.scheduled, figures.excused, figures.min_on_time_ratio):
+        ratio = on_time_ratio(figures.on_time, figures.scheduled, figures.excused)
+        found.append(BreachFinding("on_time_ratio", exact(figures.min_on_time_ratio),
+                                   ratio.quantize(Decimal("0.0001")), sorted(figures.not_on_time_pickup_ids)))
     if len(figures.shortfall_days) > figures.shortfall_days_allowed:
         found.append(BreachFinding("shortfall_days", float(figures.shortfall_days_allowed),
                                    float(len(figures.shortfall_days)),

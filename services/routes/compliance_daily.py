@@ -9,14 +9,20 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from shared import events, logs, outbox
+from services.routes import contract_copy
 from services.routes.compliance import is_shortfall, last_ended_day, reevaluation_start
+from services.routes.contract_copy import in_force_sql
 from services.routes.models import DailyEvaluation
 
 FIGURES = ("scheduled", "on_time", "late", "missed", "off_site", "excused", "net_kg", "target_kg", "shortfall",
-           "complaints_overdue")
+           "complaints_overdue", "in_force", "force_majeure")
 
-# The days to (re)compute: every ended day of an active contract's period not evaluated yet (so a worker that was
-# down catches up), plus every recent day already evaluated (so later evidence revises it), in one query.
+# The days to (re)compute: every ended day of a contract's period from its activation day, not evaluated yet (so a
+# worker that was down catches up; whatever the contract's status now, so the last day is evaluated also after
+# expiry or termination), plus every recent day already evaluated (so later evidence revises it), in one query.
+# A day not in force (suspended, after a termination) is recorded with in_force false and is never a shortfall
+# day; a force-majeure day is no shortfall day either. Target and shortfall ratio are the terms in force on the
+# day (shared.contract_terms), compared exactly, in Python.
 # Counting, per pickup of the day:
 #   on time  confirmed, on time and within the geofence;
 #   missed   missed by the sweep, or confirmed off-site and not verified by the agency: off-site unverified counts as
@@ -31,9 +37,9 @@ DAY_FIGURES = text("""
 WITH candidates AS (
     SELECT c.id AS contract_id, CAST(g AS date) AS day
       FROM contracts c
-     CROSS JOIN LATERAL generate_series(c.start_date, LEAST(c.end_date, CAST(:last_day AS date)), interval '1 day') g
-     WHERE c.status = 'active'
-       AND NOT EXISTS (SELECT 1 FROM daily_evaluations e WHERE e.contract_id = c.id AND e.date = CAST(g AS date))
+     CROSS JOIN LATERAL generate_series(COALESCE(c.activated_on, c.start_date),
+                                        LEAST(c.end_date, CAST(:last_day AS date)), interval '1 day') g
+     WHERE NOT EXISTS (SELECT 1 FROM daily_evaluations e WHERE e.contract_id = c.id AND e.date = CAST(g AS date))
     UNION
     SELECT e.contract_id, e.date FROM daily_evaluations e
      WHERE e.date BETWEEN CAST(:recheck_from AS date) AND CAST(:last_day AS date)
@@ -69,7 +75,12 @@ SELECT k.contract_id, k.day,
        COALESCE(pf.scheduled, 0) AS scheduled, COALESCE(pf.on_time, 0) AS on_time, COALESCE(pf.late, 0) AS late,
        COALESCE(pf.missed, 0) AS missed, COALESCE(pf.off_site, 0) AS off_site, COALESCE(pf.excused, 0) AS excused,
        COALESCE(wf.net_kg, 0) AS net_kg, c.daily_target_kg AS target_kg, c.shortfall_ratio,
-       COALESCE(cf.complaints_overdue, 0) AS complaints_overdue
+       COALESCE(cf.complaints_overdue, 0) AS complaints_overdue,
+       """ + in_force_sql("c", "k.day") + """ AS in_force,
+       EXISTS (SELECT 1 FROM force_majeure_days f WHERE f.contract_id = k.contract_id AND f.date = k.day)
+           AS force_majeure,
+       EXISTS (SELECT 1 FROM excused_days x WHERE x.contract_id = k.contract_id AND x.measure = 'shortfall_day'
+                  AND x.date = k.day) AS shortfall_excused
   FROM candidates k
   JOIN contracts c ON c.id = k.contract_id
   LEFT JOIN pickup_figures pf ON pf.contract_id = k.contract_id AND pf.day = k.day
@@ -96,16 +107,24 @@ def evaluate_days(session: Session, now: datetime) -> DailyResult:
                                          "recheck_from": reevaluation_start(now)}).mappings().all()
     if not rows:
         return DailyResult(0, 0)
-    values = [_figures(row, now) for row in rows]
+    copies = contract_copy.load(session, {row["contract_id"] for row in rows})
+    values = [_figures(row, copies[str(row["contract_id"])], now) for row in rows]
     changed = session.execute(_upsert(), values).mappings().all()
     outbox.record_many(session, [_event(row) for row in changed])
     first = sum(1 for row in changed if row["revision"] == 1)
     return DailyResult(evaluated=first, revised=len(changed) - first)
 
 
-def _figures(row, now: datetime) -> dict:
+def _figures(row, copy: contract_copy.Copy, now: datetime) -> dict:
     figures = {name: row[name] for name in FIGURES if name != "shortfall"}
-    figures["shortfall"] = is_shortfall(row["net_kg"], row["target_kg"], row["shortfall_ratio"])
+    terms = copy.terms_on(row["day"])
+    figures["target_kg"] = terms.daily_target_kg
+    if not row["in_force"]:
+        figures["complaints_overdue"] = 0  # never an overdue-complaint day
+    # a shortfall day excused by an accepted objection is no shortfall day, whatever the tonnage
+    figures["shortfall"] = (row["in_force"] and not row["force_majeure"] and not row["shortfall_excused"]
+                            and is_shortfall(row["net_kg"], terms.daily_target_kg,
+                                             terms.sla.get("shortfall_ratio", row["shortfall_ratio"])))
     return {"contract_id": row["contract_id"], "date": row["day"], **figures, "revision": 1, "evaluated_at": now}
 
 

@@ -8,6 +8,9 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from shared import events, logs, outbox
+from shared.contract_terms import overdue_days_by_month
+from services.routes import contract_copy
+from services.routes.contract_copy import in_force_sql
 
 # An instant as Python's datetime.isoformat() writes an aware UTC value (what shared.events dumps):
 # microseconds only when there are some, and the offset as +00:00.
@@ -30,7 +33,7 @@ WITH missed AS (
        SET status = 'missed', missed_at = :now, updated_at = :now
       FROM contracts c
      WHERE c.id = p.contract_id
-       AND c.status = 'active'
+       AND {in_force_sql("c", "p.date")}
        AND p.status = 'scheduled'
        AND p.window_end_at <= :now
        AND p.window_end_at + make_interval(mins => c.grace_minutes) <= :now
@@ -62,19 +65,20 @@ WITH missed AS (
 SELECT number, count(*) AS missed FROM announced GROUP BY number
 """)
 
-# Complaints are few: one set-based UPDATE, then their envelopes built and validated by shared.events.
-OVERDUE_COMPLAINTS = text("""
-UPDATE complaints k
-   SET status = 'overdue', overdue_at = :now,
-       overdue_days = GREATEST(1, CEIL(EXTRACT(EPOCH FROM (CAST(:now AS timestamptz) - k.due_at)) / 86400))::int
-  FROM contracts c
- WHERE c.id = k.contract_id
-   AND c.status = 'active'
-   AND k.status = 'open'
-   AND k.resolved_at IS NULL
-   AND k.due_at <= :now
-RETURNING k.id, k.contract_id, k.point_id, k.reported_at, k.due_at, k.overdue_days
+# Unresolved complaints past their deadline are few: read them, count their overdue days in Python with the one
+# definition (shared.contract_terms), write back those whose count grew.
+UNRESOLVED_PAST_DUE = text("""
+SELECT k.id, k.contract_id, k.point_id, k.reported_at, k.due_at, k.status, k.overdue_days, k.priority
+  FROM complaints k
+ WHERE k.resolved_at IS NULL AND k.due_at <= :now
+ ORDER BY k.due_at, k.id
+   FOR UPDATE OF k
 """)
+MARK_OVERDUE = text("""
+UPDATE complaints SET status = 'overdue', overdue_at = COALESCE(overdue_at, :now), overdue_days = :days
+ WHERE id = CAST(:id AS uuid)
+""")
+
 
 
 @dataclass(frozen=True)
@@ -104,12 +108,21 @@ def _miss_pickups(session: Session, now: datetime) -> dict[str, int]:
 
 
 def _overdue_complaints(session: Session, now: datetime) -> int:
-    rows = session.execute(OVERDUE_COMPLAINTS, {"now": now}).mappings().all()
-    outbox.record_many(session, [
-        events.make("routes.complaint.overdue", {
+    """Mark complaints past their deadline overdue and keep counting their started overdue days (on days in
+    force), announcing each change: an unresolved complaint keeps accruing, month by month."""
+    rows = session.execute(UNRESOLVED_PAST_DUE, {"now": now}).mappings().all()
+    copies = contract_copy.load(session, {row["contract_id"] for row in rows})
+    envelopes = []
+    for row in rows:
+        by_month = overdue_days_by_month(row["due_at"], None, now, copies[str(row["contract_id"])].life.in_force)
+        days = sum(by_month.values())
+        if row["status"] == "overdue" and days == row["overdue_days"]:
+            continue
+        session.execute(MARK_OVERDUE, {"id": row["id"], "now": now, "days": days})
+        envelopes.append(events.make("routes.complaint.overdue", {
             "complaint_id": row["id"], "contract_id": row["contract_id"], "point_id": row["point_id"],
             "reported_at": row["reported_at"], "due_at": row["due_at"], "resolved_at": None,
-            "overdue_days": row["overdue_days"]}, producer="routes", correlation_id=logs.correlation_id.get())
-        for row in rows
-    ])
-    return len(rows)
+            "overdue_days": days, "overdue_days_by_month": by_month, "as_of": now, "priority": row["priority"]},
+            producer="routes", correlation_id=logs.correlation_id.get()))
+    outbox.record_many(session, envelopes)
+    return len(envelopes)

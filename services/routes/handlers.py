@@ -8,9 +8,10 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from shared import clock, config
+from shared.contract_terms import Amendment
 from shared.inbox import NotYetKnown
-from services.routes import scheduling
-from services.routes.models import Contract, Contractor
+from services.routes import contract_copy, objections, scheduling
+from services.routes.models import Contract, ContractAmendment, Contractor, IssuedMonth
 
 SLA_FIELDS = ("grace_minutes", "geofence_m", "sync_allowance_hours", "min_on_time_ratio", "complaint_hours_priority",
               "complaint_hours_normal", "shortfall_ratio", "shortfall_days_allowed")
@@ -29,42 +30,66 @@ def contract_activated(session: Session, envelope) -> None:
     values = {field: data[field] for field in ("number", "kawasan", "kecamatan") + AMENDABLE_FIELDS}
     values.update({field: data["sla"][field] for field in SLA_FIELDS})
     # updated_at is the time of the last status change: older lifecycle events arriving late are ignored
+    occurred_at = _occurred_at(envelope)
+    activated_on = data.get("activated_on") or clock.wib_date(data.get("activated_at") or occurred_at)
+    base = {key: data[key] for key in ("value_rp", "start_date", "end_date", "unit_price_rp_per_ton",
+                                       "daily_target_kg", "ppn_rate", "sla", "penalties", "performance_bond_rp")}
     values.update(id=str(data["contract_id"]), contractor_id=str(data["contractor_id"]), status="active",
-                  amendment_no=0, updated_at=_occurred_at(envelope))
+                  amendment_no=0, updated_at=occurred_at, activated_on=activated_on,
+                  base_terms=contract_copy.jsonable(base))
     # a contract is activated once; a re-published activation must not undo amendments or later status changes
-    session.execute(insert(Contract).values(**values).on_conflict_do_nothing(index_elements=["id"]))
+    inserted = session.execute(insert(Contract).values(**values).on_conflict_do_nothing(index_elements=["id"])
+                               .returning(Contract.id)).scalar()
+    if inserted:
+        contract_copy.refresh_days_out(session, _known(session, inserted))
 
 
 def contract_amended(session: Session, envelope) -> None:
+    """Keep every amendment and fold them by number (shared.contract_terms), whatever order they arrive in: an
+    older amendment arriving after a newer one is applied beneath it, not lost."""
     data = envelope.data
     contract = _known(session, data["contract_id"])
-    if data["amendment_no"] <= contract.amendment_no:
-        return  # an older amendment arriving late, or a redelivery: the newer terms stand
-    changes = {field: data[field] for field in AMENDABLE_FIELDS if data.get(field) is not None}
-    if data.get("sla"):
-        changes.update({field: data["sla"][field] for field in SLA_FIELDS})
-    session.execute(update(Contract).where(Contract.id == contract.id)
-                    .values(amendment_no=data["amendment_no"], **changes))
+    amendment = Amendment.from_event(data, default_effective_from=clock.wib_date(_occurred_at(envelope)))
+    session.execute(insert(ContractAmendment).values(
+        contract_id=contract.id, amendment_no=amendment.amendment_no, effective_from=amendment.effective_from,
+        changes=contract_copy.jsonable(dict(amendment.changes)), received_at=clock.now())
+        .on_conflict_do_nothing())
+    session.flush()
+    period = (contract.start_date, contract.end_date)
+    contract_copy.apply_latest(session, contract)
+    if (contract.start_date, contract.end_date) != period:
+        contract_copy.refresh_days_out(session, contract)
+        if contract.end_date < period[1]:
+            scheduling.withdraw_beyond(session, contract.id, contract.end_date)
 
 
 def _status_setter(status: str):
     def handle(session: Session, envelope) -> None:
         data = envelope.data
         contract = _known(session, data["contract_id"])
-        if contract.status in FINAL_STATUSES:
-            return  # the end of a contract is final
-        if data["at"] < contract.updated_at and status not in FINAL_STATUSES:
-            return  # a suspension or resumption older than the status we hold
-        session.execute(update(Contract).where(Contract.id == contract.id)
-                        .values(status=status, updated_at=data["at"]))
-        # Pickups follow the contract's state: none is owed while it is not active.
-        if status == "active":
-            scheduling.reschedule_after_resume(session, contract.id, data["at"], config.schedule_ahead_days())
-        else:
-            scheduling.withdraw_pickups(session, contract.id, data["at"])
+        # every change is kept, whatever its arrival order: the days in force follow from all of them
+        contract_copy.record_status_change(session, contract.id, status, data["at"])
+        newly_out = contract_copy.refresh_days_out(session, contract)
+        _follow_status(session, contract, status, data["at"])
+        # what is left on a day that has just fallen out of force (the suspension day's earlier windows) is no
+        # miss of the contractor's
+        scheduling.excuse_days_out(session, contract.id, newly_out, status)
 
     handle.__name__ = f"contract_{status}"
     return handle
+
+
+def _follow_status(session: Session, contract: Contract, status: str, at: datetime) -> None:
+    if contract.status in FINAL_STATUSES:
+        return  # the end of a contract is final
+    if at < contract.updated_at and status not in FINAL_STATUSES:
+        return  # a suspension or resumption older than the status we hold
+    session.execute(update(Contract).where(Contract.id == contract.id).values(status=status, updated_at=at))
+    # Pickups follow the contract's state: none is owed while it is not active.
+    if status == "active":
+        scheduling.reschedule_after_resume(session, contract.id, at, config.schedule_ahead_days())
+    else:
+        scheduling.withdraw_pickups(session, contract.id, at)
 
 
 def _known(session: Session, contract_id) -> Contract:
@@ -81,6 +106,13 @@ def _occurred_at(envelope) -> datetime:
         return clock.now()
 
 
+def invoice_issued(session: Session, envelope) -> None:
+    """billing.invoice.issued: the month's evaluation is final from now on (no revision, no withdrawal)."""
+    data = envelope.data
+    session.execute(insert(IssuedMonth).values(contract_id=str(data["contract_id"]), month=data["month"],
+                                               received_at=clock.now()).on_conflict_do_nothing())
+
+
 HANDLERS = {
     "contracts.contractor.registered": contractor_registered,
     "contracts.contract.activated": contract_activated,
@@ -89,4 +121,6 @@ HANDLERS = {
     "contracts.contract.resumed": _status_setter("active"),
     "contracts.contract.terminated": _status_setter("terminated"),
     "contracts.contract.expired": _status_setter("expired"),
+    "billing.objection.decided": objections.objection_decided,
+    "billing.invoice.issued": invoice_issued,
 }

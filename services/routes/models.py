@@ -50,6 +50,65 @@ class Contract(Base):
     shortfall_days_allowed: Mapped[int] = mapped_column(Integer)
     amendment_no: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(Instant)
+    # second edition: the activation's own terms (the columns above hold every known amendment applied, by
+    # number) and its WIB day; None for rows replicated before it (in force from start_date)
+    activated_on: Mapped[date | None] = mapped_column(Date)
+    base_terms: Mapped[dict | None] = mapped_column(JSONB)
+
+
+class ContractAmendment(Base):
+    """An amendment as replicated: folded by number into the terms in force on each day (shared.contract_terms)."""
+
+    __tablename__ = "contract_amendments"
+    contract_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    amendment_no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    effective_from: Mapped[date] = mapped_column(Date)
+    changes: Mapped[dict] = mapped_column(JSONB)
+    received_at: Mapped[datetime] = mapped_column(Instant)
+
+
+class ContractStatusChange(Base):
+    """Suspensions, resumptions and ends as received (any order): what decides the days under suspension."""
+
+    __tablename__ = "contract_status_changes"
+    contract_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    at: Mapped[datetime] = mapped_column(Instant, primary_key=True)
+
+
+class ContractDayOut(Base):
+    """A day of the contract's period that is not in force (before activation, suspended, after termination),
+    kept from shared.contract_terms.Life so that the set-based SQL of scheduling, sweep and evaluation can skip it."""
+
+    __tablename__ = "contract_days_out"
+    contract_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    date: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+class IssuedMonth(Base):
+    """billing.invoice.issued: the month's breaches are final (no more revision or withdrawal)."""
+
+    __tablename__ = "issued_months"
+    contract_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(Instant)
+
+
+class ForceMajeureDay(Base):
+    """A force-majeure day declared by the agency for a contract or some of its kecamatan."""
+
+    __tablename__ = "force_majeure_days"
+    __table_args__ = (Index("ix_force_majeure_days_contract_date", "contract_id", "date"),)
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
+    contract_id: Mapped[str] = mapped_column(Id, ForeignKey("contracts.id"))
+    contractor_id: Mapped[str] = mapped_column(Id)
+    date: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    kecamatan: Mapped[list[str]] = mapped_column(ARRAY(String(60)))
+    whole_contract: Mapped[bool] = mapped_column(Boolean)
+    pickups_excused: Mapped[int] = mapped_column(Integer)
+    declared_at: Mapped[datetime] = mapped_column(Instant)
+    declared_by: Mapped[str] = mapped_column(String(200))
 
 
 class Point(Base):
@@ -190,8 +249,18 @@ class Complaint(Base):
     overdue_at: Mapped[datetime | None] = mapped_column(Instant)
     resolved_at: Mapped[datetime | None] = mapped_column(Instant)
     resolution_note: Mapped[str | None] = mapped_column(Text)
+    resolution_photo_sha256: Mapped[str | None] = mapped_column(String(64))
     overdue_days: Mapped[int] = mapped_column(Integer, server_default="0")
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    resolved_at_claimed: Mapped[datetime | None] = mapped_column(Instant)  # the device time sent
+    resolution_received_at: Mapped[datetime | None] = mapped_column(Instant)
+
+    @property
+    def resolved_at_counts(self) -> str | None:
+        """Which time resolved_at is: the device's, or the receipt's (dated back beyond the sync allowance)."""
+        if self.resolved_at is None:
+            return None
+        return "device" if self.resolved_at_claimed in (None, self.resolved_at) else "received"
 
 
 class DailyEvaluation(Base):
@@ -212,6 +281,8 @@ class DailyEvaluation(Base):
     complaints_overdue: Mapped[int] = mapped_column(Integer)
     revision: Mapped[int] = mapped_column(Integer, server_default="1")
     evaluated_at: Mapped[datetime] = mapped_column(Instant)
+    in_force: Mapped[bool] = mapped_column(Boolean, server_default="true")
+    force_majeure: Mapped[bool] = mapped_column(Boolean, server_default="false")
 
 
 class MonthlyEvaluation(Base):
@@ -224,13 +295,15 @@ class MonthlyEvaluation(Base):
     shortfall_days: Mapped[int] = mapped_column(Integer)
     complaints_overdue: Mapped[int] = mapped_column(Integer)
     evaluated_at: Mapped[datetime] = mapped_column(Instant)
+    revision: Mapped[int] = mapped_column(Integer, server_default="1")
 
 
 class Breach(Base):
     """An SLA breach of a month: its measure, threshold, value and evidence."""
 
     __tablename__ = "breaches"
-    __table_args__ = (UniqueConstraint("contract_id", "month", "measure", name="uq_breaches_contract_month_measure"),)
+    __table_args__ = (Index("uq_breaches_live_contract_month_measure", "contract_id", "month", "measure", unique=True,
+                            postgresql_where=text("withdrawn_at IS NULL")),)
     id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
     contract_id: Mapped[str] = mapped_column(Id, ForeignKey("contracts.id"), index=True)
     contractor_id: Mapped[str] = mapped_column(Id, index=True)
@@ -240,3 +313,35 @@ class Breach(Base):
     value: Mapped[float] = mapped_column(Float)
     evidence: Mapped[list] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(Instant)
+    revision: Mapped[int] = mapped_column(Integer, server_default="1")
+    withdrawn_at: Mapped[datetime | None] = mapped_column(Instant)  # the month's re-evaluation no longer finds it
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class ExcusedDay(Base):
+    """A day the agency excused from a measure after an objection: a shortfall day that is none, or one started
+    overdue day of a complaint (day_no, 1-based) that is not charged."""
+
+    __tablename__ = "excused_days"
+    contract_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    measure: Mapped[str] = mapped_column(String(20), primary_key=True)  # shortfall_day, complaint_day
+    ref: Mapped[str] = mapped_column(String(64), primary_key=True)  # the day (YYYY-MM-DD) or "<complaint id>/<n>"
+    date: Mapped[date] = mapped_column(Date)  # WIB day
+    reason: Mapped[str] = mapped_column(Text)
+    objection_id: Mapped[str] = mapped_column(Id)
+    excused_at: Mapped[datetime] = mapped_column(Instant)
+
+
+class Photo(Base):
+    """A photo held in the photo store by its SHA-256, and who may read it: the contractor that sent it
+    (owner = its contractor id) or the agency (owner 'dinas'); the same bytes sent by two owners are two rows."""
+
+    __tablename__ = "photos"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(40), primary_key=True)
+    content_type: Mapped[str] = mapped_column(String(40))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    uploaded_by: Mapped[str] = mapped_column(String(200))
+    uploaded_at: Mapped[datetime] = mapped_column(Instant)

@@ -12,16 +12,22 @@ from shared.auth import Principal, scope
 from shared.db import new_id
 from shared.errors import ApiError, conflict, not_found
 from shared.pagination import paginate
-from services.routes import evidence
-from services.routes.models import Confirmation, Pickup
+from services.routes import contract_copy, evidence, photos
+from services.routes.contract_copy import in_force_sql
+from services.routes.models import Confirmation, Contract, Pickup
 
 PRODUCER = "routes"
 
 # the hot path's statements are plain SQL: no ORM compilation per request, psycopg prepares them after a few runs
+# A pickup is judged by whether its own day is in force (the last day's pickups can still be confirmed after
+# expiry, by a driver syncing late) and by the SLA terms in force on that day: the contract's columns hold the
+# latest terms, which are those of every day unless an amendment takes effect later (`amended`).
 _CONFIRMING = text("""
 SELECT p.id, p.route_id, p.point_id, p.contract_id, p.contractor_id, p.date, p.status, p.window_start_at,
        p.window_end_at, c.status AS contract_status, c.grace_minutes, c.sync_allowance_hours, c.geofence_m,
-       pt.lat AS point_lat, pt.lon AS point_lon
+       pt.lat AS point_lat, pt.lon AS point_lon,
+       """ + in_force_sql("c", "p.date") + """ AS in_force,
+       EXISTS (SELECT 1 FROM contract_amendments a WHERE a.contract_id = c.id) AS amended
 FROM pickups p JOIN contracts c ON c.id = p.contract_id JOIN points pt ON pt.id = p.point_id
 WHERE p.id = :pickup_id AND p.contractor_id = :contractor_id
 FOR UPDATE OF p
@@ -52,9 +58,10 @@ def confirm(session: Session, principal: Principal, pickup_id: str, claim: dict,
         first = session.execute(select(Confirmation).where(Confirmation.pickup_id == pickup_id)).scalar()
         if first is not None and first.idempotency_key == idempotency_key:
             return confirmation_body(first)
+    photos.require(session, principal, claim.get("photo_sha256"))
     received_at = clock.now()
     distance = evidence.distance_m(row.point_lat, row.point_lon, claim["lat"], claim["lon"])
-    verdict = _judge(row, claim["collected_at"], received_at, distance)
+    verdict = _judge(row, _sla_on_its_day(session, row), claim["collected_at"], received_at, distance)
     values = dict(id=new_id(), pickup_id=row.id, contractor_id=row.contractor_id,
                   collected_at=claim["collected_at"], received_at=received_at, lat=claim["lat"], lon=claim["lon"],
                   distance_m=round(distance, 1), on_time=verdict.on_time, off_site=verdict.off_site,
@@ -75,13 +82,24 @@ def confirm(session: Session, principal: Principal, pickup_id: str, claim: dict,
     return confirmation_body(SimpleNamespace(**values))
 
 
-def _judge(row, collected_at, received_at, distance) -> evidence.Verdict:
-    terms = evidence.Terms(grace=timedelta(minutes=row.grace_minutes),
-                           sync_allowance=timedelta(hours=row.sync_allowance_hours), geofence_m=row.geofence_m)
+def _sla_on_its_day(session: Session, row) -> dict:
+    names = ("grace_minutes", "sync_allowance_hours", "geofence_m")
+    if not row.amended:
+        return {name: getattr(row, name) for name in names}
+    copy = contract_copy.Copy(session, session.get(Contract, row.contract_id))
+    return {name: copy.sla_on(row.date, name) for name in names}
+
+
+def _judge(row, sla: dict, collected_at, received_at, distance) -> evidence.Verdict:
+    terms = evidence.Terms(grace=timedelta(minutes=sla["grace_minutes"]),
+                           sync_allowance=timedelta(hours=sla["sync_allowance_hours"]), geofence_m=sla["geofence_m"])
     claim = evidence.Claim(collected_at=collected_at, received_at=received_at, distance_m=distance)
     window = evidence.Window(start=row.window_start_at, end=row.window_end_at)
+    # a day in force is judged as an active contract's, whatever the contract's status now
+    contract_status = "active" if row.in_force else ("suspended" if row.contract_status == "active"
+                                                     else row.contract_status)
     try:
-        return evidence.judge(claim, window, terms, row.status, row.contract_status)
+        return evidence.judge(claim, window, terms, row.status, contract_status)
     except evidence.Refused as refusal:
         fields = {refusal.field: [refusal.message]} if refusal.field else {}
         raise ApiError(refusal.status, refusal.code, refusal.message, fields) from None

@@ -121,6 +121,11 @@ def route_body(route: Route, stops: list[str]) -> dict:
 def schedule_route(session: Session, principal: Principal, route_id: str, from_date: date, to_date: date) -> int:
     if from_date > to_date:
         raise invalid("invalid", "from must not be after to.", {"to": ["Must not be before from."]})
+    today = clock.today_wib()
+    if from_date < today:
+        raise invalid("past", f"Pickups are scheduled from today ({today.isoformat()}, WIB) on: nobody can be "
+                              "charged for a pickup that could not be confirmed.",
+                      {"from": [f"Before today ({today.isoformat()})."]})
     if (to_date - from_date).days >= MAX_SCHEDULE_DAYS:
         raise invalid("invalid", f"Schedule at most {MAX_SCHEDULE_DAYS} days at once.", {"to": ["Range too long."]})
     row = session.execute(select(Route.id, Contract.status).join(Contract, Contract.id == Route.contract_id)

@@ -7,7 +7,8 @@ from typing import Iterable
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from shared import clock
+from shared import clock, events, logs, outbox
+from services.routes.contract_copy import in_force_sql
 
 # (day + wall time) AT TIME ZONE 'Asia/Jakarta' is shared.clock.wib_instant done in SQL: WIB has no DST, so
 # both give the same instant, and the database builds every row without a Python round trip per pickup.
@@ -28,6 +29,12 @@ CROSS JOIN LATERAL (
 ) d
 WHERE (CAST(:route_ids AS uuid[]) IS NULL OR r.id = ANY(CAST(:route_ids AS uuid[])))
   AND extract(isodow FROM d.day)::int = ANY(r.weekdays)
+  AND """ + in_force_sql("c", "d.day") + """
+  -- a force-majeure day declared ahead: its kecamatan's pickups are not owed
+  AND NOT EXISTS (SELECT 1 FROM force_majeure_days f JOIN points pt ON pt.id = s.point_id
+                   WHERE f.contract_id = c.id AND f.date = d.day AND pt.kecamatan = ANY(f.kecamatan))
+  -- nobody can be charged for a pickup that could not be confirmed: none whose window plus grace has ended
+  AND (d.day + r.window_end) AT TIME ZONE 'Asia/Jakarta' + make_interval(mins => c.grace_minutes) > CAST(:now AS timestamptz)
   AND (CAST(:not_before AS timestamptz) IS NULL
        OR (d.day + r.window_start) AT TIME ZONE 'Asia/Jakarta' >= CAST(:not_before AS timestamptz))
 ON CONFLICT ON CONSTRAINT uq_pickups_route_stop_date DO NOTHING
@@ -35,14 +42,15 @@ ON CONFLICT ON CONSTRAINT uq_pickups_route_stop_date DO NOTHING
 
 
 def schedule_pickups(session: Session, route_ids: Iterable[str] | None, from_date: date, to_date: date,
-                     not_before: datetime | None = None) -> int:
+                     not_before: datetime | None = None, now: datetime | None = None) -> int:
     """Create the missing pickups of the given routes (None: every route) for WIB days from_date..to_date.
 
-    Only routes of active contracts and only days inside the contract period; existing pickups are kept.
+    Only routes of active contracts and only days in force; never a pickup whose window plus grace has already
+    ended (so it could not be confirmed); existing pickups are kept.
     not_before leaves out windows that opened before that instant (a contract resumed mid-day).
     Returns how many pickups were created."""
     ids = [str(route_id) for route_id in route_ids] if route_ids is not None else None
-    result = session.execute(_SCHEDULE, {"now": clock.now(), "from_date": from_date, "to_date": to_date,
+    result = session.execute(_SCHEDULE, {"now": now or clock.now(), "from_date": from_date, "to_date": to_date,
                                          "route_ids": ids, "not_before": not_before})
     return result.rowcount
 
@@ -61,10 +69,43 @@ def withdraw_pickups(session: Session, contract_id: str, at: datetime) -> int:
     return session.execute(_WITHDRAW, {"contract_id": str(contract_id), "at": at}).rowcount
 
 
+_BEYOND_PERIOD = text("""
+DELETE FROM pickups WHERE contract_id = CAST(:contract_id AS uuid) AND status = 'scheduled' AND date > :end_date
+""")
+
+
+def withdraw_beyond(session: Session, contract_id: str, end_date: date) -> int:
+    """An amendment shortened the period: its scheduled pickups after the new end are no longer owed."""
+    return session.execute(_BEYOND_PERIOD, {"contract_id": str(contract_id), "end_date": end_date}).rowcount
+
+
+_EXCUSE_OUT = text("""
+UPDATE pickups SET status = 'excused', excuse_reason = :reason, updated_at = :now
+ WHERE contract_id = CAST(:contract_id AS uuid) AND date = ANY(CAST(:days AS date[]))
+   AND status IN ('scheduled', 'missed')
+RETURNING id, contract_id, date
+""")
+
+
+def excuse_days_out(session: Session, contract_id: str, days: list[date], status: str) -> int:
+    """Pickups left on days that have just fallen out of force (the day a suspension began, the days after a
+    termination) are no miss of the contractor's: excused, and announced so billing withdraws any deduction."""
+    if not days:
+        return 0
+    reason = {"suspended": "kontrak ditangguhkan (suspended)", "terminated": "kontrak diputus (terminated)"}.get(
+        status, f"hari di luar masa berlaku kontrak ({status})")
+    rows = session.execute(_EXCUSE_OUT, {"contract_id": str(contract_id), "days": days, "reason": reason,
+                                         "now": clock.now()}).all()
+    outbox.record_many(session, [events.make("routes.pickup.excused", {
+        "pickup_id": row.id, "contract_id": row.contract_id, "date": row.date, "reason": reason},
+        producer="routes", correlation_id=logs.correlation_id.get()) for row in rows])
+    return len(rows)
+
+
 def reschedule_after_resume(session: Session, contract_id: str, at: datetime, days_ahead: int) -> int:
     route_ids = session.execute(text("SELECT id FROM routes WHERE contract_id = CAST(:c AS uuid)"),
                                 {"c": str(contract_id)}).scalars().all()
     if not route_ids:
         return 0
     today = clock.wib_date(at)
-    return schedule_pickups(session, route_ids, today, today + timedelta(days=days_ahead), not_before=at)
+    return schedule_pickups(session, route_ids, today, today + timedelta(days=days_ahead), not_before=at, now=at)

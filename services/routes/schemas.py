@@ -1,5 +1,7 @@
 """Request and response bodies of the routes API (marshmallow, documented in /openapi.json)."""
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
+
+from shared import fields
 
 from shared.city import POINT_KINDS, VEHICLE_TYPES
 from shared.pagination import PageArgs
@@ -202,7 +204,14 @@ class ComplaintOut(Schema):
     overdue_at = fields.AwareDateTime(allow_none=True)
     resolved_at = fields.AwareDateTime(allow_none=True)
     resolution_note = fields.String(allow_none=True)
+    resolution_photo_sha256 = fields.String(allow_none=True)
     overdue_days = fields.Integer()
+    resolved_at_claimed = fields.AwareDateTime(allow_none=True, metadata={
+        "description": "the device time the contractor sent"})
+    resolution_received_at = fields.AwareDateTime(allow_none=True, metadata={"description": "server receipt time"})
+    resolved_at_counts = fields.String(allow_none=True, metadata={
+        "description": "which time resolved_at is: device (as sent) or received (dated back beyond the sync "
+                       "allowance, so the receipt time counts)"})
 
 
 class ComplaintArgs(PageArgs):
@@ -214,6 +223,8 @@ class ComplaintArgs(PageArgs):
 class ResolutionIn(Schema):
     note = fields.String(required=True, validate=validate.Length(min=1, max=4000))
     resolved_at = fields.AwareDateTime(allow_none=True)
+    photo_sha256 = fields.String(validate=validate.Regexp(r"^[0-9a-fA-F]{64}$"), allow_none=True,
+                                 metadata={"description": "a photo stored by POST /photos"})
 
 
 class DailyArgs(PageArgs):
@@ -234,6 +245,8 @@ class DailyOut(Schema):
     net_kg = fields.Integer()
     target_kg = fields.Integer()
     shortfall = fields.Boolean()
+    in_force = fields.Boolean(metadata={"description": "false: before activation, suspended or ended that day"})
+    force_majeure = fields.Boolean(metadata={"description": "a force-majeure day was declared (no shortfall)"})
     complaints_overdue = fields.Integer()
     revision = fields.Integer()
     evaluated_at = fields.AwareDateTime()
@@ -254,3 +267,36 @@ class BreachOut(Schema):
     value = fields.Float()
     evidence = fields.Raw()
     created_at = fields.AwareDateTime()
+    revision = fields.Integer(metadata={"description": "grows when changed evidence revises the breach"})
+    withdrawn_at = fields.AwareDateTime(allow_none=True, metadata={
+        "description": "set when the month's re-evaluation found it no longer holds (ditarik)"})
+    withdrawn_reason = fields.String(allow_none=True)
+
+
+class ForceMajeureIn(Schema):
+    contract_id = fields.UUID(required=True)
+    date = fields.Date(required=True, metadata={"description": "the WIB day"})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000),
+                           metadata={"description": "banjir, jalan ditutup, acara kota, ..."})
+    kecamatan = fields.List(fields.String(validate=validate.Length(min=1, max=60)), load_default=None,
+                            validate=validate.Length(max=15),
+                            metadata={"description": "some of the contract's kecamatan; all of them when absent"})
+
+
+class ForceMajeureOut(Schema):
+    id = fields.String()
+    contract_id = fields.String()
+    contractor_id = fields.String()
+    date = fields.Date()
+    reason = fields.String()
+    kecamatan = fields.List(fields.String())
+    whole_contract = fields.Boolean()
+    pickups_excused = fields.Integer()
+    declared_at = fields.AwareDateTime()
+    declared_by = fields.String()
+
+
+class ForceMajeureArgs(PageArgs):
+    contract_id = fields.UUID()
+    from_ = fields.Date(data_key="from")
+    to = fields.Date()

@@ -75,7 +75,7 @@ def evaluate_days_task() -> dict:
 
 @shared_task(name="routes.evaluate_months")
 def evaluate_months_task() -> dict:
-    """Evaluate ended WIB months: SLA breaches."""
+    """Evaluate WIB months past their sync allowance, and revise those not invoiced: SLA breaches."""
     result = run_in_unit_of_work("evaluate_months", evaluate_months)
-    return {"months": result.months, "breaches": result.breaches}
+    return {"months": result.months, "breaches": result.breaches, "withdrawn": result.withdrawn}
 

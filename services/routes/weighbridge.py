@@ -20,19 +20,21 @@ def net_kg(gross_kg: int, tare_kg: int) -> int:
     return gross_kg - tare_kg
 
 
-def flags(net: int, tare_kg: int, vehicle: RegisteredVehicle | None, on_a_route: bool,
-          nearest_other: timedelta | None) -> list[str]:
+def flags(net: int, tare_kg: int, vehicle: RegisteredVehicle | None, assigned: bool,
+          earlier_gap: timedelta | None) -> list[str]:
     """The weighing's flags, in a stable order; none means it counts for billing at once.
 
-    nearest_other: the gap to the same plate's closest other weighing (tickets may be keyed in out of order)."""
+    assigned: the vehicle served a contract in force on the WIB day of weighed_at.
+    earlier_gap: the gap to the same plate's latest weighing at or before this one, by weighed_at (of two
+    weighings less than 20 minutes apart the later is flagged, whichever was keyed first)."""
     found = []
     if vehicle is not None and net > Decimal(vehicle.capacity_m3) * MAX_DENSITY_KG_PER_M3:
         found.append("overload")
     if vehicle is not None and abs(tare_kg - vehicle.tare_kg) > TARE_TOLERANCE * vehicle.tare_kg:
         found.append("tare_mismatch")
-    if nearest_other is not None and nearest_other < DOUBLE_WEIGHING_GAP:
+    if earlier_gap is not None and earlier_gap < DOUBLE_WEIGHING_GAP:
         found.append("double_weighing")
-    if vehicle is None or not on_a_route:
+    if vehicle is None or not assigned:
         found.append("unassigned")
     return found
 

@@ -1,7 +1,7 @@
 """Weighing use cases: record a ticket (idempotent by ticket number and key), clear a flagged one, list."""
 from __future__ import annotations
 
-from sqlalchemy import func, select, text, union_all
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -9,7 +9,7 @@ from shared import audit, clock, outbox
 from shared.auth import Principal, scope
 from shared.errors import conflict, invalid, not_found
 from shared.pagination import paginate
-from services.routes import evidence, network, planning, weighbridge
+from services.routes import contract_copy, evidence, network, weighbridge
 from services.routes.models import Contract, Route, Vehicle, Weighing
 
 PRODUCER = "routes"
@@ -35,9 +35,13 @@ def record(session: Session, principal: Principal, body: dict, idempotency_key: 
     net = weighbridge.net_kg(body["gross_kg"], tare)
     if net <= 0:
         raise invalid("invalid", "Gross must exceed tare.", {"gross_kg": ["Must exceed the tare."]})
-    contract_id = _contract_served(session, vehicle.id) if vehicle else None
+    contract_id = _contract_served(session, vehicle.id, body["weighed_at"]) if vehicle else None
+    in_force = contract_id is not None and contract_copy.day_in_force(session, contract_id,
+                                                                      clock.wib_date(body["weighed_at"]))
+    if not in_force:
+        contract_id = None  # a day not in force (before activation, suspended): unassigned, never billed
     registered = weighbridge.RegisteredVehicle(vehicle.capacity_m3, vehicle.tare_kg) if vehicle else None
-    flags = weighbridge.flags(net, tare, registered, contract_id is not None, _nearest(session, plate, body["weighed_at"]))
+    flags = weighbridge.flags(net, tare, registered, in_force, _earlier_gap(session, plate, body["weighed_at"]))
     weighing = Weighing(ticket_no=body["ticket_no"], plate=plate, vehicle_id=vehicle.id if vehicle else None,
                         contract_id=contract_id, gross_kg=body["gross_kg"], tare_kg=tare, net_kg=net,
                         weighed_at=body["weighed_at"], flags=flags, cleared=not flags, recorded_at=clock.now(),
@@ -50,9 +54,12 @@ def record(session: Session, principal: Principal, body: dict, idempotency_key: 
         return _earlier_answer(session, body, plate, None)
     outbox.record(session, "routes.weighing.recorded", {
         "weighing_id": weighing.id, "contract_id": contract_id, "plate": plate, "net_kg": net,
-        "weighed_at": weighing.weighed_at, "flags": flags, "cleared": weighing.cleared}, producer=PRODUCER)
+        "weighed_at": weighing.weighed_at, "flags": flags, "cleared": weighing.cleared,
+        "month": clock.month_of(clock.wib_date(weighing.weighed_at)), "recorded_at": weighing.recorded_at},
+        producer=PRODUCER)
     audit.append(session, principal, "weighing.record", "weighing", weighing.id,
                  {"ticket_no": weighing.ticket_no, "net_kg": net, "flags": flags})
+    _rejudge_later(session, principal, weighing)
     return weighing
 
 
@@ -72,23 +79,43 @@ def _earlier_answer(session: Session, body: dict, plate: str, key: str | None) -
     return None
 
 
-def _contract_served(session: Session, vehicle_id: str) -> str | None:
-    """The contract whose routes the vehicle serves (a vehicle serves one live contract at a time)."""
+def _contract_served(session: Session, vehicle_id: str, weighed_at) -> str | None:
+    """The contract the vehicle served at weighed_at: one of its routes' contracts whose period covers that WIB
+    day, whatever its status now (a ticket weighed at 23:40 on the last day and keyed after expiry still
+    belongs to it); a vehicle serves one contract at a time, so at most one covers a day."""
+    day = clock.wib_date(weighed_at)
     return session.execute(
         select(Contract.id).join(Route, Route.contract_id == Contract.id)
-        .where(Route.vehicle_id == vehicle_id, Contract.status.in_(planning.LIVE_CONTRACT))
+        .where(Route.vehicle_id == vehicle_id, Contract.start_date <= day, Contract.end_date >= day)
         .order_by((Contract.status == "active").desc(), Route.created_at.desc()).limit(1)).scalar()
 
 
-def _nearest(session: Session, plate: str, weighed_at):
-    """The gap to the plate's nearest other weighing, either side: two index probes on (plate, weighed_at),
-    so a ticket costs the same on the first day of a contract as on its last."""
-    same_plate = select(Weighing.weighed_at).where(Weighing.plate == plate)
-    before = same_plate.where(Weighing.weighed_at <= weighed_at).order_by(Weighing.weighed_at.desc()).limit(1)
-    after = same_plate.where(Weighing.weighed_at > weighed_at).order_by(Weighing.weighed_at.asc()).limit(1)
-    others = session.execute(union_all(before, after)).scalars().all()
-    gaps = [weighbridge.gap(other, weighed_at) for other in others]
-    return min(gaps) if gaps else None
+def _earlier_gap(session: Session, plate: str, weighed_at):
+    """The gap to the plate's latest weighing at or before weighed_at (by weighed_at, whenever keyed): of two
+    weighings less than 20 minutes apart the later one is flagged. One index probe on (plate, weighed_at)."""
+    earlier = session.execute(select(Weighing.weighed_at).where(Weighing.plate == plate,
+                                                                Weighing.weighed_at <= weighed_at)
+                              .order_by(Weighing.weighed_at.desc()).limit(1)).scalar()
+    return weighbridge.gap(earlier, weighed_at) if earlier is not None else None
+
+
+def _rejudge_later(session: Session, principal: Principal, weighing: Weighing) -> None:
+    """A ticket keyed after a later one of the same plate: the later one, less than 20 minutes after it, is the
+    double weighing. It is flagged now and held out of billing, with its event."""
+    later = session.execute(select(Weighing).where(
+        Weighing.plate == weighing.plate, Weighing.id != weighing.id, Weighing.weighed_at > weighing.weighed_at,
+        Weighing.weighed_at < weighing.weighed_at + weighbridge.DOUBLE_WEIGHING_GAP).with_for_update()).scalars()
+    for other in later:
+        if "double_weighing" in other.flags:
+            continue
+        other.flags = [*other.flags, "double_weighing"]
+        other.cleared, other.cleared_at = False, None
+        reason = f"ditimbang {weighbridge.gap(other.weighed_at, weighing.weighed_at)} setelah tiket {weighing.ticket_no}"
+        outbox.record(session, "routes.weighing.flagged", {
+            "weighing_id": other.id, "contract_id": other.contract_id, "net_kg": other.net_kg,
+            "weighed_at": other.weighed_at, "flags": other.flags, "reason": reason}, producer=PRODUCER)
+        audit.append(session, principal, "weighing.flag", "weighing", other.id,
+                     {"flags": other.flags, "reason": reason, "earlier_ticket": weighing.ticket_no})
 
 
 def clear(session: Session, principal: Principal, weighing_id: str, reason: str) -> Weighing:

@@ -16,6 +16,9 @@ log = logging.getLogger(__name__)
 
 TASKS_EXCHANGE = "kawal.routes.tasks"
 COMPLIANCE_QUEUE = "routes.compliance"
+# What Celery declares and uses on the broker besides the queue above (remote control, events, replies): added to
+# the routes broker user's permissions by `kawal events declare --users` (RabbitMQ regular expressions).
+BROKER_RESOURCES = r"kawal\.routes\.tasks|celery.*|.+\.pidbox|reply\.celery\.pidbox"
 # The sweep over a million pickups takes seconds; a run stuck for minutes is killed and, being idempotent,
 # simply runs again on the next tick.
 SOFT_TIME_LIMIT_SECONDS = 240
@@ -114,6 +117,20 @@ def _serve_metrics(**_):
         metrics.serve(port)
     except OSError as error:  # a second worker on one host: its tasks still count, the first one serves /metrics
         log.warning("routes worker metrics not served on port %s: %s", port, error)
+
+
+# Catch-up starts when a worker starts after downtime, not one beat interval later: a restarted beat only fires
+# an interval after it starts (up to 15 minutes for the monthly evaluation). The tasks are idempotent catch-up,
+# so several workers starting at once, or a beat tick right after, only repeat work that finds nothing to do.
+CATCH_UP_ON_START = ("routes.sweep", "routes.schedule_ahead", "routes.evaluate_days", "routes.evaluate_months")
+
+
+@signals.worker_ready.connect
+def catch_up_on_start(sender=None, **_):
+    app = getattr(sender, "app", None) or __getattr__("app")
+    for name in CATCH_UP_ON_START:
+        app.send_task(name)
+    log.info("routes worker started: catch-up queued (%s)", ", ".join(CATCH_UP_ON_START))
 
 
 @signals.worker_process_init.connect

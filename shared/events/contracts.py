@@ -1,4 +1,7 @@
-"""Events the contracts service publishes."""
+"""Events the contracts service publishes.
+
+Ratios (SLA ratios, PPN rate, cap ratio) are carried exactly, as decimal strings ("0.95"), and load as Decimal,
+so no consumer compares binary floats; an older producer's JSON number loads as the Decimal of its shortest repr."""
 from marshmallow import Schema, fields, validate
 
 from shared.events.registry import event
@@ -10,10 +13,10 @@ class SlaTerms(Schema):
     grace_minutes = fields.Integer(required=True)
     geofence_m = fields.Integer(required=True)
     sync_allowance_hours = fields.Integer(required=True)
-    min_on_time_ratio = fields.Float(required=True)
+    min_on_time_ratio = fields.Decimal(required=True, as_string=True)
     complaint_hours_priority = fields.Integer(required=True)
     complaint_hours_normal = fields.Integer(required=True)
-    shortfall_ratio = fields.Float(required=True)
+    shortfall_ratio = fields.Decimal(required=True, as_string=True)
     shortfall_days_allowed = fields.Integer(required=True)
 
 
@@ -21,7 +24,7 @@ class PenaltyTerms(Schema):
     missed_pickup_rp = fields.Integer(required=True)
     complaint_day_rp = fields.Integer(required=True)
     shortfall_day_rp = fields.Integer(required=True)
-    cap_ratio = fields.Float(required=True)
+    cap_ratio = fields.Decimal(required=True, as_string=True)
     cap_rp = fields.Integer(required=True)
 
 
@@ -44,23 +47,33 @@ class ContractActivated(Schema):
     value_rp = fields.Integer(required=True)
     unit_price_rp_per_ton = fields.Integer(required=True)
     daily_target_kg = fields.Integer(required=True)
-    ppn_rate = fields.Float(required=True)
+    ppn_rate = fields.Decimal(required=True, as_string=True)
     sla = fields.Nested(SlaTerms, required=True)
     penalties = fields.Nested(PenaltyTerms, required=True)
+    # Second edition. Absent from older producers: the consumer falls back to the envelope's occurred_at (WIB
+    # date) and to 5% of value_rp.
+    activated_at = fields.AwareDateTime(load_default=None)
+    activated_on = fields.Date(load_default=None)  # the WIB day of activation: days before it are not in force
+    performance_bond_rp = fields.Integer(load_default=None)
 
 
 @event("contracts.contract.amended")
 class ContractAmended(Schema):
-    """Carries the changed fields only; absent means unchanged."""
+    """Carries the changed fields only; absent means unchanged. Replicas fold amendments by amendment_no
+    (shared.contract_terms), whatever order they arrive in, each applying from its effective_from (WIB date;
+    absent from older producers: the WIB date of the envelope's occurred_at)."""
 
     contract_id = fields.UUID(required=True)
     amendment_no = fields.Integer(required=True)
+    effective_from = fields.Date(load_default=None)
+    reason = fields.String(allow_none=True, load_default=None)
+    performance_bond_rp = fields.Integer()
     value_rp = fields.Integer()
     start_date = fields.Date()
     end_date = fields.Date()
     unit_price_rp_per_ton = fields.Integer()
     daily_target_kg = fields.Integer()
-    ppn_rate = fields.Float()
+    ppn_rate = fields.Decimal(as_string=True)
     sla = fields.Nested(SlaTerms)
     penalties = fields.Nested(PenaltyTerms)
 
@@ -98,3 +111,4 @@ class WarningIssued(Schema):
     level = fields.String(required=True, validate=validate.OneOf(LEVELS))
     reason = fields.String(required=True)
     breach_ids = fields.List(fields.UUID(), load_default=list)
+    issued_at = fields.AwareDateTime()

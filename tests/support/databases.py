@@ -15,6 +15,13 @@ def url_for(name: str) -> str:
     return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
 
 
+def app_url(url: str, service: str) -> str:
+    """The same database as the service's application role (kawal_<service>_app, granted by the migrations)."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(username=f"kawal_{service}_app").render_as_string(hide_password=False)
+
+
 def recreate(name: str) -> None:
     with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -42,5 +49,7 @@ def truncate_all(url: str) -> None:
             "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
         )).scalars().all()
         if tables:
+            # audit_log refuses TRUNCATE (a trigger, shared.audit_heads); a test's reset is not a rewrite of history
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
     engine.dispose()

@@ -20,7 +20,7 @@ from typing import Iterator
 
 import requests
 
-from shared import config
+from shared import brokerusers, config
 from tests.support import broker, databases
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -31,8 +31,8 @@ VENV_BIN = os.path.dirname(sys.executable)  # the environment running the tests 
 class System:
     """A running Kawal: where to reach it, and the environment its processes share (clock, databases, broker)."""
 
-    urls: dict[str, str]  # service -> http://127.0.0.1:port (api)
-    metrics_ports: dict[str, int]  # process without an API -> its /metrics port
+    urls: dict[str, str]  # service (and the portal) -> http://127.0.0.1:port (api)
+    metrics_ports: dict[str, int]  # process (apis included) -> its /metrics port
     env: dict[str, str]  # every KAWAL_* variable the processes were started with
     database_urls: dict[str, str]
     amqp_url: str
@@ -42,8 +42,8 @@ class System:
     process: subprocess.Popen | None = field(default=None, repr=False)
 
     def metrics_url(self, process: str) -> str:
-        if process in self.urls:
-            return f"{self.urls[process]}/metrics"
+        # an API's /metrics is on its metrics port (`<service>_api`), never on its API port
+        process = f"{process}_api" if process in self.urls else process
         return f"http://127.0.0.1:{self.metrics_ports[process]}/metrics"
 
     @property
@@ -121,28 +121,40 @@ def running_system(suffix: str = "e2e", clock_start: datetime | None = None, clo
     every Procfile process supervised on its own (restarted when it dies), all stopped on exit. With amqp_port the
     processes reach RabbitMQ through that port (the chaos harness's proxy); System.amqp_url stays direct."""
     suffix = f"{os.environ.get('KAWAL_TEST_DB_SUFFIX', 'test')}_{suffix}"
-    database_urls = {s: databases.fresh_service_database(s, suffix) for s in config.SERVICES}
+    database_urls = {s: databases.fresh_service_database(s, suffix) for s in config.DATABASES}
     vhost = broker.create_vhost("kawal_e2e")
     amqp = broker.amqp_url(vhost)
-    api_ports = free_ports(len(config.SERVICES) + len(config.DEFAULT_METRICS_PORTS))
-    ports = dict(zip(config.SERVICES, api_ports))
-    metrics_ports = dict(zip(config.DEFAULT_METRICS_PORTS, api_ports[len(config.SERVICES):]))
-    processes_amqp = amqp.replace(":5672/", f":{amqp_port}/") if amqp_port else amqp
-    env = {"KAWAL_AMQP_URL": processes_amqp, "KAWAL_CELERY_BROKER_URL": processes_amqp, "KAWAL_LOG_FORMAT": "text",
-           **{f"KAWAL_{s.upper()}_DATABASE_URL": url for s, url in database_urls.items()},
+    web = (*config.SERVICES, config.PORTAL)  # every process with an HTTP port: the three APIs and the portal
+    api_ports = free_ports(len(web) + len(config.DEFAULT_METRICS_PORTS))
+    ports = dict(zip(web, api_ports))
+    metrics_ports = dict(zip(config.DEFAULT_METRICS_PORTS, api_ports[len(web):]))
+    env = {"KAWAL_AMQP_URL": amqp, "KAWAL_LOG_FORMAT": "text",
+           # the processes connect as the application roles, as a deployment does (they own nothing and may only
+           # append to the audit log); database_urls (the owner's) stay for the tests' own arranging and reading
+           **{f"KAWAL_{s.upper()}_DATABASE_URL": databases.app_url(url, s) for s, url in database_urls.items()},
            **{f"KAWAL_{s.upper()}_PORT": str(p) for s, p in ports.items()},
            **{f"KAWAL_{s.upper()}_URL": f"http://127.0.0.1:{p}" for s, p in ports.items()},
            **{f"KAWAL_{name.upper()}_METRICS_PORT": str(p) for name, p in metrics_ports.items()},
-           "KAWAL_API_WORKERS": "2",
-           **clock_env(clock_start, clock_speed), **(extra_env or {})}
+           "KAWAL_API_WORKERS": "2", **(extra_env or {})}
     workdir = tempfile.mkdtemp(prefix="kawal-system-")
     log_path = os.path.join(workdir, "supervisor.log")
     os.makedirs(os.path.join(workdir, ".run", "prom"), exist_ok=True)
     process_env = {**os.environ, **env, "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '')}",
                    "PYTHONUNBUFFERED": "1"}
-    # as `make db` does: every queue exists before any process publishes, so no early event goes unrouted
-    subprocess.run([os.path.join(VENV_BIN, "kawal"), "events", "declare"], env=process_env, check=True,
-                   capture_output=True)
+    # as `make db` does: every queue exists before any process publishes, so no early event goes unrouted, and each
+    # service's processes connect as its own least-permission broker user (names unique to the vhost: users are
+    # global to the broker)
+    broker_env = os.path.join(workdir, "broker.env")
+    subprocess.run([os.path.join(VENV_BIN, "kawal"), "events", "declare", "--users", "--user-prefix", f"{vhost}-",
+                    "--env-file", broker_env], env=process_env, check=True, capture_output=True)
+    # the accelerated clock starts now, after the broker set-up, so a slow rabbitmqctl does not eat a test's lead
+    started = {**brokerusers.read_env_file(broker_env), **clock_env(clock_start, clock_speed)}
+    if amqp_port:  # every broker URL the processes use goes through the chaos harness's proxy
+        started = {**{k: v for k, v in env.items() if v.startswith("amqp://")}, **started}
+        started = {k: v.replace(":5672/", f":{amqp_port}/") if v.startswith("amqp://") else v
+                   for k, v in started.items()}
+    env.update(started)
+    process_env.update(started)
     with open(log_path, "wb") as log:
         # the processes run in a scratch directory, so their .run/ (metrics, beat schedule) never touches a demo's
         process = subprocess.Popen([os.path.join(VENV_BIN, "kawal"), "supervise", "-f", os.path.join(ROOT, "Procfile")],
@@ -155,5 +167,6 @@ def running_system(suffix: str = "e2e", clock_start: datetime | None = None, clo
         yield system
     finally:
         stop(process)
+        broker.delete_users(f"{vhost}-{s}" for s in config.SERVICES)
         broker.delete_vhost(vhost)
         shutil.rmtree(workdir, ignore_errors=True)  # readiness failures carry the log's tail in their message

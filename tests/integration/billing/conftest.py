@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 import pytest
 
 from services.billing.app import create_app
-from services.billing.handlers import HANDLERS
+from services.billing.handlers import HANDLERS, PERIODIC
 from shared import auth, db, events, inbox
 from shared.inbox import NotYetKnown
 from tests.support.databases import truncate_all
@@ -37,7 +37,7 @@ def envelope(type_: str, **data) -> events.Envelope:
 
 def deliver(url: str, envelopes: list[events.Envelope]) -> None:
     """Apply events the way the consumer does (inbox claim + handler, one transaction each), retrying NotYetKnown
-    at the back of the queue the way the retry queues do."""
+    at the back of the queue the way the retry queues do; then the events process's periodic draft repricing."""
     pending = list(envelopes)
     attempts = 0
     while pending:
@@ -50,19 +50,30 @@ def deliver(url: str, envelopes: list[events.Envelope]) -> None:
             attempts += 1
             assert attempts < 1000, "an event stayed unknown"
             pending.append(current)
+    refresh(url)
+
+
+def refresh(url: str) -> None:
+    """What the billing events process does every second: reprice the drafts whose evidence changed."""
+    for _, fn in PERIODIC:
+        with db.unit_of_work(url) as session:
+            fn(session)
 
 
 class World:
     """One contract and the facts of a month, as events."""
 
-    def __init__(self, value_rp=1_000_000_000, cap_rp=50_000_000, start=date(2025, 1, 1), end=date(2025, 12, 31)):
+    def __init__(self, value_rp=1_000_000_000, cap_rp=50_000_000, start=date(2025, 1, 1), end=date(2025, 12, 31),
+                 activated_on=None, bond_rp=50_000_000):
         self.contract_id, self.contractor_id = str(uuid.uuid4()), str(uuid.uuid4())
         self.value_rp, self.cap_rp, self.start, self.end = value_rp, cap_rp, start, end
+        self.activated_on, self.bond_rp = activated_on or start, bond_rp
 
     def activated(self):
         return envelope("contracts.contract.activated", contract_id=self.contract_id, number="KTR/2025/001",
                         contractor_id=self.contractor_id, kawasan="Kawasan 1", kecamatan=["Sail"],
                         start_date=self.start, end_date=self.end, value_rp=self.value_rp,
+                        activated_on=self.activated_on, performance_bond_rp=self.bond_rp,
                         unit_price_rp_per_ton=235_000, daily_target_kg=100_000, ppn_rate=0.11,
                         sla={"grace_minutes": 60, "geofence_m": 150, "sync_allowance_hours": 24,
                              "min_on_time_ratio": 0.95, "complaint_hours_priority": 24, "complaint_hours_normal": 72,
@@ -99,6 +110,13 @@ class World:
     def complaint(self, kind, complaint_id, due_at, resolved_at=None, overdue_days=0):
         return envelope(f"routes.complaint.{kind}", complaint_id=complaint_id, contract_id=self.contract_id,
                         due_at=due_at, resolved_at=resolved_at, overdue_days=overdue_days)
+
+    def amended(self, number, effective_from, **changes):
+        return envelope("contracts.contract.amended", contract_id=self.contract_id, amendment_no=number,
+                        effective_from=effective_from, **changes)
+
+    def lifecycle(self, status, at):
+        return envelope(f"contracts.contract.{status}", contract_id=self.contract_id, reason="test", at=at)
 
     def evaluated(self, day, shortfall, revision=1):
         return envelope("routes.compliance.evaluated", contract_id=self.contract_id, date=day, scheduled=10,

@@ -55,8 +55,10 @@ class March:
         p, c = self.p, self.c
         return [("tonnage", 1_000_000, 235_000, 235_000_000, tuple(sorted(self.w[:2]))),
                 ("missed_pickup", 3, 500_000, 1_500_000, tuple(sorted([p[0], p[1], p[3]]))),
-                ("complaint_day", 2, 250_000, 500_000, (c[0],)),
+                # every started day overdue in the month it starts: c0 two days, c1 the 30th and 31st (its third
+                # day, 1 April, is April's); counted by the month of resolution it would have been 2 days (Rp500,000)
+                ("complaint_day", 4, 250_000, 1_000_000, tuple(sorted([f"{c[0]}/1", f"{c[0]}/2", f"{c[1]}/1", f"{c[1]}/2"]))),
                 ("shortfall_day", 2, 1_000_000, 2_000_000, ("2025-03-04", "2025-03-06"))]
 
-    EXPECTED = {"tonnage_kg": 1_000_000, "tonnage_rp": 235_000_000, "deductions_rp": 4_000_000, "capped_rp": 0,
-                "dpp_rp": 231_000_000, "ppn_rp": 25_410_000, "total_rp": 256_410_000}
+    EXPECTED = {"tonnage_kg": 1_000_000, "tonnage_rp": 235_000_000, "deductions_rp": 4_500_000, "capped_rp": 0,
+                "dpp_rp": 230_500_000, "ppn_rp": 25_355_000, "total_rp": 255_855_000}

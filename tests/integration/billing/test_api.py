@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.integration.billing.conftest import AUDITOR, DINAS, World, deliver, draft, post, token
+from tests.support.scrape import scrape
 
 UTC = timezone.utc
 
@@ -101,7 +102,7 @@ def test_every_write_is_in_the_audit_log(billing, billing_db, issued):
 
 
 def test_the_domain_gauges_read_the_ledger(billing, issued):
-    body = billing.get("/metrics").get_data(as_text=True)
+    body = scrape(billing)
     assert 'kawal_billing_invoices{status="issued"} 1.0' in body
     assert 'kawal_billing_deductions_rp{contract="KTR/2025/001",kind="missed_pickup"} 500000.0' in body
     assert 'kawal_billing_cap_used_ratio{contract="KTR/2025/001"} 0.01' in body

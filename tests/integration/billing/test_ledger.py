@@ -47,12 +47,12 @@ def test_evidence_after_issue_lands_on_the_next_month_as_adjustments(billing, bi
     lines = {l["kind"]: (l["quantity"], l["amount_rp"], sorted(l["evidence"])) for l in april["lines"]}
     assert lines == {
         "tonnage": (70_000, 16_450_000, [w[3]]),
-        "complaint_day": (3, 750_000, [march.c[1]]),
+        "complaint_day": (1, 250_000, [f"{march.c[1]}/3"]),  # its third started day, 1 April
         "adjustment_tonnage": (50_000, 11_750_000, [w[2]]),
         "adjustment_missed_pickup": (-2, -1_000_000, sorted([p[0], p[3]])),
     }
     assert (april["tonnage_rp"], april["deductions_rp"], april["dpp_rp"], april["ppn_rp"], april["total_rp"]) == (
-        28_200_000, -250_000, 28_450_000, 3_129_500, 31_579_500)
+        28_200_000, -750_000, 28_950_000, 3_184_500, 32_134_500)
 
 
 def _outbox(url: str, type_: str) -> list[dict]:
@@ -69,14 +69,14 @@ def test_the_cap_stops_deductions_and_is_announced_once(billing, billing_db, fro
     deliver(billing_db, march.events())
     invoice = post(billing, draft(billing, march.world, "2025-03")["id"], "issue")
     assert (invoice["deductions_gross_rp"], invoice["capped_rp"], invoice["deductions_rp"]) == (
-        4_000_000, 3_000_000, 1_000_000)
+        4_500_000, 3_500_000, 1_000_000)
     frozen_clock(datetime(2025, 5, 2, 3, 0, tzinfo=UTC))
     april = post(billing, draft(billing, march.world, "2025-04")["id"], "issue")
-    assert (april["capped_rp"], april["deductions_rp"]) == (750_000, 0)
+    assert (april["capped_rp"], april["deductions_rp"]) == (250_000, 0)
     assert [event["cap_rp"] for event in _outbox(billing_db, "billing.penalty.cap_reached")] == [1_000_000]
     assessed = {e["kind"]: (e["amount_rp"], len(e["evidence"])) for e in _outbox(billing_db, "billing.penalty.assessed")
                 if e["month"] == "2025-03"}
-    assert assessed == {"missed_pickup": (1_500_000, 3), "complaint_day": (500_000, 1),
+    assert assessed == {"missed_pickup": (1_500_000, 3), "complaint_day": (1_000_000, 4),
                         "shortfall_day": (2_000_000, 2)}
     ledger = billing.get(f"/api/v1/contracts/{march.world.contract_id}/ledger", headers=AUDITOR).get_json()
     assert (ledger["cap_used_rp"], ledger["cap_used_ratio"], ledger["capped_rp"]) == (1_000_000, 1.0, 3_750_000)
@@ -112,10 +112,9 @@ def test_the_ceiling_keeps_tonnage_within_the_contract_value(billing, billing_db
 
 
 def test_amendments_price_the_draft_and_a_late_older_one_changes_nothing(billing, billing_db):
-    from tests.integration.billing.conftest import envelope
     world = World()
-    amended = lambda no, price: envelope("contracts.contract.amended", contract_id=world.contract_id,  # noqa: E731
-                                         amendment_no=no, unit_price_rp_per_ton=price)
+    amended = lambda no, price: world.amended(no, datetime(2025, 3, 1).date(),  # noqa: E731
+                                              unit_price_rp_per_ton=price)
     deliver(billing_db, [world.activated(), amended(2, 250_000), amended(1, 240_000),
                          world.weighed("40000000-0000-0000-0000-000000000000", 1_000_000,
                                        datetime(2025, 3, 2, 3, 0, tzinfo=UTC))])

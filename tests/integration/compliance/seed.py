@@ -24,7 +24,8 @@ class Network:
     """One contractor with one contract, point, vehicle and route; pickups, weighings and complaints on demand."""
 
     def __init__(self, session: Session, number: str = "KTR-1/2026", start: date = date(2026, 1, 1),
-                 end: date = date(2026, 6, 30), status: str = "active", daily_target_kg: int = 100_000, **sla):
+                 end: date = date(2026, 6, 30), status: str = "active", daily_target_kg: int = 100_000,
+                 activated_on: date | None = None, **sla):
         n = next(_sequence)
         self.session = session
         self.contractor_id = _id()
@@ -39,7 +40,7 @@ class Network:
             id=self.contract_id, number=number, contractor_id=self.contractor_id, kawasan="Kawasan 3",
             kecamatan=["Rumbai"], start_date=start, end_date=end, value_rp=4_730_000_000,
             unit_price_rp_per_ton=235_000, daily_target_kg=daily_target_kg, status=status, amendment_no=0,
-            updated_at=SEEDED_AT, **terms))
+            updated_at=SEEDED_AT, activated_on=activated_on, **terms))
         self.point_id = _id()
         session.execute(insert(Point).values(id=self.point_id, code=f"TPS-RMB-{n:03d}", name="TPS Yos Sudarso",
                                              kind="tps", lat=0.612, lon=101.438, kecamatan="Rumbai",
@@ -96,6 +97,15 @@ class Network:
             description="Sampah menumpuk", channel="phone", priority=False, reported_at=reported_at, due_at=due_at,
             status=status or ("resolved" if resolved_at else "open"), resolved_at=resolved_at))
         return complaint_id
+
+
+    def status_change(self, status: str, at: datetime) -> None:
+        """A lifecycle event as the routes handler keeps it: status, the change itself, the days out of force."""
+        from services.routes import contract_copy
+        contract = self.session.get(Contract, self.contract_id)
+        contract.status = status
+        contract_copy.record_status_change(self.session, self.contract_id, status, at)
+        contract_copy.refresh_days_out(self.session, contract)
 
 
 def run(url: str, body, now):

@@ -121,10 +121,15 @@ def test_complaints_overdue_count_on_each_day_their_overdue_span_touches(routes,
     assert [days[date(2026, 3, d)]["complaints_overdue"] for d in (1, 2, 3)] == [1, 1, 0]
 
 
-def test_only_active_contracts_get_new_days_and_only_inside_their_period(routes, seed):
+def test_days_not_in_force_are_never_shortfall_days_and_evaluation_stops_at_the_period_end(routes, seed):
+    # second edition: what decides is the days in force, not the status now
     with seed() as s:
-        Network(s, start=START, status="suspended")
-        active = Network(s, start=START, end=date(2026, 3, 2))
+        suspended = Network(s, start=START)
+        suspended.status_change("suspended", clock.wib_instant(START, time(0, 0)))
+        ended = Network(s, start=START, end=date(2026, 3, 2), status="expired")
     run(routes, evaluate_days, NOW)
-    assert [(str(r["contract_id"]), r["date"]) for r in rows(routes, "SELECT contract_id, date FROM daily_evaluations ORDER BY date")] == [
-        (active.contract_id, date(2026, 3, 1)), (active.contract_id, date(2026, 3, 2))]
+    days = rows(routes, "SELECT contract_id, date, in_force, shortfall FROM daily_evaluations ORDER BY date")
+    assert [(r["date"], r["in_force"], r["shortfall"]) for r in days if str(r["contract_id"]) == ended.contract_id] == [
+        (date(2026, 3, 1), True, True), (date(2026, 3, 2), True, True)]  # its last day too, after expiry
+    assert {(r["in_force"], r["shortfall"]) for r in days if str(r["contract_id"]) == suspended.contract_id} == {
+        (False, False)}

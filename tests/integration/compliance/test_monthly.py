@@ -1,4 +1,5 @@
-"""The monthly evaluation on the real database: WIB month ends, breaches with evidence, evaluated once."""
+"""The monthly evaluation on the real database: once the sync allowance after the WIB month end has passed,
+breaches with evidence, revised by changed evidence (see test_second_edition_monthly)."""
 from __future__ import annotations
 
 from datetime import date, time, timedelta
@@ -10,7 +11,9 @@ from services.routes.compliance_monthly import evaluate_months
 from tests.integration.compliance.seed import Network, rows, run
 
 FEBRUARY = date(2026, 2, 1)
-MARCH_START = clock.wib_instant(date(2026, 3, 1), time(0, 0))  # 2026-02-28T17:00Z
+MONTH_END = clock.wib_instant(date(2026, 3, 1), time(0, 0))  # 2026-02-28T17:00Z
+# Second edition: a month is judged once its sync allowance (24 h) after its end has passed, so its evidence is in.
+MARCH_START = MONTH_END + timedelta(hours=24)
 
 
 def _breaches(url):
@@ -31,11 +34,13 @@ def _feed_february(network: Network, on_time: int, late: int, excused: int = 0, 
     return late_ids
 
 
-def test_a_month_is_not_evaluated_until_its_last_wib_day_has_ended(routes, seed):
+def test_a_month_is_not_evaluated_until_the_sync_allowance_after_its_last_wib_day_has_passed(routes, seed):
+    # First edition: judged 15 minutes after month end, before offline drivers had synced.
     with seed() as s:
         Network(s, start=FEBRUARY)
-    assert run(routes, evaluate_months, MARCH_START - timedelta(seconds=1)).months == 0  # 23:59:59 WIB, 28 February
-    assert run(routes, evaluate_months, MARCH_START).months == 1  # 00:00 WIB, 1 March
+    assert run(routes, evaluate_months, MONTH_END).months == 0  # 00:00 WIB, 1 March
+    assert run(routes, evaluate_months, MARCH_START - timedelta(seconds=1)).months == 0  # 23:59:59 WIB, 1 March
+    assert run(routes, evaluate_months, MARCH_START).months == 1  # 00:00 WIB, 2 March
     assert rows(routes, "SELECT month FROM monthly_evaluations") == [{"month": "2026-02"}]
 
 
@@ -50,7 +55,7 @@ def test_an_on_time_ratio_under_the_minimum_is_a_breach_naming_the_pickups_not_o
     assert sorted(breach["evidence"]) == sorted(late)
     [published] = [r["envelope"]["data"] for r in rows(routes, "SELECT envelope FROM outbox WHERE type = 'routes.sla.breached'")]
     assert published["breach_id"] == str(breach["id"]) and published["measure"] == "on_time_ratio"
-    assert published["value"] == 0.9 and sorted(published["evidence"]) == sorted(late)
+    assert published["value"] == "0.9000" and sorted(published["evidence"]) == sorted(late)  # exact decimals
 
 
 def test_an_on_time_ratio_at_the_minimum_is_no_breach(routes, seed):
@@ -98,5 +103,6 @@ def test_months_missed_during_downtime_are_each_evaluated_once_and_a_rerun_chang
     assert sorted(r["month"] for r in rows(routes, "SELECT month FROM breaches")) == ["2026-01", "2026-02", "2026-03"]
     outbox_before = rows(routes, "SELECT count(*) AS n FROM outbox")[0]["n"]
     again = run(routes, evaluate_months, clock.wib_instant(date(2026, 4, 2), time(9, 0)))
-    assert (again.months, again.breaches) == (0, 0)
+    # second edition: the months (no invoice issued yet) are re-evaluated, but unchanged evidence changes nothing
+    assert again.breaches == 0 and again.withdrawn == 0
     assert rows(routes, "SELECT count(*) AS n FROM outbox")[0]["n"] == outbox_before

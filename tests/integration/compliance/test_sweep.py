@@ -89,13 +89,22 @@ def test_a_confirmed_excused_or_already_confirming_pickup_is_never_missed(routes
     assert sorted(_statuses(routes).values()) == ["confirmed", "excused", "scheduled"]
 
 
-def test_only_an_active_contracts_pickups_are_swept(routes, seed):
+def test_only_pickups_on_days_in_force_are_swept(routes, seed):
+    # second edition: days in force decide, not the status now (the last day is swept also after expiry)
+    the_day_before = clock.wib_instant(DAY - timedelta(days=1), time(12, 0))
     with seed() as s:
-        Network(s, status="suspended").pickup(DAY)
-        Network(s, status="terminated").pickup(DAY)
+        suspended = Network(s)
+        suspended.pickup(DAY)
+        suspended.status_change("suspended", the_day_before)
+        terminated = Network(s)
+        terminated.pickup(DAY)
+        terminated.status_change("terminated", the_day_before)
+        expired = Network(s, end=DAY)
+        last_day = expired.pickup(DAY)
+        expired.status_change("expired", clock.wib_instant(DAY + timedelta(days=1), time(0, 0)))
         active = Network(s).pickup(DAY)
-    run(routes, sweep, DEADLINE)
-    assert [p for p, status in _statuses(routes).items() if status == "missed"] == [active]
+    run(routes, sweep, DEADLINE + timedelta(days=1))
+    assert sorted(p for p, status in _statuses(routes).items() if status == "missed") == sorted([active, last_day])
 
 
 def test_running_the_sweep_twice_marks_and_announces_each_miss_once(routes, seed):

@@ -40,10 +40,11 @@ def test_the_sweep_task_runs_at_the_shared_clock_now_and_counts_misses_per_contr
 def test_the_evaluation_tasks_report_small_summaries_and_a_second_run_does_nothing(celery_app, seed, frozen_clock):
     with seed() as s:
         Network(s, start=date(2026, 2, 1))
-    frozen_clock(clock.wib_instant(date(2026, 3, 1), time(6, 0)))
-    assert celery_app.tasks["routes.evaluate_months"].apply().get() == {"months": 1, "breaches": 1}
+    frozen_clock(clock.wib_instant(date(2026, 3, 2), time(6, 0)))  # February's end + its 24 h sync allowance
+    assert celery_app.tasks["routes.evaluate_months"].apply().get() == {"months": 1, "breaches": 1, "withdrawn": 0}
     assert celery_app.tasks["routes.evaluate_days"].apply().get() == {"evaluated": 0, "revised": 0}
-    assert celery_app.tasks["routes.evaluate_months"].apply().get() == {"months": 0, "breaches": 0}
+    # re-evaluated while its invoice is not issued, but unchanged evidence finds, revises and withdraws nothing
+    assert celery_app.tasks["routes.evaluate_months"].apply().get() == {"months": 1, "breaches": 0, "withdrawn": 0}
 
 
 def test_a_failing_task_rolls_back_its_writes_and_counts_an_error(celery_app, routes, seed, frozen_clock,

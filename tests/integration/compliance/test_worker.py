@@ -84,3 +84,42 @@ def test_beat_fires_the_sweep_in_a_real_worker_and_its_missed_events_reach_the_e
     text = wait_until(lambda: (t := scraped()) and 'kawal_routes_pickups_missed_total{contract="KTR-9/2026"} 3.0' in t
                       and t, timeout=20, message="worker /metrics")
     assert 'kawal_routes_tasks_total{outcome="ok",task="sweep"}' in text
+
+
+@pytest.fixture
+def idle_beat_worker(routes, amqp_url, tmp_path):
+    """A worker whose beat would not fire any task for an hour."""
+    port = _free_port()
+    env = {**os.environ, "KAWAL_ROUTES_DATABASE_URL": routes, "KAWAL_AMQP_URL": amqp_url,
+           "KAWAL_CELERY_BROKER_URL": amqp_url, "KAWAL_SWEEP_INTERVAL_SECONDS": "3600",
+           "KAWAL_SCHEDULE_AHEAD_INTERVAL_SECONDS": "3600", "KAWAL_EVALUATE_DAYS_INTERVAL_SECONDS": "3600",
+           "KAWAL_EVALUATE_MONTHS_INTERVAL_SECONDS": "3600", "KAWAL_ROUTES_WORKER_METRICS_PORT": str(port),
+           "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prom"), "KAWAL_LOG_FORMAT": "text"}
+    for name in ("KAWAL_CLOCK_START", "KAWAL_CLOCK_EPOCH", "KAWAL_CLOCK_SPEED"):
+        env.pop(name, None)
+    log = open(tmp_path / "worker.log", "w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "services.routes.worker", "worker", "--beat", "--loglevel", "INFO",
+         "--concurrency", "1", "--schedule", str(tmp_path / "beat-schedule")],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    yield tmp_path / "worker.log"
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    log.close()
+
+
+def test_a_worker_starting_after_downtime_catches_up_at_once_not_one_beat_interval_later(routes, seed,
+                                                                                          idle_beat_worker):
+    # First edition: a restarted beat waited a whole interval (15 minutes for the monthly evaluation) first.
+    yesterday = clock.wib_date(clock.now()) - timedelta(days=1)
+    with seed() as s:
+        network = Network(s, number="KTR-10/2026", start=yesterday - timedelta(days=3),
+                          end=yesterday + timedelta(days=30))
+        missed = network.pickup(yesterday)
+    wait_until(lambda: rows(routes, "SELECT status FROM pickups WHERE id = :id", id=missed)[0]["status"] == "missed"
+               and rows(routes, "SELECT count(*) AS n FROM daily_evaluations")[0]["n"] >= 4, timeout=60,
+               message=f"catch-up on start (worker log: {idle_beat_worker.read_text()[-2000:]})")

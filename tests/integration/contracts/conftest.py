@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, text
 
 from services.contracts.app import create_app
 from services.contracts.handlers import HANDLERS
-from shared import auth, events
+from shared import auth, events, topology
 from tests.support import databases
 from tests.support.processes import events_running
 
@@ -74,8 +74,9 @@ def contract_body(contractor_id: str, **overrides) -> dict:
 class Api:
     """Shortcuts over the test client for arranging a scene as the agency would."""
 
-    def __init__(self, client):
+    def __init__(self, client, db_url: str | None = None):
         self.client = client
+        self.db_url = db_url
 
     def ok(self, response, status=(200, 201)):
         assert response.status_code in ((status,) if isinstance(status, int) else status), response.get_json()
@@ -95,15 +96,25 @@ class Api:
     def active_contract(self, contractor_id: str, **overrides) -> dict:
         return self.act(self.contract(contractor_id, **overrides)["id"], "activate")
 
+    def breach(self, contract_id: str, **overrides) -> str:
+        """A breach of the contract as routes.sla.breached would record it (a letter must name one)."""
+        from services.contracts import warning_letters
+        from shared import db
+        data = {**breach_data(contract_id), **overrides}
+        with db.unit_of_work(self.db_url) as session:
+            warning_letters.record_breach(session, data)
+        return data["breach_id"]
+
     def warn(self, contract_id: str, level: str, breach_ids=()) -> dict:
+        breach_ids = list(breach_ids) or [self.breach(contract_id)]
         return self.ok(self.client.post(f"{API}/contracts/{contract_id}/warnings", headers=DINAS,
                                         json={"level": level, "reason": "pengangkutan terlambat",
                                               "breach_ids": list(breach_ids)}))
 
 
 @pytest.fixture
-def api(client):
-    return Api(client)
+def api(client, db_url):
+    return Api(client, db_url)
 
 
 def publish(amqp_url: str, type_: str, data: dict, producer: str, event_id: str | None = None) -> str:
@@ -117,7 +128,8 @@ def publish(amqp_url: str, type_: str, data: dict, producer: str, event_id: str 
         channel = connection.channel()
         channel.confirm_delivery()
         channel.basic_publish("kawal.events", type_, json.dumps(body).encode(), pika.BasicProperties(
-            message_id=body["id"], type=type_, delivery_mode=2, content_type="application/json"), mandatory=True)
+            message_id=body["id"], type=type_, delivery_mode=2, content_type="application/json",
+            user_id=topology.user_of(amqp_url)), mandatory=True)  # user_id: as a relay sets it
     finally:
         connection.close()
     return body["id"]

@@ -25,10 +25,14 @@ def test_amendments_are_numbered_kept_and_announced_with_only_what_changed(clien
     # the penalty rates stay as fixed at creation although the period grew
     assert shown["penalties"]["missed_pickup_rp"] == contract["penalties"]["missed_pickup_rp"]
     messages = published(tap, "contracts.contract.amended", count=2, contract_id=contract["id"])
+    today = first["effective_from"]  # second edition: each takes effect from its own date, default today (WIB)
+    sla = {**contract["sla"], "geofence_m": 200}
+    sla.update({name: str(sla[name]) for name in ("min_on_time_ratio", "shortfall_ratio")})  # exact decimals
     assert [m["data"] for m in sorted(messages, key=lambda m: m["data"]["amendment_no"])] == [
-        {"contract_id": contract["id"], "amendment_no": 1, "end_date": "2031-09-30"},
-        {"contract_id": contract["id"], "amendment_no": 2, "unit_price_rp_per_ton": 240_000,
-         "sla": {**contract["sla"], "geofence_m": 200}}]
+        {"contract_id": contract["id"], "amendment_no": 1, "end_date": "2031-09-30", "effective_from": today,
+         "reason": "perpanjangan 3 bulan"},
+        {"contract_id": contract["id"], "amendment_no": 2, "unit_price_rp_per_ton": 240_000, "sla": sla,
+         "effective_from": today, "reason": None}]
 
 
 def test_an_amended_value_moves_the_cap_with_it_but_not_the_rates(client, api):
@@ -65,7 +69,7 @@ def test_warning_letters_go_in_order_and_name_breaches_of_that_contract(client, 
     wait_until(lambda: sql("SELECT count(*) FROM breaches") == [(2,)], message="breaches recorded")
 
     assert client.post(f"{API}/contracts/{contract['id']}/warnings", headers=DINAS,
-                       json={"level": "SP2", "reason": "x"}).status_code == 409
+                       json={"level": "SP2", "reason": "x", "breach_ids": [breach["breach_id"]]}).status_code == 409
     misplaced = client.post(f"{API}/contracts/{contract['id']}/warnings", headers=DINAS,
                             json={"level": "SP1", "reason": "x", "breach_ids": [foreign["breach_id"]]})
     assert misplaced.status_code == 422 and misplaced.get_json()["error"]["fields"] == {
@@ -73,10 +77,11 @@ def test_warning_letters_go_in_order_and_name_breaches_of_that_contract(client, 
     sp1 = api.warn(contract["id"], "SP1", breach_ids=[breach["breach_id"]])
     assert sp1["breach_ids"] == [breach["breach_id"]]
     assert client.post(f"{API}/contracts/{contract['id']}/warnings", headers=DINAS,
-                       json={"level": "SP1", "reason": "again"}).status_code == 409
+                       json={"level": "SP1", "reason": "again", "breach_ids": [breach["breach_id"]]}).status_code == 409
     [message] = published(tap, "contracts.warning.issued", contract_id=contract["id"])
     assert message["data"] == {"contract_id": contract["id"], "warning_id": sp1["id"], "level": "SP1",
-                               "reason": "pengangkutan terlambat", "breach_ids": [breach["breach_id"]]}
+                               "reason": "pengangkutan terlambat", "breach_ids": [breach["breach_id"]],
+                               "issued_at": message["data"]["issued_at"]}
     assert sql("SELECT level FROM warning_letters") == [("SP1",)]
 
 
@@ -122,5 +127,6 @@ def test_an_event_about_an_unknown_contract_is_retried_not_dropped(db_url):
 
 
 def test_the_handler_table_names_what_contracts_consumes():
-    assert sorted(HANDLERS) == ["billing.penalty.cap_reached", "routes.sla.breached"]
+    assert sorted(HANDLERS) == ["billing.invoice.issued", "billing.penalty.cap_reached", "routes.sla.breach_withdrawn",
+                                "routes.sla.breached"]
     assert all(callable(handler) for handler in HANDLERS.values())

@@ -9,16 +9,21 @@ def test_activation_publishes_the_full_terms_in_the_catalogue_shape(api, contrac
     active = api.act(draft["id"], "activate")
     assert active["status"] == "active" and active["activated_at"]
     [message] = published(tap, "contracts.contract.activated", contract_id=draft["id"])
-    assert message["data"] == {
+    # second edition: the activation day, the performance bond (5% of the value) and ratios as exact decimals
+    assert message["data"]["activated_on"] == active["activated_on"]
+    assert message["data"]["activated_at"]
+    assert message["data"]["performance_bond_rp"] == 236_500_000 == active["performance_bond_rp"]
+    assert {k: v for k, v in message["data"].items()
+            if k not in ("activated_on", "activated_at", "performance_bond_rp")} == {
         "contract_id": draft["id"], "number": "600/K3/2031", "contractor_id": contractor["id"],
         "kawasan": "Kawasan 3", "kecamatan": ["Rumbai", "Rumbai Barat", "Rumbai Timur"],
         "start_date": "2031-01-01", "end_date": "2031-06-30", "value_rp": 4_730_000_000,
-        "unit_price_rp_per_ton": 235_000, "daily_target_kg": 110_000, "ppn_rate": 0.11,
-        "sla": {"grace_minutes": 45, "geofence_m": 150, "sync_allowance_hours": 24, "min_on_time_ratio": 0.95,
-                "complaint_hours_priority": 24, "complaint_hours_normal": 72, "shortfall_ratio": 0.5,
+        "unit_price_rp_per_ton": 235_000, "daily_target_kg": 110_000, "ppn_rate": "0.11",
+        "sla": {"grace_minutes": 45, "geofence_m": 150, "sync_allowance_hours": 24, "min_on_time_ratio": "0.95",
+                "complaint_hours_priority": 24, "complaint_hours_normal": 72, "shortfall_ratio": "0.5",
                 "shortfall_days_allowed": 3},
         "penalties": {"missed_pickup_rp": 783_978, "complaint_day_rp": 783_978, "shortfall_day_rp": 783_978,
-                      "cap_ratio": 0.05, "cap_rp": 236_500_000}}
+                      "cap_ratio": "0.05", "cap_rp": 236_500_000}}
 
 
 def test_a_kecamatan_takes_one_live_contract_at_a_time(client, api):

@@ -1,10 +1,11 @@
 """What operators and integrators read: domain gauges on /metrics, the OpenAPI document, the audit chain."""
 from shared import audit, db
 from tests.integration.contracts.conftest import API, DINAS
+from tests.support.scrape import scrape
 
 
 def _samples(client) -> dict[str, float]:
-    lines = client.get("/metrics").data.decode().splitlines()
+    lines = scrape(client).splitlines()
     return {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1]) for line in lines
             if line.startswith(("kawal_contracts_contracts{", "kawal_contracts_warning_letters{"))}
 

@@ -24,7 +24,8 @@ ENDPOINTS = [
     ("POST", "/contracts/{active}/terminate", lambda s: {"reason": "batas denda"}, WRITE, 200),
     ("POST", "/contracts/{active}/amendments", lambda s: {"daily_target_kg": 120_000}, WRITE, 201),
     ("GET", "/contracts/{active}/amendments", None, READ, 200),
-    ("POST", "/contracts/{active}/warnings", lambda s: {"level": "SP1", "reason": "terlambat"}, WRITE, 201),
+    ("POST", "/contracts/{active}/warnings",
+     lambda s: {"level": "SP1", "reason": "terlambat", "breach_ids": [s["breach"]]}, WRITE, 201),
     ("GET", "/contracts/{active}/warnings", None, READ, 200),
     ("GET", "/contracts/{active}/breaches", None, READ, 200),
 ]
@@ -51,6 +52,7 @@ def build_scene(api: Api, db_url: str) -> dict:
     api.active_contract(other["id"], kecamatan=["Bukit Raya"])
     with db.unit_of_work(db_url) as session:
         warning_letters.record_cap_reached(session, {"contract_id": ids["active"], "cap_rp": 1, "at": utc(2031, 3, 1)})
+    ids["breach"] = api.breach(ids["active"]) if api.db_url else None
     return ids
 
 
@@ -59,7 +61,7 @@ def standing(contracts_db, amqp_url):
     """One scene for every call that changes nothing (reads, refusals): built once, it keeps the matrix fast."""
     databases.truncate_all(contracts_db)
     client = create_app({"TESTING": True}).test_client()
-    return client, build_scene(Api(client), contracts_db)
+    return client, build_scene(Api(client, contracts_db), contracts_db)
 
 
 @pytest.fixture
@@ -111,11 +113,11 @@ def test_a_contractors_lists_hold_only_its_own_rows(standing, path):
     assert owners == {scene["other_contractor"]}
 
 
-def test_a_contractor_token_with_a_malformed_id_sees_nothing(standing):
+def test_a_contractor_token_with_a_malformed_id_is_refused(standing):
     client, scene = standing
-    token = headers("contractor", "not-a-uuid")
-    assert client.get(f"{API}/contracts", headers=token).get_json()["items"] == []
-    assert client.get(f"{API}/contracts/{scene['active']}", headers=token).status_code == 404
+    token = headers("contractor", "not-a-uuid")  # claims are type-checked (ARCHITECTURE.md, Security): a 401
+    assert client.get(f"{API}/contracts", headers=token).status_code == 401
+    assert client.get(f"{API}/contracts/{scene['active']}", headers=token).status_code == 401
 
 
 @pytest.mark.parametrize("method, path, body, kind, dinas_status", [e for e in ENDPOINTS if e[3] == WRITE],

@@ -25,9 +25,7 @@ def config_for(system: System) -> dict:
     jobs = []
     for job in deployed["scrape_configs"]:
         name = job["job_name"]
-        if name in system.urls or name.removesuffix("_api") in system.urls:
-            port = int(system.urls[name.removesuffix("_api")].rsplit(":", 1)[1])
-        elif name in system.metrics_ports:
+        if name in system.metrics_ports:  # every process, the APIs included, on its own metrics port
             port = system.metrics_ports[name]
         else:
             continue  # the broker's plugin and Prometheus itself are not part of this machine's run

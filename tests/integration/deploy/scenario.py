@@ -6,6 +6,7 @@ import subprocess
 from datetime import datetime, timedelta, timezone
 
 import requests
+from sqlalchemy import create_engine, text
 
 from kawal.demo.client import Kawal
 from tests.support.broker import wait_until
@@ -36,17 +37,39 @@ def evidence(system: System) -> dict:
     kawal = Kawal(system.urls)
     now = CLOCK_START + timedelta(minutes=1)
     contract = kawal.list_all("contracts", "/contracts")[0]
-    kawal.must_post("contracts", f"/contracts/{contract['id']}/warnings",
-                    {"level": "SP1", "reason": "Pengangkutan terlewat / missed pickups (deploy scrape test)"})
+    # a letter names at least one breach (second edition): February's, once routes judged it (24 h after its end)
+    # and contracts learnt it from the event
+    breaches: list = []
+    wait_until(lambda: breaches.extend(kawal.list_all("routes", "/compliance/breaches", contract_id=contract["id"],
+                                                      month=ENDED_MONTH)) or breaches,
+               timeout=120, interval=1.0, message="February's breaches judged")
+    letter = {"level": "SP1", "reason": "Pelanggaran SLA / SLA breaches (deploy scrape test)",
+              "breach_ids": [b["id"] for b in breaches]}
+    wait_until(lambda: kawal.post("contracts", f"/contracts/{contract['id']}/warnings", letter).ok, timeout=60,
+               interval=1.0, message="the warning letter on February's breaches")
     vehicle = next(v for v in kawal.list_all("routes", "/vehicles") if v["contractor_id"] == contract["contractor_id"])
     kawal.must_post("routes", "/weighings", {"ticket_no": "DEPLOY-1", "plate": vehicle["plate"],
                                              "gross_kg": vehicle["tare_kg"] + 3_000, "weighed_at": now.isoformat()})
     kawal.must_post("routes", "/weighings", {"ticket_no": "DEPLOY-2", "plate": "BM 9999 ZZ", "gross_kg": 12_000,
                                              "tare_kg": 4_000, "weighed_at": now.isoformat()})
     point = next(p for p in kawal.list_all("routes", "/points") if p["kecamatan"] in contract["kecamatan"])
-    kawal.must_post("routes", "/complaints", {"point_id": point["id"], "description": "Sampah menumpuk",
-                                              "channel": "whatsapp",
-                                              "reported_at": (CLOCK_START - timedelta(days=5)).isoformat()})
+    complaint = kawal.must_post("routes", "/complaints", {"point_id": point["id"], "description": "Sampah menumpuk",
+                                                          "channel": "whatsapp"})
+    # the desk cannot date a report more than the sync allowance back (second edition): the fixture moves this one
+    # five days back in the routes database, as if it had been recorded then, so the sweep finds it overdue
+    engine = create_engine(system.database_urls["routes"])
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE complaints SET reported_at = reported_at - interval '5 days', "
+                                "due_at = due_at - interval '5 days' WHERE id = CAST(:id AS uuid)"),
+                           {"id": complaint["id"]})
+        # nor is a pickup scheduled whose window has ended (second edition): one of today's is moved to a window
+        # that closed this morning, as if scheduled the day before, so the sweep finds this month's miss
+        connection.execute(text("""
+            UPDATE pickups SET window_start_at = window_start_at - interval '6 hours',
+                               window_end_at = window_end_at - interval '6 hours'
+             WHERE id = (SELECT id FROM pickups WHERE contract_id = CAST(:contract AS uuid) AND status = 'scheduled'
+                          ORDER BY window_start_at DESC, id LIMIT 1)"""), {"contract": contract["id"]})
+    engine.dispose()
     # two of today's pickups whose window is open, confirmed a few minutes ago: at the point, and 5 km off it
     today = [p for p in kawal.list_all("routes", "/pickups", contract_id=contract["id"], date=TODAY)
              if datetime.fromisoformat(p["window_start_at"]) < now - timedelta(minutes=10)

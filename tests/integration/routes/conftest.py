@@ -51,9 +51,12 @@ def deliver(routes_db: str, type_: str, data: dict) -> events.Envelope:
 
 
 def activate(routes_db: str, contractor_id: str, kecamatan: list[str], number: str = "KTR-3/2026",
-             start: date = date(2026, 1, 1), end: date = date(2026, 6, 30), **sla) -> str:
+             start: date = date(2026, 1, 1), end: date = date(2026, 6, 30), activated_on: date | None = None,
+             **sla) -> str:
+    """A contract activated on its start date unless told otherwise (days before activation are not in force)."""
     contract_id = str(uuid.uuid4())
     deliver(routes_db, "contracts.contract.activated", {
+        "activated_on": activated_on or start,
         "contract_id": contract_id, "number": number, "contractor_id": contractor_id, "kawasan": "Kawasan 3",
         "kecamatan": kecamatan, "start_date": start, "end_date": end, "value_rp": 4_730_000_000,
         "unit_price_rp_per_ton": 235_000, "daily_target_kg": 110_000, "ppn_rate": 0.11,

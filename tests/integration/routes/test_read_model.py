@@ -30,15 +30,16 @@ def test_an_activated_contract_is_kept_with_all_its_terms(routes_db, contract_id
                                                                             235_000)
 
 
-def test_an_amendment_applies_its_changed_fields_and_an_older_one_arriving_late_changes_nothing(routes_db,
-                                                                                                  contract_id):
+def test_amendments_delivered_out_of_order_are_folded_by_number(routes_db, contract_id):
+    # First edition: no. 1 arriving after no. 2 was dropped, so routes kept a target of 110,000 kg while billing
+    # applied no. 1's; schedules and invoices disagreed.
     deliver(routes_db, "contracts.contract.amended", {"contract_id": contract_id, "amendment_no": 2,
                                                       "end_date": date(2026, 9, 30), "unit_price_rp_per_ton": 240_000})
     deliver(routes_db, "contracts.contract.amended", {"contract_id": contract_id, "amendment_no": 1,
                                                       "end_date": date(2026, 7, 31), "daily_target_kg": 1})
     kept = contract(routes_db, contract_id)
     assert (kept.amendment_no, kept.end_date, kept.unit_price_rp_per_ton, kept.daily_target_kg) == (
-        2, date(2026, 9, 30), 240_000, 110_000)
+        2, date(2026, 9, 30), 240_000, 1)  # no. 2's end date wins over no. 1's; no. 1's target applies
 
 
 def test_suspension_resumption_and_termination_set_the_status_and_termination_is_final(routes_db, contract_id):
@@ -89,3 +90,11 @@ def test_a_redelivered_activation_does_not_undo_an_amendment(routes_db, contract
     with db.unit_of_work(routes_db) as session:
         HANDLERS["contracts.contract.activated"](session, again)
     assert contract(routes_db, contract_id).value_rp == 5_000_000_000
+
+
+def test_an_amendment_shortening_the_period_withdraws_the_pickups_after_its_new_end(world):
+    world.schedule(date(2026, 6, 25), date(2026, 6, 30))
+    deliver(world.db, "contracts.contract.amended", {"contract_id": world.contract_id, "amendment_no": 1,
+                                                     "end_date": date(2026, 6, 27)})
+    assert [row.date for row in world.sql("SELECT date FROM pickups ORDER BY date")] == [
+        date(2026, 6, 25), date(2026, 6, 26), date(2026, 6, 27)]

@@ -2,6 +2,7 @@
 from datetime import date, timedelta
 
 from tests.integration.routes.conftest import NOW, POINT_LAT, POINT_LON, bearer, register_contractor, wib
+from tests.support.scrape import scrape
 
 DAY = date(2026, 3, 10)
 
@@ -39,7 +40,7 @@ def test_the_domain_gauges_count_pickups_by_outcome_tonnage_complaints_and_flags
     world.post("/weighings", {"ticket_no": "T-2", "plate": "BM 8123 RU", "gross_kg": 20_000,
                               "weighed_at": wib(DAY, 12).isoformat()}, expect=201)
     world.post("/complaints", {"point_id": world.point_id, "description": "x", "channel": "web"}, expect=201)
-    text = world.client.get("/metrics").get_data(as_text=True)
+    text = scrape(world.client)
     number = "KTR-3/2026"
     for line in (
         f'kawal_routes_pickups{{contract="{number}",kecamatan="Rumbai",outcome="on_time"}} 1.0',

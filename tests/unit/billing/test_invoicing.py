@@ -4,9 +4,11 @@ from decimal import Decimal
 
 import pytest
 
-from services.billing.invoicing import (LedgerBefore, PickupFacts, cap_reached, compute, counts_as_missed, ppn_rp,
-                                        shortfall_days_billed, tonnage_rp)
-from services.billing.terms import Terms, started_days_overdue
+from services.billing import invoicing
+from services.billing.invoicing import (FactGroup, LedgerBefore, PickupFacts, cap_reached, counts_as_missed, ppn_rp,
+                                        price_lines, shortfall_days_billed, tonnage_rp)
+from services.billing.terms import Terms
+from shared.contract_terms import overdue_day_starts
 
 TERMS = Terms(value_rp=1_000_000_000, unit_price_rp_per_ton=235_000, ppn_rate=Decimal("0.11"),
               missed_pickup_rp=500_000, complaint_day_rp=250_000, shortfall_day_rp=1_000_000, cap_rp=50_000_000,
@@ -19,11 +21,20 @@ EXCUSED = PickupFacts(missed=True, excused=True)
 UTC = timezone.utc
 
 
+DAY = datetime(2025, 3, 14).date()
+
+
+def compute(terms, before, quantities, final=False):
+    """Price quantities of one day (by line kind) with one set of terms, then the invoice."""
+    groups = [FactGroup(kind, DAY, quantity) for kind, quantity in quantities.items()]
+    return invoicing.compute(terms, before, price_lines(groups, lambda day: terms), final=final)
+
+
 def month(cleared_kg=(), pickups=(), complaints=(), shortfall_days=0, **adjustments):
     """Quantities of a month as the ledger would hand them over, built with the same rules."""
     return {"tonnage": sum(cleared_kg),
             "missed_pickup": sum(1 for p in pickups if counts_as_missed(p)),
-            "complaint_day": sum(started_days_overdue(due, resolved) for due, resolved in complaints),
+            "complaint_day": sum(len(overdue_day_starts(due, resolved, resolved)) for due, resolved in complaints),
             "shortfall_day": shortfall_days_billed(shortfall_days, TERMS.shortfall_days_allowed), **adjustments}
 
 
@@ -46,7 +57,7 @@ CASES = [
     ("a complaint overdue two started days", month(TON_1000, complaints=[(DUE, datetime(2025, 3, 11, 10, 1,
                                                                                         tzinfo=UTC))]),
      LedgerBefore(), dict(deductions_rp=500_000, dpp_rp=234_500_000, ppn_rp=25_795_000, total_rp=260_295_000)),
-    ("the cap crossed in the middle of a month", month(TON_1000, [MISSED] * 4), LedgerBefore(cap_used_rp=49_000_000),
+    ("the cap crossed in the middle of a month", month(TON_1000, [MISSED] * 4), LedgerBefore(assessed_rp=49_000_000),
      dict(deductions_gross_rp=2_000_000, capped_rp=1_000_000, deductions_rp=1_000_000, dpp_rp=234_000_000,
           ppn_rp=25_740_000, total_rp=259_740_000, cap_used_rp=50_000_000)),
     ("the ceiling reached", month((500_000,)), LedgerBefore(tonnage_billed_rp=900_000_000),
@@ -58,7 +69,7 @@ CASES = [
      dict(tonnage_rp=2_350_000, deductions_gross_rp=3_000_000, deductions_rp=2_350_000, carried_out_rp=650_000,
           dpp_rp=0, ppn_rp=0, total_rp=0, cap_used_rp=3_000_000)),
     ("the carry lands on the next draft, already inside the cap", month(TON_1000),
-     LedgerBefore(cap_used_rp=3_000_000, carried_rp=650_000),
+     LedgerBefore(assessed_rp=3_000_000, carried_rp=650_000),
      dict(carried_in_rp=650_000, deductions_rp=650_000, carried_out_rp=0, dpp_rp=234_350_000, ppn_rp=25_778_500,
           total_rp=260_128_500, cap_used_rp=3_000_000)),
     ("a miss superseded after issue is credited", month(TON_1000, adjustment_missed_pickup=-1), LedgerBefore(),
@@ -83,13 +94,13 @@ def test_lines_list_each_kind_with_its_unit_price():
 
 
 def test_the_cap_is_reached_exactly_when_its_rupiah_are_used():
-    before = LedgerBefore(cap_used_rp=49_500_000)
+    before = LedgerBefore(assessed_rp=49_500_000)
     assert not cap_reached(TERMS, compute(TERMS, before, month(TON_1000)))
     assert cap_reached(TERMS, compute(TERMS, before, month(TON_1000, [MISSED])))
 
 
 def test_a_capped_contract_deducts_nothing_more():
-    computed = compute(TERMS, LedgerBefore(cap_used_rp=50_000_000), month(TON_1000, [MISSED] * 2))
+    computed = compute(TERMS, LedgerBefore(assessed_rp=50_000_000), month(TON_1000, [MISSED] * 2))
     assert (computed.deductions_rp, computed.capped_rp, computed.cap_used_rp) == (0, 1_000_000, 50_000_000)
 
 
@@ -107,4 +118,5 @@ def test_ppn_is_rounded_half_up(dpp, ppn):
 @pytest.mark.parametrize("late_minutes, days", [(-5, 0), (0, 0), (1, 1), (24 * 60, 1), (24 * 60 + 1, 2)])
 def test_each_started_day_past_the_deadline_counts(late_minutes, days):
     from datetime import timedelta
-    assert started_days_overdue(DUE, DUE + timedelta(minutes=late_minutes)) == days
+    resolved = DUE + timedelta(minutes=late_minutes)
+    assert len(overdue_day_starts(DUE, resolved, resolved)) == days

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from decimal import Decimal
 
 from services.routes.compliance import (MonthFigures, is_shortfall, last_ended_day, last_ended_month_start,
                                         monthly_breaches, on_time_ratio, reevaluation_start)
@@ -21,7 +22,7 @@ def test_a_day_is_short_only_strictly_under_the_ratio_of_its_target():
 
 
 def test_the_on_time_ratio_leaves_excused_pickups_out_and_has_none_when_nothing_was_due():
-    assert on_time_ratio(on_time=18, scheduled=25, excused=5) == 0.9
+    assert on_time_ratio(on_time=18, scheduled=25, excused=5) == Decimal("0.9")  # exact since the second edition
     assert on_time_ratio(on_time=0, scheduled=3, excused=3) is None
 
 
@@ -44,7 +45,24 @@ def test_a_month_within_every_term_has_no_breach():
 
 def test_an_on_time_ratio_under_the_minimum_names_the_pickups_not_on_time():
     [breach] = monthly_breaches(_month(on_time=90, not_on_time_pickup_ids=["b", "a"]))
-    assert (breach.measure, breach.threshold, breach.value, breach.evidence) == ("on_time_ratio", 0.95, 0.9, ["a", "b"])
+    assert (breach.measure, breach.threshold, breach.value, breach.evidence) == (
+        "on_time_ratio", Decimal("0.95"), Decimal("0.9"), ["a", "b"])  # exact decimals (second edition)
+
+
+def test_an_on_time_ratio_exactly_at_a_minimum_that_floats_cannot_hold_is_no_breach():
+    # 0.57 x 100 is 56.99999999999999 in binary floats; compared exactly (on_time < minimum x due, as Decimals),
+    # 57 on time of 100 due is at the minimum: no breach; 56 is under it
+    assert monthly_breaches(_month(on_time=57, not_on_time_pickup_ids=["p"] * 43, min_on_time_ratio=0.57)) == []
+    assert [b.measure for b in monthly_breaches(_month(on_time=56, not_on_time_pickup_ids=["p"] * 44,
+                                                       min_on_time_ratio=0.57))] == ["on_time_ratio"]
+
+
+def test_a_shortfall_ratio_of_055_leaves_55000_of_100000_kg_no_shortfall():
+    # First edition: 55,000 < 0.55 x 100,000 = 55,000.000000000007 (binary float) made it a shortfall day, a
+    # deduction of one shortfall-day rate (Rp783,978 on the 2025 kawasan 3 contract) for a day on target.
+    assert not is_shortfall(55_000, 100_000, 0.55)
+    assert not is_shortfall(55_000, 100_000, Decimal("0.55"))
+    assert is_shortfall(54_999, 100_000, 0.55)
 
 
 def test_shortfall_days_beyond_the_allowance_name_the_days():

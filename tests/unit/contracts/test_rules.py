@@ -162,3 +162,30 @@ def test_an_amendment_that_changes_nothing_or_inverts_the_period_is_refused():
     with pytest.raises(ApiError) as inverted:
         rules.amendment_changes(_current(), {"end_date": date(2024, 12, 31)})
     assert inverted.value.status == 422 and "end_date" in inverted.value.fields
+
+
+def test_an_amendment_cannot_take_effect_in_or_before_an_issued_month():
+    from shared.errors import ApiError
+    rules.check_effective_from(date(2031, 3, 1), ["2031-02"], "K-1")
+    for day in (date(2031, 2, 28), date(2031, 1, 15)):
+        try:
+            rules.check_effective_from(day, ["2031-02"], "K-1")
+        except ApiError as error:
+            assert (error.status, error.code) == (409, "month_issued")
+        else:
+            raise AssertionError(f"an amendment from {day} into an issued February was accepted")
+
+
+def test_the_performance_bond_is_five_percent_of_the_value_half_up_unless_agreed():
+    assert rules.performance_bond_rp(4_730_000_010) == 236_500_001  # 236,500,000.5 rounds up
+    assert rules.performance_bond_rp(4_730_000_000, 300_000_000) == 300_000_000
+
+
+def test_a_letter_naming_no_breach_is_refused():
+    from shared.errors import ApiError
+    try:
+        rules.check_warning_breaches([])
+    except ApiError as error:
+        assert (error.status, error.code) == (422, "no_breach")
+    else:
+        raise AssertionError("a letter naming no breach was accepted")

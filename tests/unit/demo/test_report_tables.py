@@ -38,7 +38,7 @@ def test_the_invoice_table_lists_lines_and_totals_in_rupiah():
               "ceiling_used_ratio": 0.0012, "deductions_rp": 779_670, "cap_rp": 236_500_000, "cap_used_ratio": 0.0033}
     text = text_of(Report(["2026-10"], [a_month(invoice)], [ledger]))
     for label in ("Jumlah denda / Deduction total", "Rp779.670", "DPP", "Rp4.958.325", "PPN / VAT", "Rp545.416",
-                  "Jumlah tagihan / Total", "Rp5.503.741", "24.417 kg", "(draft)", "Batas denda / Penalty cap",
+                  "Jumlah tagihan / Total", "Rp5.503.741", "24.417 kg", "(termin, draft)", "Batas denda / Penalty cap",
                   "Rp236.500.000", "Rp4.730.000.000"):
         assert label in text
 
@@ -47,3 +47,21 @@ def test_the_default_month_is_the_month_of_yesterday():
     from datetime import date
     assert default_month(date(2026, 11, 1)) == "2026-10"
     assert default_month(date(2026, 11, 15)) == "2026-11"
+
+
+def test_the_invoice_table_shows_adjustments_carried_capped_and_bond_claims_where_they_occur():
+    invoice = {"status": "issued", "kind": "final", "tonnage_rp": 2_350_000, "deductions_rp": 2_350_000,
+               "capped_rp": 500_000, "carried_in_rp": 650_000, "carried_out_rp": 0, "bond_claim_rp": 150_000,
+               "dpp_rp": 0, "ppn_rp": 0, "total_rp": 0,
+               "lines": [{"kind": "adjustment_tonnage", "description": "late ticket", "quantity": 10_000,
+                          "unit": "kg", "unit_rp": 235_000, "amount_rp": 2_350_000, "evidence_count": 1},
+                         {"kind": "carried_deduction", "description": "carried", "quantity": 1, "unit": "carry",
+                          "unit_rp": 650_000, "amount_rp": 650_000, "evidence_count": 0},
+                         {"kind": "bond_claim", "description": "bond", "quantity": 1, "unit": "claim",
+                          "unit_rp": 150_000, "amount_rp": 150_000, "evidence_count": 0}]}
+    text = text_of(Report(["2026-10"], [a_month(invoice)]))
+    for label in ("termin akhir / final", "Penyesuaian / Adjustment: Tonase / Tonnage", "Melebihi batas denda / Capped",
+                  "Rp500.000", "Dibawa dari bulan lalu / Carried in", "Rp650.000", "Klaim jaminan / Bond claim",
+                  "Rp150.000", "Klaim jaminan pelaksanaan / Claim on the performance bond"):
+        assert label in text
+    assert "Dibawa ke bulan depan / Carried out" not in text  # zero: shown only where it occurs

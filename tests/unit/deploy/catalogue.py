@@ -48,7 +48,8 @@ def procfile() -> dict[str, tuple[dict[str, str], list[str]]]:
                 argv = argv[1:]
                 while argv and "=" in argv[0] and not argv[0].startswith("-"):
                     key, value = argv.pop(0).split("=", 1)
-                    env[key] = value
+                    if not re.fullmatch(r"\$\{" + key + r":\?.*\}", value):  # ${K:?why} guards, sets nothing
+                        env[key] = value
             processes[name.strip()] = (env, argv)
     return processes
 
