@@ -31,10 +31,12 @@ db: venv services ## create and migrate every database, declare the broker topol
 	$(KAWAL) db upgrade
 	$(KAWAL) events declare --users --env-file $(RUN_DIR)/broker.env
 
-# each process supervised on its own (kawal/supervisor.py): one that dies is restarted, the others keep running;
-# no built-in secret: the development one is generated once into .run/jwt-secret unless KAWAL_JWT_SECRET is set
+# no built-in secret: the development one is generated once into .run/jwt-secret unless KAWAL_JWT_SECRET is set;
+# every process connects to the broker as its own service's user (URLs from $(RUN_DIR)/broker.env, written by `db`);
+# each process supervised on its own (kawal/supervisor.py): one that dies is restarted, the others keep running
 up: db ## run every process in the foreground, each restarted if it dies (Ctrl-C stops all)
-	KAWAL_JWT_SECRET="$${KAWAL_JWT_SECRET:-$$(bash scripts/jwt-secret.sh)}" PATH="$(CURDIR)/$(VENV)/bin:$$PATH" \
+	set -a && . ./$(RUN_DIR)/broker.env && set +a && \
+	  KAWAL_JWT_SECRET="$${KAWAL_JWT_SECRET:-$$(bash scripts/jwt-secret.sh)}" PATH="$(CURDIR)/$(VENV)/bin:$$PATH" \
 	  $(KAWAL) supervise -f Procfile
 
 down: ## stop what `make demo` started
@@ -66,7 +68,7 @@ bandit: venv ## security lint: nothing above low unless silenced with a reason (
 bench: db ## benchmarks: each figure beside its baseline, median of three interleaved rounds
 	export KAWAL_JWT_SECRET="$${KAWAL_JWT_SECRET:-$$(bash scripts/jwt-secret.sh)}"; \
 	  $(PY) bench/events.py && $(PY) bench/ingest.py && $(PY) bench/sweep.py && $(PY) bench/invoice.py && \
-	  $(PY) bench/latency.py
+	  $(PY) bench/latency.py && $(PY) bench/portal.py
 
 chaos: venv services ## 6,000 confirmations under 23 faults; RESTARTS RabbitMQ and PostgreSQL (not in make test)
 	KAWAL_TEST_DB_SUFFIX=$${KAWAL_TEST_DB_SUFFIX:-chaos} $(PY) -m tests.support.chaos.run --full

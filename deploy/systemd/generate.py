@@ -15,7 +15,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 PREFIX = "/opt/kawal"  # the install directory: the checkout, its .venv and its .run
 ENV_FILE = "/etc/kawal/kawal.env"
-_DEFAULT = re.compile(r"\$\{[A-Z0-9_]+:-([^}]*)\}")
+_DEFAULT = re.compile(r"\$\{[A-Z_]+:-([^}]*)\}")
 
 COMMON = f"""[Unit]
 PartOf=kawal.target
@@ -54,8 +54,9 @@ def procfile() -> dict[str, tuple[dict[str, str], list[str]]]:
             argv = argv[1:]
             while "=" in argv[0]:
                 key, value = argv.pop(0).split("=", 1)
-                if not re.fullmatch(r"\$\{" + key + r":\?.*\}", value):  # a ${K:?why} guard: the env file sets it
-                    env[key] = value
+                if value.startswith(f"${{{key}:?"):  # the Procfile's guard: here the EnvironmentFile must set it,
+                    continue                          # and the process itself refuses to start without it
+                env[key] = value
         processes[name.strip()] = (env, argv)
     return processes
 

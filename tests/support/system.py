@@ -43,7 +43,8 @@ class System:
 
     def metrics_url(self, process: str) -> str:
         # an API's /metrics is on its metrics port (`<service>_api`), never on its API port
-        process = f"{process}_api" if process in self.urls else process
+        # (the portal is a process of its own name: `portal`, not `portal_api`)
+        process = f"{process}_api" if f"{process}_api" in self.metrics_ports else process
         return f"http://127.0.0.1:{self.metrics_ports[process]}/metrics"
 
     @property
@@ -113,6 +114,11 @@ def stop(process: subprocess.Popen, timeout: float = 30.0) -> None:
         pass
 
 
+def through_port(url: str, port: int | None) -> str:
+    """The broker URL as the processes use it: through the chaos harness's proxy port when one is given."""
+    return url.replace(":5672/", f":{port}/") if port else url
+
+
 @contextmanager
 def running_system(suffix: str = "e2e", clock_start: datetime | None = None, clock_speed: float = 1.0,
                    extra_env: dict[str, str] | None = None, ready_timeout: float = 90.0,
@@ -128,7 +134,8 @@ def running_system(suffix: str = "e2e", clock_start: datetime | None = None, clo
     api_ports = free_ports(len(web) + len(config.DEFAULT_METRICS_PORTS))
     ports = dict(zip(web, api_ports))
     metrics_ports = dict(zip(config.DEFAULT_METRICS_PORTS, api_ports[len(web):]))
-    env = {"KAWAL_AMQP_URL": amqp, "KAWAL_LOG_FORMAT": "text",
+    processes_amqp = through_port(amqp, amqp_port)
+    env = {"KAWAL_AMQP_URL": processes_amqp, "KAWAL_LOG_FORMAT": "text",
            # the processes connect as the application roles, as a deployment does (they own nothing and may only
            # append to the audit log); database_urls (the owner's) stay for the tests' own arranging and reading
            **{f"KAWAL_{s.upper()}_DATABASE_URL": databases.app_url(url, s) for s, url in database_urls.items()},
@@ -148,11 +155,8 @@ def running_system(suffix: str = "e2e", clock_start: datetime | None = None, clo
     subprocess.run([os.path.join(VENV_BIN, "kawal"), "events", "declare", "--users", "--user-prefix", f"{vhost}-",
                     "--env-file", broker_env], env=process_env, check=True, capture_output=True)
     # the accelerated clock starts now, after the broker set-up, so a slow rabbitmqctl does not eat a test's lead
-    started = {**brokerusers.read_env_file(broker_env), **clock_env(clock_start, clock_speed)}
-    if amqp_port:  # every broker URL the processes use goes through the chaos harness's proxy
-        started = {**{k: v for k, v in env.items() if v.startswith("amqp://")}, **started}
-        started = {k: v.replace(":5672/", f":{amqp_port}/") if v.startswith("amqp://") else v
-                   for k, v in started.items()}
+    users = {name: through_port(url, amqp_port) for name, url in brokerusers.read_env_file(broker_env).items()}
+    started = {**users, **clock_env(clock_start, clock_speed)}
     env.update(started)
     process_env.update(started)
     with open(log_path, "wb") as log:
