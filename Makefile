@@ -66,7 +66,8 @@ bandit: venv ## security lint: nothing above low unless silenced with a reason (
 
 bench: db ## benchmarks, each beside its baseline
 	export KAWAL_JWT_SECRET="$${KAWAL_JWT_SECRET:-$$(bash scripts/jwt-secret.sh)}"; \
-	  $(PY) bench/events.py && $(PY) bench/ingest.py && $(PY) bench/sweep.py && $(PY) bench/invoice.py
+	  $(PY) bench/events.py && $(PY) bench/ingest.py && $(PY) bench/sweep.py && $(PY) bench/invoice.py && \
+	  $(PY) bench/portal.py
 
 clean: ## remove .venv and .run
 	rm -rf $(VENV) $(RUN_DIR) .pytest_cache

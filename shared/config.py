@@ -270,3 +270,26 @@ def photos() -> PhotoSettings:
         s3_endpoint=_env("KAWAL_PHOTO_S3_ENDPOINT"),
         s3_region=_env("KAWAL_PHOTO_S3_REGION"),
     )
+
+
+@dataclass(frozen=True)
+class BackOfficeSettings:
+    grafana_url: str  # the auditors' link to the provisioned dashboards
+    map_tiles: str  # Leaflet tile URL template; the map's markers render without tiles
+    oidc_issuer: str | None  # a city's OpenID Connect provider; unset: built-in accounts only
+    oidc_client_id: str | None
+    oidc_client_secret: str | None
+    oidc_role_claim: str  # the claim naming the Kawal role (dinas, auditor, contractor)
+    oidc_contractor_claim: str  # the claim naming a contractor account's contractor id
+
+
+def backoffice() -> BackOfficeSettings:
+    return BackOfficeSettings(
+        grafana_url=_env("KAWAL_GRAFANA_URL", "http://127.0.0.1:3000/d/kawal-compliance"),
+        map_tiles=_env("KAWAL_MAP_TILES", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
+        oidc_issuer=_env("KAWAL_OIDC_ISSUER"),
+        oidc_client_id=_env("KAWAL_OIDC_CLIENT_ID"),
+        oidc_client_secret=_env("KAWAL_OIDC_CLIENT_SECRET"),
+        oidc_role_claim=_env("KAWAL_OIDC_ROLE_CLAIM", "kawal_role"),
+        oidc_contractor_claim=_env("KAWAL_OIDC_CONTRACTOR_CLAIM", "kawal_contractor_id"),
+    )

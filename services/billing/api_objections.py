@@ -26,7 +26,8 @@ documents_blp = Blueprint("berita_acara", __name__, url_prefix="/invoices", desc
 @objections_blp.alt_response(404, description="not this contractor's invoice")
 @objections_blp.alt_response(409, description="draft invoice (invoice_not_issued), more than 10 days after issue "
                                               "(objection_window_closed), an item already objected to "
-                                              "(already_objected)")
+                                              "(already_objected), an Idempotency-Key reused for other items "
+                                              "(idempotency_key_reused)")
 @objections_blp.alt_response(422, description="an item not listed on the invoice's deduction lines "
                                               "(not_on_invoice), or named twice (duplicate_item)")
 def file_objection(body, invoice_id):

@@ -86,6 +86,9 @@ def file(session: Session, principal: auth.Principal, invoice_id, body: dict,
     if idempotency_key:
         first = _by_key(session, invoice.id, idempotency_key)
         if first:
+            if sorted((o.kind, o.ref) for o in first) != sorted((i["kind"], i["ref"]) for i in body["items"]):
+                raise conflict("idempotency_key_reused", "This Idempotency-Key was used for other items.",
+                               {"items": ["not the items first filed with this key"]})
             return first
     now = clock.now()
     refusal = window_refusal(invoice.status, invoice.issued_at, now)

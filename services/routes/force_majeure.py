@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from shared import audit, clock, events, logs, outbox
 from shared.auth import Principal, scope
-from shared.errors import invalid, not_found
+from shared.errors import invalid
 from shared.pagination import paginate
 from services.routes import contract_copy, network
 from services.routes.models import Contract, ForceMajeureDay
@@ -87,10 +87,3 @@ def list_days(session: Session, filters: dict, page: int, per_page: int) -> dict
         query = query.where(ForceMajeureDay.date <= filters["to"])
     return paginate(session, query.order_by(ForceMajeureDay.date, ForceMajeureDay.declared_at), page, per_page)
 
-
-def get_day(session: Session, force_majeure_id: str) -> ForceMajeureDay:
-    found = session.execute(scope(select(ForceMajeureDay).where(ForceMajeureDay.id == force_majeure_id),
-                                  ForceMajeureDay.contractor_id)).scalar()
-    if found is None:
-        raise not_found("Force-majeure day")
-    return found

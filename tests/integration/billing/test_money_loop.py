@@ -359,3 +359,18 @@ def test_months_are_issued_in_order(billing, billing_db, frozen_clock):
     assert (refused.status_code, refused.get_json()["error"]["code"]) == (409, "earlier_month_open")
     post(billing, february["id"], "issue")
     assert post(billing, march["id"], "issue")["status"] == "issued"
+
+
+def test_a_terminated_contracts_last_invoice_is_the_month_of_its_termination(billing, billing_db, frozen_clock):
+    world = World(start=date(2025, 1, 1), end=date(2025, 12, 31))
+    after = new_id()
+    deliver(billing_db, [world.activated(), world.weighed(new_id(), 100_000, at(2025, 4, 9)),
+                         world.lifecycle("terminated", at(2025, 4, 10, 8)),
+                         world.weighed(after, 100_000, at(2025, 4, 12))])  # after the termination day: not billed
+    frozen_clock(at(2025, 5, 2))
+    april = draft(billing, world, "2025-04")
+    assert april["kind"] == "final"
+    assert lines_of(april) == [("tonnage", 100_000, 235_000, 23_500_000)]
+    refused = billing.post("/api/v1/invoices", json={"contract_id": world.contract_id, "month": "2025-05"},
+                           headers=DINAS)
+    assert (refused.status_code, refused.get_json()["error"]["code"]) == (409, "final_not_issued")

@@ -24,6 +24,7 @@ MATRIX = [
     ("GET", "/compliance/daily", {"dinas", "contractor", "auditor"}),
     ("GET", "/compliance/breaches", {"dinas", "contractor", "auditor"}),
     ("POST", "/force-majeure", {"dinas"}), ("GET", "/force-majeure", {"dinas", "contractor", "auditor"}),
+    ("POST", "/photos", {"dinas", "contractor"}), ("GET", f"/photos/{ID}", {"dinas", "contractor", "auditor"}),
 ]
 TOKENS = {"dinas": bearer("dinas"), "auditor": bearer("auditor"), "contractor": bearer("contractor", ID)}
 
