@@ -1,5 +1,6 @@
 """Events benchmark: 20,000 1 KiB events from a filled outbox through relay, broker and consumer to committed inbox
-rows, beside the raw broker ceiling (pika, same size, persistence, quorum queue, pipelined confirms, consume)."""
+rows, beside the raw broker ceiling (pika, same size, persistence, quorum queue, pipelined confirms, consume),
+interleaved in three rounds (bench/harness.py). Goal: median ratio >= 0.5."""
 from __future__ import annotations
 
 import multiprocessing
@@ -18,6 +19,7 @@ from marshmallow import Schema, fields  # noqa: E402
 from sqlalchemy import Column, Integer, MetaData, Table, create_engine, insert, text  # noqa: E402
 from sqlalchemy.dialects.postgresql import UUID  # noqa: E402
 
+from harness import Comparison  # noqa: E402
 from shared import config, db, events, outbox  # noqa: E402
 from shared.consumer import Consumer, batch_handler  # noqa: E402
 from shared.db import platform_metadata  # noqa: E402
@@ -90,6 +92,8 @@ def wait_for(predicate, timeout: float = 300.0) -> None:
 
 def run_pipeline(amqp_url: str, settings: config.EventSettings) -> tuple[float, list[float]]:
     """Events/s for the filled outbox, then latencies (created_at -> applied_at) of a paced stream."""
+    with db.unit_of_work(URL) as session:  # every round starts from an empty log
+        session.execute(text("TRUNCATE outbox, inbox, bench_effects"))
     fill(0, COUNT)
     consumer = multiprocessing.Process(target=_profiled("consumer", lambda: _fresh_pool() or Consumer(
         SERVICE, HANDLERS, URL, amqp_url, settings).run()))
@@ -227,38 +231,27 @@ def percentile(values: list[float], p: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1] if len(values) > 1 else values[0]
 
 
-def spread(values: list[float]) -> str:
-    return f"median {statistics.median(values):.3f}, min {min(values):.3f}, max {max(values):.3f}"
-
-
 def main() -> None:
     """Baseline and pipeline interleaved, ROUNDS times (a busy second on a shared machine hits one pair, not all):
     the verdict is the median ratio of the pairs, with their spread."""
     multiprocessing.set_start_method("fork")
-    rounds = int(os.environ.get("KAWAL_BENCH_ROUNDS", "3"))
-    ceilings, rates, ratios, latencies = [], [], [], []
-    for _ in range(rounds):
-        vhost, settings = setup()
-        amqp_url = broker.amqp_url(vhost)
-        try:
-            ceiling = run_ceiling(amqp_url, settings)
+    vhost, settings = setup()
+    amqp_url = broker.amqp_url(vhost)
+    comparison = Comparison("events", unit="events/s", baseline_name="pika ceiling", goal=0.5)
+    latencies: list[float] = []
+    print(f"events: {COUNT} of about 1 KiB, outbox -> relay -> RabbitMQ (quorum) -> consumer -> inbox, "
+          f"pika {pika.__version__} public API, beside pika (pipelined confirms, window 1000, consume with multiple acks)")
+    try:
+        for baseline_first in comparison.rounds():
+            ceiling = run_ceiling(amqp_url, settings) if baseline_first else None
             rate, paced = run_pipeline(amqp_url, settings)
-        finally:
-            broker.delete_vhost(vhost)
-        ceilings.append(ceiling)
-        rates.append(rate)
-        ratios.append(rate / ceiling)
-        latencies.extend(paced)
-        print(f"round {len(ratios)}: pipeline {rate:,.0f}/s, ceiling {ceiling:,.0f}/s, ratio {rate / ceiling:.3f}",
-              flush=True)
-    print(f"events: {COUNT} of about 1 KiB, outbox -> relay -> RabbitMQ (quorum) -> consumer -> inbox; pika "
-          f"{pika.__version__}, public API; {rounds} interleaved rounds")
-    print(f"pipeline: median {statistics.median(rates):,.0f} events/s (min {min(rates):,.0f}, max {max(rates):,.0f})")
-    print(f"latency (paced {PACED} events at about 2,000/s, created_at -> applied_at, all rounds): "
+            latencies.extend(paced)
+            comparison.add(rate, ceiling if ceiling is not None else run_ceiling(amqp_url, settings))
+    finally:
+        broker.delete_vhost(vhost)
+    print(f"latency (paced {PACED} events at about 2,000/s a round, created_at -> applied_at, all rounds): "
           f"p50 {percentile(latencies, 50) * 1000:.1f} ms, p99 {percentile(latencies, 99) * 1000:.1f} ms")
-    print(f"broker ceiling (pika SelectConnection, pipelined confirms, window 1000, consume with multiple acks): "
-          f"median {statistics.median(ceilings):,.0f} msg/s (min {min(ceilings):,.0f}, max {max(ceilings):,.0f})")
-    print(f"ratio: {spread(ratios)} (goal >= 0.5)")
+    comparison.report()
 
 
 if __name__ == "__main__":

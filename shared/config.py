@@ -182,6 +182,21 @@ def events() -> EventSettings:
     )
 
 
+@dataclass(frozen=True)
+class RetentionSettings:
+    days: float = 30.0  # sent outbox rows and inbox ids older than this go (longer than any redelivery)
+    interval_seconds: float = 3600.0
+    batch_size: int = 5000
+
+
+def retention() -> RetentionSettings:
+    return RetentionSettings(
+        days=_float("KAWAL_RETENTION_DAYS", RetentionSettings.days),
+        interval_seconds=_float("KAWAL_RETENTION_INTERVAL_SECONDS", RetentionSettings.interval_seconds),
+        batch_size=_int("KAWAL_RETENTION_BATCH_SIZE", RetentionSettings.batch_size),
+    )
+
+
 def celery_broker_url() -> str:
     # The Celery worker and beat are routes' processes: routes' broker user (its permissions cover Celery's queues).
     return _env("KAWAL_CELERY_BROKER_URL", amqp_url("routes"))

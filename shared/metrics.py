@@ -92,6 +92,21 @@ def events(service: str) -> EventMetrics:
     )
 
 
+@dataclass(frozen=True)
+class RetentionMetrics:
+    deleted: Counter
+    run_seconds: Histogram
+
+
+@lru_cache(maxsize=None)
+def retention(service: str) -> RetentionMetrics:
+    return RetentionMetrics(
+        deleted=Counter(f"kawal_{service}_retention_deleted_total", "Rows deleted by retention, by table.", ["table"]),
+        run_seconds=Histogram(f"kawal_{service}_retention_run_seconds", "Time of one retention pass.",
+                              buckets=LATENCY_BUCKETS + (30.0, 60.0, 300.0)),
+    )
+
+
 Rows = Iterable[tuple[tuple, float]]  # (label values, value)
 
 

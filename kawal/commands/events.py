@@ -12,7 +12,7 @@ console = Console()
 
 @click.group()
 def events() -> None:
-    """Integration events: parked messages."""
+    """Integration events: topology, parked messages, republishing the outbox."""
 
 
 @events.command("declare")
@@ -109,3 +109,33 @@ def parked_replay(service: str, event_id: str | None, replay_all: bool) -> None:
         console.print(f"[red]no parked message with id {event_id} in {service}.parked[/]")
         raise SystemExit(1)
     console.print(f"{len(replayed)} replayed to {service}")
+
+
+@events.command("republish")
+@click.option("--service", required=True, type=click.Choice(config.SERVICES), help="The producing service.")
+@click.option("--since", required=True, help="An outbox position (seq, an integer) or an ISO 8601 instant.")
+@click.option("--type", "types", multiple=True, help="Only these event types (repeatable).")
+def republish(service: str, since: str, types: tuple[str, ...]) -> None:
+    """Send kept outbox rows again from SEQ or TIME (a new read model, a consumer that lost its queue); the service's
+    events process publishes them in order; consumers drop what they already applied."""
+    from datetime import datetime
+
+    from shared import db, outbox
+
+    since_seq = since_time = None
+    if since.isdigit():
+        since_seq = int(since)
+    else:
+        try:
+            since_time = datetime.fromisoformat(since)
+        except ValueError:
+            raise click.BadParameter("an outbox seq (integer) or an ISO 8601 instant", param_hint="--since")
+        if since_time.tzinfo is None:
+            raise click.BadParameter("give the instant with its offset (e.g. +07:00)", param_hint="--since")
+    with db.unit_of_work(config.database_url(service)) as session:
+        count, first, last = outbox.republish(session, since_seq=since_seq, since=since_time, types=types)
+    if count:
+        console.print(f"{service}: {count} outbox rows (seq {first}..{last}) marked for the relay to send again")
+    else:
+        console.print(f"{service}: nothing kept from {since} (retention deletes sent rows after "
+                      f"{config.retention().days:g} days)")
