@@ -66,6 +66,7 @@ class Supervisor:
         self.out = out or sys.stdout
         self.stopping = threading.Event()
         self.lock = threading.Lock()
+        self.state_lock = threading.Lock()  # every child's watcher writes the state file: one writer at a time
         self.width = max((len(c.name) for c in self.children), default=4)
 
     def say(self, name: str, line: str) -> None:
@@ -104,10 +105,16 @@ class Supervisor:
             self.stopping.wait(delay)
 
     def write_state(self) -> None:
-        tmp = self.state_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"supervisor_pid": os.getpid(),
-                                   "processes": {c.name: c.state() for c in self.children}}, indent=1))
-        tmp.replace(self.state_path)
+        """Best effort: the state file is for operators; failing to write it must never stop a watcher (a watcher
+        that dies leaves its process unreaped, its output unread and never restarted)."""
+        with self.state_lock:
+            try:
+                tmp = self.state_path.with_suffix(".tmp")
+                tmp.write_text(json.dumps({"supervisor_pid": os.getpid(),
+                                           "processes": {c.name: c.state() for c in self.children}}, indent=1))
+                tmp.replace(self.state_path)
+            except OSError as error:
+                self.say("system", f"state file not written: {error}")
 
     def stop(self) -> None:
         """SIGTERM every group, SIGKILL what is left after the timeout."""

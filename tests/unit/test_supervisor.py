@@ -85,3 +85,30 @@ def test_killing_the_supervisor_itself_takes_its_processes_with_it(tmp_path):
     process.kill()
     process.wait()
     wait_until(lambda: not alive(pid), timeout=10)
+
+
+def test_watchers_writing_the_state_file_at_once_never_fail(tmp_path):
+    # every child's watcher writes the state after each start and exit; make demo once lost contracts_events
+    # because two watchers raced on the same temporary file and one watcher thread died
+    import io
+    import threading
+
+    from kawal.supervisor import Supervisor
+
+    supervisor = Supervisor({f"p{n}": "true" for n in range(8)}, tmp_path / "state.json", out=io.StringIO())
+    errors: list[BaseException] = []
+
+    def hammer() -> None:
+        try:
+            for _ in range(200):
+                supervisor.write_state()
+        except BaseException as error:  # noqa: BLE001 - the test reports whatever escaped
+            errors.append(error)
+
+    threads = [threading.Thread(target=hammer) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert set(read_state(tmp_path / "state.json")["processes"]) == {f"p{n}" for n in range(8)}
