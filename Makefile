@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 KAWAL := $(VENV)/bin/kawal
 RUN_DIR := .run
 
-.PHONY: help venv services tools db up down demo test test-unit test-integration test-e2e fuzz bandit bench clean
+.PHONY: help venv services tools db up down demo test test-unit test-integration test-e2e fuzz bandit lint bench clean
 .DEFAULT_GOAL := help
 
 help: ## this list
@@ -44,6 +44,10 @@ demo: db ## seed the reference city, simulate a month, print compliance and invo
 
 test: venv services tools ## the whole suite against real PostgreSQL and RabbitMQ
 	$(PY) -m pytest -q tests
+
+lint: venv ## ruff and mypy on shared/ and services/ (configured in pyproject.toml; make test runs them too)
+	$(VENV)/bin/ruff check shared services
+	$(VENV)/bin/mypy
 
 test-unit: venv ## unit tests only
 	$(PY) -m pytest -q tests/unit

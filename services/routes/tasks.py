@@ -6,10 +6,11 @@ import time
 import uuid
 from datetime import datetime
 from functools import lru_cache
-from typing import Callable
+from typing import Callable, TypeVar
 
 from celery import shared_task
 from prometheus_client import Counter, Histogram
+from sqlalchemy.orm import Session
 
 from shared import clock, db, logs
 from services.routes.compliance_daily import evaluate_days
@@ -18,6 +19,7 @@ from services.routes.compliance_schedule import schedule_ahead
 from services.routes.compliance_sweep import SweepResult, sweep
 
 log = logging.getLogger(__name__)
+Result = TypeVar("Result")
 TASK_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
 
 
@@ -30,7 +32,7 @@ def task_metrics() -> tuple[Counter, Histogram, Counter]:
     )
 
 
-def run_in_unit_of_work(task, name: str, body: Callable[[object, datetime], object]) -> object:
+def run_in_unit_of_work(task, name: str, body: Callable[[Session, datetime], Result]) -> Result:
     """Run body(session, now) in one transaction on the task's Celery app's database, at the shared clock's now,
     counted and timed."""
     runs, duration, _ = task_metrics()
