@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 KAWAL := $(VENV)/bin/kawal
 RUN_DIR := .run
 
-.PHONY: help venv services tools db up down demo test test-unit test-integration test-e2e fuzz bandit lint bench clean
+.PHONY: help venv services tools db up down demo test test-unit test-integration test-e2e fuzz bandit lint bench chaos soak clean
 .DEFAULT_GOAL := help
 
 help: ## this list
@@ -27,14 +27,17 @@ services: ## start PostgreSQL and RabbitMQ if they are not answering
 tools: ## install promtool/prometheus and chromium (Debian) for the deploy and browser tests
 	@bash scripts/ensure-tools.sh
 
-db: venv services ## create and migrate every database, declare the broker topology
+db: venv services ## create and migrate every database, declare the broker topology and one broker user per service
 	$(KAWAL) db upgrade
-	$(KAWAL) events declare
+	$(KAWAL) events declare --users --env-file $(RUN_DIR)/broker.env
 
-# no built-in secret: the development one is generated once into .run/jwt-secret unless KAWAL_JWT_SECRET is set
-up: db ## run every process in the foreground (Ctrl-C stops all)
-	KAWAL_JWT_SECRET="$${KAWAL_JWT_SECRET:-$$(bash scripts/jwt-secret.sh)}" PATH="$(CURDIR)/$(VENV)/bin:$$PATH" \
-	  $(VENV)/bin/honcho -f Procfile start
+# no built-in secret: the development one is generated once into .run/jwt-secret unless KAWAL_JWT_SECRET is set;
+# every process connects to the broker as its own service's user (URLs from $(RUN_DIR)/broker.env, written by `db`);
+# each process supervised on its own (kawal/supervisor.py): one that dies is restarted, the others keep running
+up: db ## run every process in the foreground, each restarted if it dies (Ctrl-C stops all)
+	set -a && . ./$(RUN_DIR)/broker.env && set +a && \
+	  KAWAL_JWT_SECRET="$${KAWAL_JWT_SECRET:-$$(bash scripts/jwt-secret.sh)}" PATH="$(CURDIR)/$(VENV)/bin:$$PATH" \
+	  $(KAWAL) supervise -f Procfile
 
 down: ## stop what `make demo` started
 	@bash scripts/demo.sh stop
@@ -66,9 +69,16 @@ fuzz: venv services ## schemathesis on each service's OpenAPI document as each r
 bandit: venv ## security lint: nothing above low unless silenced with a reason (also a test in make test)
 	$(VENV)/bin/bandit -q -c pyproject.toml -r services shared kawal --severity-level medium
 
-bench: db ## benchmarks, each beside its baseline
+bench: db ## benchmarks: each figure beside its baseline, median of three interleaved rounds
 	export KAWAL_JWT_SECRET="$${KAWAL_JWT_SECRET:-$$(bash scripts/jwt-secret.sh)}"; \
-	  $(PY) bench/events.py && $(PY) bench/ingest.py && $(PY) bench/sweep.py && $(PY) bench/invoice.py
+	  $(PY) bench/events.py && $(PY) bench/ingest.py && $(PY) bench/sweep.py && $(PY) bench/invoice.py && \
+	  $(PY) bench/latency.py && $(PY) bench/portal.py
+
+chaos: venv services ## 6,000 confirmations under 23 faults; RESTARTS RabbitMQ and PostgreSQL (not in make test)
+	KAWAL_TEST_DB_SUFFIX=$${KAWAL_TEST_DB_SUFFIX:-chaos} $(PY) -m tests.support.chaos.run --full
+
+soak: venv services ## an hour of the city at a day a minute, every process sampled; fails on growth
+	KAWAL_TEST_DB_SUFFIX=$${KAWAL_TEST_DB_SUFFIX:-soak} $(PY) -m tests.support.soak
 
 clean: ## remove .venv and .run
 	rm -rf $(VENV) $(RUN_DIR) .pytest_cache

@@ -1,5 +1,6 @@
 """Events benchmark: 20,000 1 KiB events from a filled outbox through relay, broker and consumer to committed inbox
-rows, beside the raw broker ceiling (pika, same size, persistence, quorum queue, pipelined confirms, consume)."""
+rows, beside the raw broker ceiling (pika, same size, persistence, quorum queue, pipelined confirms, consume),
+interleaved in three rounds (bench/harness.py). Goal: median ratio >= 0.5."""
 from __future__ import annotations
 
 import multiprocessing
@@ -18,11 +19,12 @@ from marshmallow import Schema, fields  # noqa: E402
 from sqlalchemy import Column, Integer, MetaData, Table, create_engine, insert, text  # noqa: E402
 from sqlalchemy.dialects.postgresql import UUID  # noqa: E402
 
+from harness import Comparison  # noqa: E402
 from shared import config, db, events, outbox  # noqa: E402
 from shared.consumer import Consumer, batch_handler  # noqa: E402
 from shared.db import platform_metadata  # noqa: E402
 from shared.events.registry import event  # noqa: E402
-from shared.relay import Relay, _pump  # noqa: E402
+from shared.relay import Relay  # noqa: E402
 from tests.support import broker  # noqa: E402
 from tests.support.databases import recreate, url_for  # noqa: E402
 
@@ -90,12 +92,16 @@ def wait_for(predicate, timeout: float = 300.0) -> None:
 
 def run_pipeline(amqp_url: str, settings: config.EventSettings) -> tuple[float, list[float]]:
     """Events/s for the filled outbox, then latencies (created_at -> applied_at) of a paced stream."""
+    with db.unit_of_work(URL) as session:  # every round starts from an empty log
+        session.execute(text("TRUNCATE outbox, inbox, bench_effects"))
     fill(0, COUNT)
-    consumer = multiprocessing.Process(target=lambda: _fresh_pool() or Consumer(SERVICE, HANDLERS, URL, amqp_url, settings).run())
+    consumer = multiprocessing.Process(target=_profiled("consumer", lambda: _fresh_pool() or Consumer(
+        SERVICE, HANDLERS, URL, amqp_url, settings).run()))
     consumer.start()
     wait_for(lambda: _queue_exists(amqp_url, SERVICE))
     started = time.monotonic()
-    relay = multiprocessing.Process(target=lambda: _fresh_pool() or Relay(SERVICE, URL, amqp_url, settings).run())
+    relay = multiprocessing.Process(target=_profiled("relay", lambda: _fresh_pool() or Relay(
+        SERVICE, URL, amqp_url, settings).run()))
     relay.start()
     try:
         wait_for(lambda: applied() >= COUNT)
@@ -113,6 +119,28 @@ def run_pipeline(amqp_url: str, settings: config.EventSettings) -> tuple[float, 
             "SELECT extract(epoch FROM i.applied_at - o.created_at) FROM inbox i JOIN outbox o ON o.id = i.event_id "
             "WHERE (o.envelope->'data'->>'n')::int >= :first"), {"first": COUNT}).scalars().all()
     return rate, [float(x) for x in latencies]
+
+
+def _profiled(name: str, target):
+    """KAWAL_BENCH_PROFILE=DIR: run the child under cProfile and write DIR/<name>.pstats when it is terminated."""
+    directory = os.environ.get("KAWAL_BENCH_PROFILE")
+    if not directory:
+        return target
+
+    def run() -> None:
+        import cProfile
+        import signal
+        profiler = cProfile.Profile()
+
+        def dump(*_args):
+            profiler.disable()
+            profiler.dump_stats(os.path.join(directory, f"{name}.pstats"))
+            os._exit(0)
+
+        signal.signal(signal.SIGTERM, dump)
+        profiler.enable()
+        target()
+    return run
 
 
 def _fresh_pool() -> None:
@@ -151,22 +179,33 @@ def ceiling_consume(amqp_url: str, queue: str, prefetch: int, batch: int, done) 
 
 
 def ceiling_publish(amqp_url: str, queue: str, window: int = 1000) -> None:
-    """Pipelined confirms: up to `window` unconfirmed messages in flight."""
-    connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
-    channel = connection.channel()._impl
-    confirmed = [0]
-
-    def on_confirm(frame):
-        confirmed[0] = frame.method.delivery_tag if frame.method.multiple else confirmed[0] + 1
-
-    channel.confirm_delivery(on_confirm)
+    """Pipelined confirms on pika's public asynchronous API: up to `window` unconfirmed messages in flight."""
+    state = {"sent": 0, "confirmed": 0}
     props = pika.BasicProperties(content_type="application/json", delivery_mode=2)
-    for n in range(1, COUNT + 1):
-        channel.basic_publish("", queue, BODY, props, mandatory=True)
-        if n - confirmed[0] >= window:
-            _pump(connection, lambda: n - confirmed[0] < window // 2, timeout=30)
-    _pump(connection, lambda: confirmed[0] >= COUNT, timeout=60)
-    connection.close()
+
+    def fill(channel) -> None:
+        while state["sent"] < COUNT and state["sent"] - state["confirmed"] < window:
+            channel.basic_publish("", queue, BODY, props, mandatory=True)
+            state["sent"] += 1
+
+    def on_confirm(frame) -> None:
+        method = frame.method
+        state["confirmed"] = method.delivery_tag if method.multiple else state["confirmed"] + 1
+        if state["confirmed"] >= COUNT:
+            connection.close()
+        elif state["sent"] - state["confirmed"] < window // 2:
+            fill(channels[0])
+
+    channels = []
+
+    def on_channel(channel) -> None:
+        channels.append(channel)
+        channel.confirm_delivery(on_confirm, callback=lambda _frame: fill(channel))
+
+    connection = pika.SelectConnection(pika.URLParameters(amqp_url),
+                                       on_open_callback=lambda c: c.channel(on_open_callback=on_channel),
+                                       on_close_callback=lambda c, _reason: c.ioloop.stop())
+    connection.ioloop.start()
 
 
 def run_ceiling(amqp_url: str, settings: config.EventSettings) -> float:
@@ -193,20 +232,26 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def main() -> None:
+    """Baseline and pipeline interleaved, ROUNDS times (a busy second on a shared machine hits one pair, not all):
+    the verdict is the median ratio of the pairs, with their spread."""
     multiprocessing.set_start_method("fork")
     vhost, settings = setup()
     amqp_url = broker.amqp_url(vhost)
+    comparison = Comparison("events", unit="events/s", baseline_name="pika ceiling", goal=0.5)
+    latencies: list[float] = []
+    print(f"events: {COUNT} of about 1 KiB, outbox -> relay -> RabbitMQ (quorum) -> consumer -> inbox, "
+          f"pika {pika.__version__} public API, beside pika (pipelined confirms, window 1000, consume with multiple acks)")
     try:
-        ceiling = run_ceiling(amqp_url, settings)
-        rate, latencies = run_pipeline(amqp_url, settings)
+        for baseline_first in comparison.rounds():
+            ceiling = run_ceiling(amqp_url, settings) if baseline_first else None
+            rate, paced = run_pipeline(amqp_url, settings)
+            latencies.extend(paced)
+            comparison.add(rate, ceiling if ceiling is not None else run_ceiling(amqp_url, settings))
     finally:
         broker.delete_vhost(vhost)
-    print(f"events: {COUNT} of about 1 KiB, outbox -> relay -> RabbitMQ (quorum) -> consumer -> inbox")
-    print(f"pipeline: {rate:,.0f} events/s")
-    print(f"latency (paced {PACED} events at about 2,000/s, created_at -> applied_at): "
+    print(f"latency (paced {PACED} events at about 2,000/s a round, created_at -> applied_at, all rounds): "
           f"p50 {percentile(latencies, 50) * 1000:.1f} ms, p99 {percentile(latencies, 99) * 1000:.1f} ms")
-    print(f"broker ceiling (pika, pipelined confirms, window 1000, consume with multiple acks): {ceiling:,.0f} msg/s")
-    print(f"ratio: {rate / ceiling:.3f}")
+    comparison.report()
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Benchmark: pickup confirmations through gunicorn at rising client concurrency, beside a bare Flask endpoint doing
-one INSERT in one transaction under the same gunicorn settings, in the same run. Goal: ratio (peak confirmations/s
-over peak bare/s) >= 0.6 and p99 < 50 ms at half the peak rate. Loopback only; own database kawal_bench_ingest.
+one INSERT in one transaction under the same gunicorn settings, in the same run: three rounds (bench/harness.py), each
+loading both servers alternately at every concurrency level. Goal: median ratio (a round's peak confirmations/s over
+its peak bare/s) >= 0.75 and p99 < 50 ms at half the peak rate. Loopback only; own database kawal_bench_ingest.
 Last line: `ratio: <number>`."""
 from __future__ import annotations
 
@@ -20,12 +21,22 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 DATABASE = "kawal_bench_ingest"
-PORT_CONFIRM = int(os.environ.get("KAWAL_BENCH_PORT", "18402"))
-PORT_BARE = PORT_CONFIRM + 1
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# free ports unless told (the machine is shared: a fixed port may be someone else's server)
+PORT_CONFIRM = int(os.environ.get("KAWAL_BENCH_PORT") or _free_port())
+PORT_BARE = int(os.environ["KAWAL_BENCH_PORT"]) + 1 if os.environ.get("KAWAL_BENCH_PORT") else _free_port()
 LEVELS = tuple(int(n) for n in os.environ.get("KAWAL_BENCH_INGEST_LEVELS", "4,8,16,32").split(","))
 PER_LEVEL = int(os.environ.get("KAWAL_BENCH_INGEST_REQUESTS", "2000"))  # bounded count ...
 PER_LEVEL_SECONDS = float(os.environ.get("KAWAL_BENCH_INGEST_SECONDS", "5"))  # ... and bounded time
-ROUNDS = int(os.environ.get("KAWAL_BENCH_INGEST_ROUNDS", "2"))
 DAY = date(2026, 3, 10)
 # Every process of the run reads the same accelerated-clock settings (speed 1), so the day is always mid-window.
 # (setdefault: the gunicorn workers importing this module for bare_app keep the parent's epoch)
@@ -36,6 +47,7 @@ CLOCK_ENV = {key: os.environ[key] for key in ("KAWAL_CLOCK_START", "KAWAL_CLOCK_
 
 from sqlalchemy import text  # noqa: E402
 
+from harness import ROUNDS, Comparison  # noqa: E402
 from shared import auth, clock, db  # noqa: E402
 
 
@@ -222,9 +234,14 @@ def main() -> None:
         try:
             # both servers idle in the background; the two are loaded alternately, level by level and round by
             # round, so a neighbour's burst on a shared machine hits both sides alike
-            for threads in LEVELS:
-                for round_no in range(ROUNDS):
-                    for name, (port, target) in targets.items():
+            comparison = Comparison("ingest", unit="req/s", baseline_name="bare Flask INSERT", goal=0.75)
+            for baseline_first in comparison.rounds():
+                peaks, cpu_ms = {"bare": 0.0, "confirm": 0.0}, {"bare": [], "confirm": []}
+                round_no = len(comparison.measured)
+                for threads in LEVELS:
+                    order = ("bare", "confirm") if baseline_first else ("confirm", "bare")
+                    for name in order:
+                        port, target = targets[name]
                         work: queue.Queue = queue.Queue()
                         for _ in range(PER_LEVEL):
                             work.put(next(work_ids) if name == "confirm" else uuid.uuid4())
@@ -234,9 +251,13 @@ def main() -> None:
                                       PER_LEVEL_SECONDS)
                         result["cpu_ms"] = (cpu_seconds(server) - cpu_before) * 1000 / max(1, result["count"])
                         results[name].append((threads, result))
+                        peaks[name] = max(peaks[name], result["rate"])
+                        cpu_ms[name].append(result["cpu_ms"])
                         print(f"  {name:8s} {threads:3d} threads (round {round_no + 1}): {result['rate']:8.1f}/s  "
                               f"p50 {result['p50']:6.1f} ms  p99 {result['p99']:6.1f} ms  server CPU {result['cpu_ms']:.2f} ms/req  "
                               f"{result['statuses']}")
+                comparison.add(peaks["confirm"], peaks["bare"], cpu_ms_confirm=statistics.median(cpu_ms["confirm"]),
+                               cpu_ms_bare=statistics.median(cpu_ms["bare"]))
             peak_confirm = max(r["rate"] for _, r in results["confirm"])
             half = half_rate(PORT_CONFIRM, targets["confirm"][1], work_ids, token, confirmation_body, peak_confirm / 2)
         finally:
@@ -249,7 +270,8 @@ def main() -> None:
     cpu = {name: statistics.median(r["cpu_ms"] for _, r in results[name]) for name in results}
     print(f"gunicorn CPU per request (median): bare {cpu['bare']:.2f} ms, confirmation {cpu['confirm']:.2f} ms "
           f"(CPU-bound ratio {cpu['bare'] / cpu['confirm']:.2f}; PostgreSQL's own CPU not included)")
-    print(f"ratio: {peak_confirm / peak_bare:.3f}")
+    verdict = comparison.report()
+    print(f"ratio: {verdict['median_ratio']:.3f}")
 
 
 def half_rate(port, target, work_ids, token, body_of, rate: float) -> dict:

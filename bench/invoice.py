@@ -1,5 +1,6 @@
 """Benchmark: the draft invoice of a contract month with 100,000 pickups and 6,000 weighings, beside one aggregate
-SQL query over the same rows (the least any invoice could cost). Goal: ratio <= 3. Own database kawal_bench_invoice."""
+SQL query over the same rows (the least any invoice could cost), interleaved in three rounds (bench/harness.py).
+Goal: median ratio <= 2. Own database kawal_bench_invoice."""
 from __future__ import annotations
 
 import statistics
@@ -14,12 +15,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import text  # noqa: E402
 
 from services.billing import invoices, readmodel  # noqa: E402
+from harness import Comparison, interleave  # noqa: E402
 from shared import auth, clock, db  # noqa: E402
 from tests.support.databases import migrate, recreate, url_for  # noqa: E402
 
 DATABASE = "kawal_bench_invoice"
 MONTH, FIRST, NEXT = "2025-03", date(2025, 3, 1), date(2025, 4, 1)
-PICKUPS, WEIGHINGS, RUNS = 100_000, 6_000, 9
+PICKUPS, WEIGHINGS, PER_ROUND = 100_000, 6_000, 5
 
 BASELINE = text("""
 SELECT (SELECT coalesce(sum(net_kg), 0) FROM weighings WHERE contract_id = CAST(:c AS uuid) AND cleared
@@ -95,11 +97,12 @@ def main() -> None:
             result["baseline"] = session.execute(BASELINE, params).one()
 
     draft(), baseline()  # warm caches and the plan cache, as a running service would be
-    # alternate the two so that whatever else the machine is doing weighs on both alike
-    drafts, baselines = [], []
-    for _ in range(RUNS):
-        drafts.append(timed(draft))
-        baselines.append(timed(baseline))
+
+    def median_ms(fn) -> float:
+        return statistics.median(timed(fn) for _ in range(PER_ROUND)) * 1000
+
+    verdict = interleave(Comparison("invoice", unit="ms", baseline_name="one aggregate query", better="lower", goal=2.0),
+                         lambda: median_ms(draft), lambda: median_ms(baseline))
 
     def issue():
         with db.unit_of_work(url) as session:
@@ -108,15 +111,14 @@ def main() -> None:
     issue_seconds = timed(issue)
     with db.unit_of_work(url) as session:
         evidence_rows = session.execute(text("SELECT count(*) FROM invoice_evidence")).scalar_one()
-    draft_ms, baseline_ms = statistics.median(drafts) * 1000, statistics.median(baselines) * 1000
     kg, missed, complaint_days, shortfall_days = result["baseline"]
     print(f"facts: {PICKUPS:,} pickups ({missed:,} billed as missed), {WEIGHINGS:,} weighings ({kg:,} kg cleared), "
           f"{complaint_days} complaint days, {shortfall_days} shortfall days")
     print(f"invoice: deductions Rp{result['deductions']:,}, DPP Rp{result['dpp']:,}, total Rp{result['total']:,}")
-    print(f"draft (recompute, lines, audit; median of {RUNS}): {draft_ms:.1f} ms")
-    print(f"baseline (one aggregate query, median of {RUNS}): {baseline_ms:.1f} ms")
+    print(f"draft (recompute, lines, audit; median of rounds, each a median of {PER_ROUND}): "
+          f"{verdict['median_measured']:.1f} ms; baseline {verdict['median_baseline']:.1f} ms")
     print(f"issue (recompute + freeze {evidence_rows:,} evidence rows + events): {issue_seconds * 1000:.1f} ms")
-    print(f"ratio: {draft_ms / baseline_ms:.2f}")
+    print(f"ratio: {verdict['median_ratio']:.3f}")
 
 
 if __name__ == "__main__":

@@ -1,12 +1,11 @@
 """Benchmark: the compliance sweep over 1,000,000 scheduled pickups (30% overdue) beside one plain SQL UPDATE of the
-same rows (no events), reset between runs; peak memory of the sweeping process at 250,000 and 1,000,000 pickups.
-Goal: ratio <= 2 and flat memory. Own database kawal_bench_sweep. Last line: `ratio: <number>`."""
+same rows (no events), reset between runs, interleaved in three rounds (bench/harness.py); peak memory of the sweeping
+process at 250,000 and 1,000,000 pickups. Goal: median ratio <= 2 and flat memory. Own database kawal_bench_sweep. Last line: `ratio: <number>`."""
 from __future__ import annotations
 
 import multiprocessing
 import os
 import resource
-import statistics
 import sys
 import time
 from datetime import date, time as dtime
@@ -17,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import psycopg  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
+from harness import Comparison  # noqa: E402
 from shared import clock, db  # noqa: E402
 from tests.support.databases import migrate, recreate, url_for  # noqa: E402
 
@@ -27,7 +27,6 @@ STOPS, DAYS, OVERDUE_DAYS = 10, 100, 30  # pickups = routes x STOPS x DAYS; the 
 FIRST_DAY = date(2026, 1, 1)
 # midnight WIB after the 30th day: every window of days 0-29 (04:00-07:00 WIB, grace 60 min) has passed
 NOW = clock.wib_instant(date(2026, 1, 31), dtime(0, 0))
-RUNS = int(os.environ.get("KAWAL_BENCH_SWEEP_RUNS", "3"))
 
 PLAIN_UPDATE = text("""
 UPDATE pickups p SET status = 'missed', missed_at = :now, updated_at = :now
@@ -123,25 +122,31 @@ def main() -> None:
     print(f"250,000 pickups: sweep {small_seconds:.2f} s, {small_missed:,} missed, peak RSS {small_rss / 1024:.1f} MiB")
     reset()
     add_routes(251, 1000)
-    sweeps, plains, rss = [], [], []
-    for _ in range(RUNS):
+    comparison = Comparison("sweep", unit="s", baseline_name="one plain UPDATE", better="lower", goal=2.0)
+    rss = []
+
+    def run_sweep() -> float:
         seconds, missed, peak = timed("sweep")
         outbox_rows = _count("SELECT count(*) FROM outbox WHERE type = 'routes.pickup.missed'")
         assert missed == outbox_rows == 300_000, (missed, outbox_rows)
-        sweeps.append(seconds)
         rss.append(peak)
         reset()
+        return seconds
+
+    def run_plain() -> float:
         seconds, missed, _ = timed("plain")
         assert missed == 300_000, missed
-        plains.append(seconds)
         reset()
-    sweep_s, plain_s = statistics.median(sweeps), statistics.median(plains)
-    print(f"1,000,000 pickups, 300,000 overdue, {RUNS} runs each (median):")
-    print(f"  sweep (UPDATE + 300,000 outbox envelopes in SQL): {sweep_s:.2f} s  runs {[round(s, 2) for s in sweeps]}")
-    print(f"  plain SQL UPDATE (no events):                    {plain_s:.2f} s  runs {[round(s, 2) for s in plains]}")
+        return seconds
+
+    print("1,000,000 pickups, 300,000 overdue: sweep (UPDATE + 300,000 outbox envelopes in SQL) vs plain UPDATE")
+    for baseline_first in comparison.rounds():
+        plain = run_plain() if baseline_first else None
+        swept = run_sweep()
+        comparison.add(swept, plain if plain is not None else run_plain())
     print(f"  peak RSS of the sweeping process: {max(rss) / 1024:.1f} MiB at 1,000,000 vs {small_rss / 1024:.1f} MiB"
           f" at 250,000 (flat: {max(rss) / small_rss:.2f}x)")
-    print(f"ratio: {sweep_s / plain_s:.2f}")
+    comparison.report()
 
 
 def _count(query: str) -> int:

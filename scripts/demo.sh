@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The demo: every process on one accelerated clock, the reference city seeded, a month simulated and reported.
-#   start  clock env, RabbitMQ management plugin, honcho in the background, wait for /readyz, seed, simulate, report
-#   stop   stop the honcho process group this script started
+#   start  clock env, RabbitMQ management plugin, `kawal supervise` in the background, wait for /readyz, seed, simulate, report
+#   stop   stop the supervisor this script started (it stops every process it runs)
 #   reset  stop, then drop the demo's databases (the next `make demo` starts from an empty city)
 # Tunables (env): KAWAL_DEMO_DAY_SECONDS [10] real seconds per simulated day; KAWAL_DEMO_LEAD_SECONDS [50]
 # real seconds between start and the first simulated day (start-up and seeding happen before it);
@@ -33,7 +33,7 @@ wait_ready() {
   local deadline=$((SECONDS + ${KAWAL_DEMO_READY_TIMEOUT:-120}))
   for service in "${WEB[@]}"; do
     until curl -fsS "http://127.0.0.1:$(port_of "$service")/readyz" >/dev/null 2>&1; do
-      if ! is_running; then echo "honcho stopped; see $LOG_FILE" >&2; tail -30 "$LOG_FILE" >&2; exit 1; fi
+      if ! is_running; then echo "the supervisor stopped; see $LOG_FILE" >&2; tail -30 "$LOG_FILE" >&2; exit 1; fi
       if ((SECONDS > deadline)); then echo "$service not ready; see $LOG_FILE" >&2; tail -30 "$LOG_FILE" >&2; exit 1; fi
       sleep 0.5
     done
@@ -60,6 +60,11 @@ EOF
   mv "$ENV_FILE.tmp" "$ENV_FILE"
   # shellcheck disable=SC1090
   source "$ENV_FILE"
+  # Each service's processes connect to the broker as its own user (written by `make db`: kawal events declare --users)
+  if [[ -f $RUN_DIR/broker.env ]]; then
+    # shellcheck disable=SC1091
+    source "$RUN_DIR/broker.env"
+  fi
   echo "clock: START=$KAWAL_CLOCK_START EPOCH=$KAWAL_CLOCK_EPOCH SPEED=x$KAWAL_CLOCK_SPEED (a day in ${day_seconds}s)"
   echo "(\`source $ENV_FILE\` to run kawal commands on the demo's clock)"
 
@@ -68,10 +73,11 @@ EOF
       || echo "note: could not enable the RabbitMQ management plugin" >&2
   fi
 
-  # setsid: honcho leads its own process group, so `stop` ends exactly what this script started
-  setsid "$BIN/honcho" -f Procfile start >"$LOG_FILE" 2>&1 < /dev/null &
+  # setsid: the supervisor leads its own process group, so `stop` ends exactly what this script started; it restarts
+  # any process that dies (each runs in its own group and gets SIGTERM when the supervisor goes)
+  setsid "$BIN/kawal" supervise -f Procfile >"$LOG_FILE" 2>&1 < /dev/null &
   echo $! > "$PID_FILE"
-  echo "processes: honcho pid $(cat "$PID_FILE"), log $LOG_FILE"
+  echo "processes: supervisor pid $(cat "$PID_FILE"), log $LOG_FILE, state $RUN_DIR/supervisor.json"
   wait_ready
 
   "$BIN/kawal" seed --start "$DEMO_FIRST_DAY"

@@ -44,8 +44,24 @@ def migration_database_url(service: str) -> str:
             or f"postgresql+psycopg://postgres@127.0.0.1:5432/kawal_{service}")
 
 
-def amqp_url() -> str:
-    return _env("KAWAL_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+def amqp_url(service: str | None = None) -> str:
+    """The broker URL a service's processes connect with: its own user (`KAWAL_<SERVICE>_AMQP_URL`), or the
+    shared `KAWAL_AMQP_URL` when none is set (a development broker with one user)."""
+    shared = _env("KAWAL_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+    return _env(f"KAWAL_{service.upper()}_AMQP_URL", shared) if service else shared
+
+
+def amqp_admin_url() -> str:
+    """An administrator's broker URL, for `kawal events declare` only (users, policies); never for a process."""
+    return _env("KAWAL_AMQP_ADMIN_URL", amqp_url())
+
+
+def broker_user(producer: str) -> str:
+    """The broker user whose messages may claim `producer`: `KAWAL_<PRODUCER>_BROKER_USER`, else the user of that
+    service's AMQP URL. A consumer needs only the names, never the other services' passwords."""
+    from urllib.parse import unquote, urlsplit
+    named = _env(f"KAWAL_{producer.upper()}_BROKER_USER")
+    return named or unquote(urlsplit(amqp_url(producer)).username or "guest")
 
 
 def port(service: str) -> int:
@@ -151,6 +167,7 @@ class EventSettings:
     batch_wait_seconds: float = 0.05
     retry_delays_seconds: tuple[float, ...] = (1.0, 5.0, 30.0, 120.0, 600.0)
     relay_batch_size: int = 500
+    relay_inflight_batches: int = 4  # batches published and awaiting their confirms at once
     relay_idle_seconds: float = 0.2
     reconnect_seconds: float = 2.0
 
@@ -164,13 +181,30 @@ def events() -> EventSettings:
         batch_wait_seconds=_float("KAWAL_CONSUMER_BATCH_WAIT_SECONDS", EventSettings.batch_wait_seconds),
         retry_delays_seconds=tuple(float(d) for d in delays.split(",")) if delays else EventSettings.retry_delays_seconds,
         relay_batch_size=_int("KAWAL_RELAY_BATCH_SIZE", EventSettings.relay_batch_size),
+        relay_inflight_batches=_int("KAWAL_RELAY_INFLIGHT_BATCHES", EventSettings.relay_inflight_batches),
         relay_idle_seconds=_float("KAWAL_RELAY_IDLE_SECONDS", EventSettings.relay_idle_seconds),
         reconnect_seconds=_float("KAWAL_RECONNECT_SECONDS", EventSettings.reconnect_seconds),
     )
 
 
+@dataclass(frozen=True)
+class RetentionSettings:
+    days: float = 30.0  # sent outbox rows and inbox ids older than this go (longer than any redelivery)
+    interval_seconds: float = 3600.0
+    batch_size: int = 5000
+
+
+def retention() -> RetentionSettings:
+    return RetentionSettings(
+        days=_float("KAWAL_RETENTION_DAYS", RetentionSettings.days),
+        interval_seconds=_float("KAWAL_RETENTION_INTERVAL_SECONDS", RetentionSettings.interval_seconds),
+        batch_size=_int("KAWAL_RETENTION_BATCH_SIZE", RetentionSettings.batch_size),
+    )
+
+
 def celery_broker_url() -> str:
-    return _env("KAWAL_CELERY_BROKER_URL", amqp_url())
+    # The Celery worker and beat are routes' processes: routes' broker user (its permissions cover Celery's queues).
+    return _env("KAWAL_CELERY_BROKER_URL", amqp_url("routes"))
 
 
 def beat_intervals_seconds() -> dict[str, float]:
@@ -255,4 +289,27 @@ def photos() -> PhotoSettings:
         s3_bucket=_env("KAWAL_PHOTO_S3_BUCKET"),
         s3_endpoint=_env("KAWAL_PHOTO_S3_ENDPOINT"),
         s3_region=_env("KAWAL_PHOTO_S3_REGION"),
+    )
+
+
+@dataclass(frozen=True)
+class BackOfficeSettings:
+    grafana_url: str  # the auditors' link to the provisioned dashboards
+    map_tiles: str  # Leaflet tile URL template; the map's markers render without tiles
+    oidc_issuer: str | None  # a city's OpenID Connect provider; unset: built-in accounts only
+    oidc_client_id: str | None
+    oidc_client_secret: str | None
+    oidc_role_claim: str  # the claim naming the Kawal role (dinas, auditor, contractor)
+    oidc_contractor_claim: str  # the claim naming a contractor account's contractor id
+
+
+def backoffice() -> BackOfficeSettings:
+    return BackOfficeSettings(
+        grafana_url=_env("KAWAL_GRAFANA_URL", "http://127.0.0.1:3000/d/kawal-compliance"),
+        map_tiles=_env("KAWAL_MAP_TILES", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
+        oidc_issuer=_env("KAWAL_OIDC_ISSUER"),
+        oidc_client_id=_env("KAWAL_OIDC_CLIENT_ID"),
+        oidc_client_secret=_env("KAWAL_OIDC_CLIENT_SECRET"),
+        oidc_role_claim=_env("KAWAL_OIDC_ROLE_CLAIM", "kawal_role"),
+        oidc_contractor_claim=_env("KAWAL_OIDC_CONTRACTOR_CLAIM", "kawal_contractor_id"),
     )

@@ -12,6 +12,7 @@ import pika
 from shared import audit_heads, config, db, logs, metrics, outbox, topology
 from shared.consumer import Consumer
 from shared.relay import Relay
+from shared.retention import Retention
 
 log = logging.getLogger("shared.eventsd")
 
@@ -83,13 +84,15 @@ def run(service: str, handlers: dict, relay: bool = True, consume: bool = True, 
         periodic: list | None = None) -> None:
     """Run until SIGTERM or SIGINT, then stop both loops cleanly (unacked deliveries are requeued)."""
     logs.configure(service)
-    database_url, amqp_url = config.database_url(service), config.amqp_url()
+    database_url, amqp_url = config.database_url(service), config.amqp_url(service)
     workers = []
     if relay:
         workers.append(Relay(service, database_url, amqp_url))
     if consume:
         workers.append(Consumer(service, handlers, database_url, amqp_url))
         workers.extend(Periodic(service, database_url, interval, fn) for interval, fn in periodic or [])
+    if relay or consume:  # old sent outbox rows and inbox ids, deleted in batches (shared/retention.py)
+        workers.append(Retention(service, database_url))
     if serve_metrics:
         register_gauges(service, database_url, amqp_url)
         metrics.serve(config.metrics_port(f"{service}_events"))

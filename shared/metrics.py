@@ -34,6 +34,7 @@ class EventMetrics:
     consumed: Counter
     failed: Counter
     parked: Counter
+    forged: Counter
     handle_seconds: Histogram
 
 
@@ -83,8 +84,26 @@ def events(service: str) -> EventMetrics:
                                    ["type"])),
         parked=TypeBounded(Counter(f"kawal_{service}_events_parked_total", "Events parked after their last attempt.",
                                    ["type"])),
+        forged=TypeBounded(Counter(f"kawal_{service}_events_forged_total",
+                                   "Events parked because their producer is not the broker user that published them.",
+                                   ["type"])),
         handle_seconds=Histogram(f"kawal_{service}_event_batch_duration_seconds", "Time to handle and commit a batch.",
                                  buckets=LATENCY_BUCKETS),
+    )
+
+
+@dataclass(frozen=True)
+class RetentionMetrics:
+    deleted: Counter
+    run_seconds: Histogram
+
+
+@lru_cache(maxsize=None)
+def retention(service: str) -> RetentionMetrics:
+    return RetentionMetrics(
+        deleted=Counter(f"kawal_{service}_retention_deleted_total", "Rows deleted by retention, by table.", ["table"]),
+        run_seconds=Histogram(f"kawal_{service}_retention_run_seconds", "Time of one retention pass.",
+                              buckets=LATENCY_BUCKETS + (30.0, 60.0, 300.0)),
     )
 
 

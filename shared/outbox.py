@@ -1,9 +1,10 @@
 """The transactional outbox: events are rows written in the same transaction as the change they announce."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, DateTime, Identity, Index, Integer, String, Table, Text, func, select, text
+from sqlalchemy import BigInteger, Column, DateTime, Identity, Index, Integer, String, Table, Text, func, select, text, update
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Session
 
@@ -50,3 +51,20 @@ def backlog(session: Session) -> tuple[int, float]:
     ).one()
     age = (clock.now() - oldest).total_seconds() if oldest is not None else 0.0
     return count, max(age, 0.0)
+
+
+
+def republish(session: Session, since_seq: int | None = None, since: datetime | None = None,
+              types: tuple[str, ...] = ()) -> tuple[int, int | None, int | None]:
+    """Mark kept, already sent rows from a position (seq) or an instant (created_at) unsent again, so the relay
+    sends them once more, in order, with confirms (consumers are idempotent: their inbox drops what they applied).
+    Returns (rows, first seq, last seq)."""
+    marked = (update(outbox)
+              .where(outbox.c.sent_at.is_not(None),
+                     outbox.c.seq >= since_seq if since_seq is not None else text("true"),
+                     outbox.c.created_at >= since if since is not None else text("true"),
+                     outbox.c.type.in_(types) if types else text("true"))
+              .values(sent_at=None, attempts=0, last_error=None).returning(outbox.c.seq).cte("marked"))
+    count, first, last = session.execute(
+        select(func.count(), func.min(marked.c.seq), func.max(marked.c.seq)).select_from(marked)).one()
+    return count, first, last

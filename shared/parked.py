@@ -26,9 +26,22 @@ def _parked(properties: pika.BasicProperties, body: bytes) -> ParkedMessage:
         value = headers.get(key)
         return value.decode() if isinstance(value, bytes) else value
 
-    return ParkedMessage(id=properties.message_id, type=properties.type, attempts=int(headers.get(topology.ATTEMPT, 0)),
-                         error=text(topology.ERROR) or "", parked_at=text(topology.PARKED_AT),
+    attempts = headers.get(topology.ATTEMPT, 0)
+    return ParkedMessage(id=properties.message_id, type=properties.type,
+                         attempts=attempts if type(attempts) is int else 0,
+                         error=text(topology.ERROR) or _dead_lettered(headers), parked_at=text(topology.PARKED_AT),
                          routing_key=text(topology.ROUTING_KEY), body=body)
+
+
+def _dead_lettered(headers: dict) -> str:
+    """Why the broker itself moved a message here (the queue's delivery limit: it kept killing its consumer)."""
+    deaths = headers.get("x-death")
+    if isinstance(deaths, list) and deaths and isinstance(deaths[0], dict):
+        reason = deaths[0].get("reason")
+        reason = reason.decode() if isinstance(reason, bytes) else reason
+        return f"dead-lettered by the broker: {reason} (delivered {topology.DELIVERY_LIMIT} times without settling)" \
+            if reason == "delivery_limit" else f"dead-lettered by the broker: {reason}"
+    return ""
 
 
 def _connect(amqp_url: str, service: str) -> tuple[pika.BlockingConnection, pika.adapters.blocking_connection.BlockingChannel]:
@@ -62,6 +75,10 @@ def replay(amqp_url: str, service: str, event_id: str | None = None) -> list[Par
     """Republish parked messages (one by id, or all) to the service queue with a fresh attempt count, each
     confirmed before its parked copy is acked; the others are requeued untouched. Returns what was replayed."""
     connection, channel = _connect(amqp_url, service)
+    # Through the service's settle exchange, which its own broker user may write to (not the default exchange).
+    settle, queue = topology.settle_exchange(service), topology.service_queue(service)
+    channel.exchange_declare(settle, "direct", durable=True)
+    channel.queue_bind(queue, settle, routing_key=queue)
     publisher = connection.channel()
     publisher.confirm_delivery()
     replayed: list[ParkedMessage] = []
@@ -76,10 +93,12 @@ def replay(amqp_url: str, service: str, event_id: str | None = None) -> list[Par
             headers = {k: v for k, v in (properties.headers or {}).items()
                        if k not in (topology.ATTEMPT, topology.ERROR, topology.PARKED_AT, "x-death")}
             headers["x-kawal-replayed-error"] = message.error[:1000]
+            if not isinstance(headers.get(topology.PUBLISHER), str) and properties.user_id:
+                headers[topology.PUBLISHER] = properties.user_id  # parked by the delivery limit: never republished
             props = pika.BasicProperties(content_type=properties.content_type, delivery_mode=2,
                                          message_id=properties.message_id, type=properties.type,
                                          timestamp=properties.timestamp, headers=headers)
-            publisher.basic_publish("", topology.service_queue(service), body, props, mandatory=True)
+            publisher.basic_publish(settle, queue, body, props, mandatory=True)
             channel.basic_ack(method.delivery_tag)
             replayed.append(message)
     finally:

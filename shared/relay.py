@@ -14,8 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from shared import clock, config, db, metrics, topology
-from shared.brokerloop import BrokerLoop
-from shared.brokerloop import pump as _pump  # the bench and older callers import it from here
+from shared.brokerloop import BrokerLoop, declare_with
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +38,6 @@ class _Flight:
     by_tag: dict[int, str] = field(default_factory=dict)  # delivery tag -> event id
     confirmed: set[str] = field(default_factory=set)
     failed: dict[str, str] = field(default_factory=dict)  # event id -> why
-    next_tag: int = 1
 
     def settled(self) -> bool:
         return not self.by_tag
@@ -70,73 +68,142 @@ class _Flight:
 
 
 class Relay(BrokerLoop):
-    """Moves a service's outbox to the exchange. Safe to run several at once (row locks, SKIP LOCKED)."""
+    """Moves a service's outbox to the exchange. Safe to run several at once (row locks, SKIP LOCKED).
+
+    A batch, all in the IO loop's thread: lock rows in a transaction of its own, publish them all (mandatory,
+    persistent, with the AMQP user_id the broker checks), and when the last confirm of the batch has arrived
+    mark the confirmed ones sent and commit. The transaction stays open while the confirms are on their way, so
+    another relay skips the batch and a crash before the commit leaves the rows unsent (published again).
+    Up to relay_inflight_batches batches are on the wire at once, so the broker's confirm latency is not paid
+    once a batch."""
 
     kind = "relay"
 
     def __init__(self, service: str, database_url: str, amqp_url: str, settings: config.EventSettings | None = None,
-                 max_defer_seconds: float = 60.0, after_confirm: Callable[[list[str]], None] | None = None):
+                 max_defer_seconds: float = 60.0, after_confirm: Callable[[list[str]], None] | None = None,
+                 confirm_timeout_seconds: float = 30.0):
         super().__init__(service, settings)
         self.database_url, self.amqp_url = database_url, amqp_url
         self.max_defer_seconds = max_defer_seconds
+        self.confirm_timeout_seconds = confirm_timeout_seconds
         # Test hook: runs after the broker confirmed a batch, before the rows are marked (crash tests).
         self.after_confirm = after_confirm
         self.metrics = metrics.events(service)
         self.connected = threading.Event()
         self.published = 0  # rows this relay published and marked
         self._deferred: dict[int, tuple[float, float]] = {}  # outbox seq -> (retry at, current delay)
+        self._channel = None
+        self._inflight: list[_Batch] = []  # oldest first
+        self._next_tag = 1
+        self._passing = None  # the scheduled _pass, if any
 
-    def _step(self) -> None:
-        if self.pass_once() == 0:
-            self._connection.process_data_events(time_limit=self.settings.relay_idle_seconds)
+    # --- connection -------------------------------------------------------------------------------------
+    def _setup(self) -> None:
+        declare_with(self.amqp_url, f"{self.service}.relay.setup",
+                     lambda channel: topology.declare_exchange(channel, self.settings.exchange))
 
-    def _connect(self) -> None:
-        self._connection = pika.BlockingConnection(topology.parameters(self.amqp_url, f"{self.service}.relay"))
-        channel = self._connection.channel()
-        topology.declare_exchange(channel, self.settings.exchange)
-        self._channel = channel._impl  # the async channel underneath: pipelined publishes and confirms
-        self._flight = _Flight()
-        self._channel.confirm_delivery(lambda confirm: self._flight.on_confirm(confirm))
-        self._channel.add_on_return_callback(lambda *args: self._flight.on_return(*args))
-        self._connection.process_data_events(time_limit=0)
+    def _on_open(self, connection) -> None:
+        self._user_id = topology.user_of(self.amqp_url)
+        connection.channel(on_open_callback=self.guarded(self._on_channel))
+
+    def _on_channel(self, channel) -> None:
+        self._channel = channel
+        self._next_tag = 1  # delivery tags count per channel
+        channel.add_on_close_callback(self.on_channel_closed)
+        channel.add_on_return_callback(self.guarded(self._on_return))
+        channel.confirm_delivery(ack_nack_callback=self.guarded(self._on_confirm),
+                                 callback=self.guarded(self._on_confirm_mode))
+
+    def _on_confirm_mode(self, _frame) -> None:
         self.connected.set()
+        self._schedule(0)
 
     def _on_close(self) -> None:
         self.connected.clear()
+        self._channel = None
+        self._passing = None
 
-    def pass_once(self) -> int:
-        """Publish one batch in the transaction that locks it; returns how many rows were confirmed."""
-        with db.unit_of_work(self.database_url) as session:
-            rows = session.execute(_SELECT, {"deferred": self._deferred_seqs(), "batch": self.settings.relay_batch_size}).all()
-            if not rows:
-                return 0
-            flight = self._publish(rows)
+    def _release(self) -> None:
+        batches, self._inflight = self._inflight, []
+        for batch in batches:
+            batch.abandon()
+
+    # --- batches ----------------------------------------------------------------------------------------
+    def _schedule(self, delay: float) -> None:
+        if self._passing is None and self._channel is not None:
+            self._passing = self.call_later(delay, self._pass)
+
+    def _pass(self) -> None:
+        """Lock and publish the next batch if the window allows; when there is none, look again when idle."""
+        self._passing = None
+        if self._channel is None or self.stopping.is_set():
+            return
+        if len(self._inflight) >= max(1, self.settings.relay_inflight_batches):
+            return  # a completing batch schedules the next pass
+        batch = _Batch(self.database_url)
+        try:
+            rows = batch.session.execute(_SELECT, {"deferred": self._deferred_seqs(),
+                                                   "batch": self.settings.relay_batch_size}).all()
+        except BaseException:
+            batch.abandon()
+            raise
+        if not rows:
+            batch.finish()
+            if not self._inflight:
+                self._schedule(self.settings.relay_idle_seconds)
+            return
+        batch.rows = rows
+        self._inflight.append(batch)
+        self._publish(batch)
+        batch.timeout = self.call_later(self.confirm_timeout_seconds, self._confirms_overdue)
+        if len(rows) >= self.settings.relay_batch_size:
+            self._schedule(0)  # more may be waiting: fill the window
+
+    def _publish(self, batch: _Batch) -> None:
+        flight = batch.flight
+        now = int(time.time())
+        exchange, user_id, publish = self.settings.exchange, self._user_id, self._channel.basic_publish
+        for row in batch.rows:
+            props = pika.BasicProperties(content_type="application/json", delivery_mode=2, message_id=row.id,
+                                         type=row.type, timestamp=now, user_id=user_id)
+            flight.by_tag[self._next_tag] = row.id
+            self._next_tag += 1
+            # Public API: pika buffers the frames and the IO loop writes them once we return to it. Writing a
+            # batch as one buffer through pika's internals measured 1.09x (0.86-1.65) on this machine: not worth it.
+            publish(exchange, row.type, row.body.encode(), props, mandatory=True)
+
+    def _on_confirm(self, confirm: frame.Method) -> None:
+        for batch in list(self._inflight):
+            batch.flight.on_confirm(confirm)
+        while self._inflight and self._inflight[0].flight.settled():
+            self._complete(self._inflight.pop(0))  # in publication order
+
+    def _on_return(self, channel, method, properties, body) -> None:
+        for batch in self._inflight:
+            batch.flight.on_return(channel, method, properties, body)
+
+    def _confirms_overdue(self) -> None:
+        if self._inflight:
+            raise TimeoutError(f"{sum(len(b.flight.by_tag) for b in self._inflight)} confirms still outstanding "
+                               f"after {self.confirm_timeout_seconds:.0f}s")
+
+    def _complete(self, batch: _Batch) -> None:
+        flight = batch.flight
+        self.remove_timeout(batch.timeout)
+        try:
             if self.after_confirm is not None:
                 self.after_confirm(sorted(flight.confirmed))
-            self._mark(session, rows, flight)
+            self._mark(batch.session, batch.rows, flight)
+            batch.finish()
+        except BaseException:
+            batch.abandon()
+            raise
         self.published += len(flight.confirmed)
-        for type_, count in Counter(row.type for row in rows if row.id in flight.confirmed).items():
+        for type_, count in Counter(row.type for row in batch.rows if row.id in flight.confirmed).items():
             self.metrics.published.labels(type=type_).inc(count)
-        return len(flight.confirmed)
-
-    def _publish(self, rows) -> _Flight:
-        flight = self._flight
-        flight.by_tag.clear()
-        flight.confirmed.clear()
-        flight.failed.clear()
-        now = int(time.time())
-        messages = []
-        for row in rows:
-            props = pika.BasicProperties(content_type="application/json", delivery_mode=2, message_id=row.id,
-                                         type=row.type, timestamp=now)
-            messages.append((row.type, props, row.body.encode()))
-            flight.by_tag[flight.next_tag] = row.id
-            flight.next_tag += 1
-        _write_batch(self._channel, self.settings.exchange, messages)
-        _pump(self._connection, flight.settled, timeout=30.0)
-        if not flight.settled():
-            raise TimeoutError(f"{len(flight.by_tag)} confirms still outstanding after 30s")
-        return flight
+        # A full batch (or a refused row) means more may be waiting: go on at once. Else the outbox is drained.
+        full = len(batch.rows) >= self.settings.relay_batch_size or flight.failed
+        self._schedule(0 if full else self.settings.relay_idle_seconds)
 
     def _mark(self, session: Session, rows, flight: _Flight) -> None:
         sent = [row.seq for row in rows if row.id in flight.confirmed]
@@ -163,27 +230,23 @@ class Relay(BrokerLoop):
         return [seq for seq, (at, _) in self._deferred.items() if at > now]
 
 
-def _write_batch(channel, exchange: str, messages: list[tuple[str, pika.BasicProperties, bytes]]) -> None:
-    """Publish (routing key, properties, body) messages, mandatory, as one buffer written once.
+class _Batch:
+    """The transaction that holds a published batch's rows locked until their confirms are in."""
 
-    channel.basic_publish hands the transport three buffers a message (method, header, body frames) and the
-    transport sends each with its own send() call: 1,500 system calls for a batch of 500, the relay's largest
-    single cost. The frames are the same pika would write; the publish method frame is marshalled once a key."""
-    if not channel.is_open:
-        raise pika.exceptions.ChannelWrongStateError("channel is closed")
-    connection = channel.connection
-    number, limit = channel.channel_number, connection._body_max_length
-    publish_frames: dict[str, bytes] = {}
-    parts: list[bytes] = []
-    for routing_key, props, body in messages:
-        method = publish_frames.get(routing_key)
-        if method is None:
-            publish = spec.Basic.Publish(exchange=exchange, routing_key=routing_key, mandatory=True)
-            method = publish_frames[routing_key] = frame.Method(number, publish).marshal()
-        parts.append(method)
-        parts.append(frame.Header(number, len(body), props).marshal())
-        parts.extend(frame.Body(number, body[start:start + limit]).marshal() for start in range(0, len(body), limit))
-    data = b"".join(parts)
-    connection.bytes_sent += len(data)  # pika's heartbeat checker reads these
-    connection.frames_sent += len(parts)
-    connection._adapter_emit_data(data)
+    def __init__(self, database_url: str):
+        self.session: Session = db.session_factory(database_url)()
+        self.rows: list = []
+        self.flight = _Flight()
+        self.timeout = None
+
+    def finish(self) -> None:
+        try:
+            self.session.commit()
+        finally:
+            self.session.close()
+
+    def abandon(self) -> None:
+        try:
+            self.session.rollback()
+        finally:
+            self.session.close()

@@ -83,7 +83,7 @@ def create_service_app(service: str, title: str, blueprints: Iterable[Blueprint]
     app.config.update(OPENAPI_DEFAULTS, MAX_CONTENT_LENGTH=MAX_BODY_BYTES)
     # config.auth() raises (naming KAWAL_JWT_SECRET) when there is no usable key: the process refuses to start
     app.config.update(API_TITLE=title, KAWAL_SERVICE=service, KAWAL_DATABASE_URL=config.database_url(service),
-                      KAWAL_AMQP_URL=config.amqp_url(), KAWAL_AUTH=config.auth())
+                      KAWAL_AMQP_URL=config.amqp_url(service), KAWAL_AUTH=config.auth())
     app.config.update(overrides or {})
     api = KawalApi(app, spec_kwargs={"components": {"securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}}, "security": [{"bearer": []}]})
@@ -125,6 +125,16 @@ def _instrument(app: Flask, service: str) -> None:
             raise api_errors.invalid("invalid_idempotency_key", "The Idempotency-Key header is invalid.", {
                 "Idempotency-Key": [f"Must be 1 to {MAX_IDEMPOTENCY_KEY} characters."]})
 
+    @app.teardown_request
+    def _forget_correlation(_error=None):
+        # the request's id must not outlive it in the thread (a test client's, or the next log line's)
+        token = g.pop("correlation_token", None)
+        if token is not None:
+            try:
+                logs.correlation_id.reset(token)
+            except ValueError:  # set in another context (a copied one): nothing of ours to undo here
+                pass
+
     @app.after_request
     def _observe(response: Response):
         # labels from fixed sets only: the rule (not the path), a known method, the status
@@ -136,6 +146,16 @@ def _instrument(app: Flask, service: str) -> None:
         if cid:
             response.headers["X-Correlation-ID"] = cid
         return response
+
+    @app.teardown_request
+    def _forget_correlation(_error=None):
+        # the request's id must not label what this thread logs next (another request, a test)
+        token = g.pop("correlation_token", None)
+        if token is not None:
+            try:
+                logs.correlation_id.reset(token)
+            except ValueError:  # set in another context (a server that copies contexts): nothing of ours to undo
+                pass
 
 
 def _docs_assets(app: Flask) -> None:

@@ -6,6 +6,7 @@ from kawal.commands.invoice import invoice
 from kawal.commands.report import report
 from kawal.commands.seed import seed
 from kawal.commands.simulate import simulate
+from kawal.commands.supervise import supervise
 from kawal.commands.users import user
 
-ALL = [token, db, audit, events, seed, simulate, report, invoice, dispute, user]
+ALL = [token, db, audit, events, seed, simulate, report, invoice, dispute, user, supervise]

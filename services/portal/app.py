@@ -65,5 +65,8 @@ def _errors(app: Flask) -> None:
         status = problem.status if problem.status < 500 else 502
         if wants_json():
             return jsonify(problem.body), status
-        return render_template("error.html", status=status, message="Layanan sedang tidak dapat dihubungi."
-                               if problem.status >= 500 else problem.message), status
+        if problem.status >= 500:
+            message = "Layanan sedang tidak dapat dihubungi."
+        else:  # another contractor's object is simply not found; the API's English words stay in the log
+            message = MESSAGES.get(status, problem.message) if status in (403, 404) else problem.message
+        return render_template("error.html", status=status, message=message), status

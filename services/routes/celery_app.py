@@ -16,6 +16,9 @@ log = logging.getLogger(__name__)
 
 TASKS_EXCHANGE = "kawal.routes.tasks"
 COMPLIANCE_QUEUE = "routes.compliance"
+# What Celery declares and uses on the broker besides the queue above (remote control, events, replies): added to
+# the routes broker user's permissions by `kawal events declare --users` (RabbitMQ regular expressions).
+BROKER_RESOURCES = r"kawal\.routes\.tasks|celery.*|.+\.pidbox|reply\.celery\.pidbox"
 # The sweep over a million pickups takes seconds; a run stuck for minutes is killed and, being idempotent,
 # simply runs again on the next tick.
 SOFT_TIME_LIMIT_SECONDS = 240

@@ -209,7 +209,7 @@ class ComplaintOut(Schema):
     resolved_at_claimed = fields.AwareDateTime(allow_none=True, metadata={
         "description": "the device time the contractor sent"})
     resolution_received_at = fields.AwareDateTime(allow_none=True, metadata={"description": "server receipt time"})
-    resolved_at_counts = fields.String(metadata={
+    resolved_at_counts = fields.String(allow_none=True, metadata={
         "description": "which time resolved_at is: device (as sent) or received (dated back beyond the sync "
                        "allowance, so the receipt time counts)"})
 

@@ -7,10 +7,10 @@ from decimal import Decimal
 from dataclasses import dataclass, field
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields
+from marshmallow import ValidationError
 
 from shared import clock
-from shared.events.registry import schema_for
+from shared.events.registry import loader_for, producer_for, schema_for
 
 
 class InvalidEvent(ValueError):
@@ -46,30 +46,22 @@ class Envelope:
         return json.dumps(self.to_dict(), separators=(",", ":")).encode()
 
 
-class EnvelopeSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    id = fields.UUID(required=True)
-    type = fields.String(required=True)
-    version = fields.Integer(required=True)
-    occurred_at = fields.String(required=True)
-    producer = fields.String(required=True)
-    correlation_id = fields.String(allow_none=True, load_default=None)
-    data = fields.Dict(required=True)
-
-
-_ENVELOPE = EnvelopeSchema()
-
-
 def make(type_: str, data: dict[str, Any], producer: str, correlation_id: str | None = None, version: int = 1) -> Envelope:
     """Build an envelope; an unknown type or invalid data fails here, in the producer."""
-    schema = schema_for(type_, version)
-    try:
-        loaded = schema.load(json.loads(json.dumps(data, default=_jsonable)))
-    except ValidationError as error:
-        raise InvalidEvent(type_, error.messages) from error
-    normalised = schema.dump(loaded)
+    produce = producer_for(type_, version)
+    normalised = None
+    if produce is not None:
+        try:
+            normalised = produce(data)  # plain values taken as they are: the common case, no marshmallow
+        except LookupError:
+            pass
+    if normalised is None:
+        schema = schema_for(type_, version)
+        try:
+            loaded = schema.load(json.loads(json.dumps(data, default=_jsonable)))
+        except ValidationError as error:
+            raise InvalidEvent(type_, error.messages) from error
+        normalised = schema.dump(loaded)
     return Envelope(type=type_, data=normalised, producer=producer, version=version, correlation_id=correlation_id)
 
 
@@ -83,38 +75,59 @@ def _jsonable(value: Any) -> Any:
 
 
 _HEAD_TYPES = {"id": str, "type": str, "version": int, "occurred_at": str, "producer": str, "data": dict}
+_KIND_NAMES = {str: "string", int: "integer", dict: "mapping"}
 
 
 def _head(raw: Any) -> dict:
-    """The envelope's own fields. A plain type check on the hot path: the full EnvelopeSchema only runs to
-    explain what is wrong with a malformed one."""
-    if isinstance(raw, dict) and all(isinstance(raw.get(k), t) for k, t in _HEAD_TYPES.items()):
-        uuid.UUID(raw["id"])
-        cid = raw.get("correlation_id")
-        return {**raw, "correlation_id": cid if isinstance(cid, str) else None}
-    return _ENVELOPE.load(raw)
+    """The envelope's own fields, type-checked exactly (a version "1" or true is no version: a producer of ours
+    never writes one, so such a message is malformed, not coerced); errors name the fields like marshmallow's."""
+    if type(raw) is not dict:
+        raise ValueError({"_schema": ["Invalid input type."]})
+    errors = {}
+    for key, kind in _HEAD_TYPES.items():
+        value = raw.get(key)
+        if value is None:
+            errors[key] = ["Missing data for required field."]
+        elif type(value) is not kind:
+            errors[key] = [f"Not a valid {_KIND_NAMES[kind]}."]
+    if "id" not in errors:
+        try:
+            uuid.UUID(raw["id"])
+        except ValueError:
+            errors["id"] = ["Not a valid UUID."]
+    if "version" not in errors and raw["version"] < 1:
+        errors["version"] = ["Must be at least 1."]
+    cid = raw.get("correlation_id")
+    if cid is not None and type(cid) is not str:
+        errors["correlation_id"] = ["Not a valid string."]
+    if errors:
+        raise ValueError(errors)
+    return raw
 
 
 def parse(body: bytes) -> Envelope:
     """Load a message body: the envelope, then its data by its type's schema (unknown fields excluded).
 
-    Raises ValueError for a malformed body, UnknownEventType for a type no schema knows,
-    and InvalidEvent for data that does not match."""
+    Raises ValueError for a malformed body (whatever is wrong with it, any depth), UnknownEventType for a type no
+    schema knows, and InvalidEvent for data that does not match."""
     try:
         head = _head(json.loads(body))
-    except (ValueError, ValidationError) as error:
-        raise ValueError(f"malformed envelope: {error}") from error
-    schema = schema_for(head["type"], head["version"])
+    except (ValueError, RecursionError) as error:  # bad JSON, bad UTF-8, nesting deeper than the parser's stack
+        raise ValueError(f"malformed envelope: {error if not isinstance(error, RecursionError) else 'too deep'}"
+                         ) from error
+    load = loader_for(head["type"], head["version"])
     try:
-        data = schema.load(head["data"])
+        data = load(head["data"])
     except ValidationError as error:
         raise InvalidEvent(head["type"], error.messages) from error
+    except RecursionError as error:
+        raise ValueError("malformed envelope: data too deep") from error
     return Envelope(
         type=head["type"],
         data=data,  # loaded: dates and instants are Python objects
         producer=head["producer"],
-        id=str(head["id"]),
+        id=head["id"],
         version=head["version"],
         occurred_at=head["occurred_at"],
-        correlation_id=head["correlation_id"],
+        correlation_id=head.get("correlation_id"),
     )

@@ -25,7 +25,7 @@ DAYS = 3
 LAST_DAY = FIRST_DAY + timedelta(days=DAYS - 1)
 MONTH = "2026-10"
 SPEED = 17_280.0  # a simulated day in 5 real seconds
-LEAD_SECONDS = 25  # real seconds of start-up and seeding before the first simulated midnight
+LEAD_SECONDS = 45  # real seconds of start-up (the portal too) and seeding (demo accounts too) before the first simulated midnight, on a busy machine
 BEAT = {"KAWAL_SWEEP_INTERVAL_SECONDS": "0.5", "KAWAL_EVALUATE_DAYS_INTERVAL_SECONDS": "1",
         "KAWAL_EVALUATE_MONTHS_INTERVAL_SECONDS": "2",
         # no scheduling ahead: the pickups are exactly the seeded days', so the figures settle after the run

@@ -23,6 +23,11 @@ def delete_vhost(name: str) -> None:
     subprocess.run(["rabbitmqctl", "-q", "delete_vhost", name], capture_output=True)
 
 
+def delete_users(names) -> None:
+    for name in names:
+        subprocess.run(["rabbitmqctl", "-q", "delete_user", name], capture_output=True)
+
+
 def amqp_url(vhost: str) -> str:
     return f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
 

@@ -80,10 +80,9 @@ def start_hanging_relay(service: str, database_url: str, amqp_url: str) -> subpr
 
 
 def _hanging_relay(service: str, database_url: str, amqp_url: str) -> None:
-    relay = Relay(service, database_url, amqp_url)
-    relay._connect()
-    relay.after_confirm = lambda _confirmed: threading.Event().wait()  # until SIGKILL: rows locked, not marked
-    relay.pass_once()
+    # After its first batch is confirmed the relay waits until SIGKILL: the rows stay locked and unmarked.
+    relay = Relay(service, database_url, amqp_url, after_confirm=lambda _confirmed: threading.Event().wait())
+    relay.run()
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import pika
 from sqlalchemy import create_engine, text
 
 from services.billing.handlers import HANDLERS
-from shared import config
+from shared import config, topology
 from shared.events import schema_for
 from tests.integration.billing.conftest import World, draft, figures, post
 from tests.integration.billing.scenario import March
@@ -24,7 +24,8 @@ def publish(url: str, envelopes) -> None:
         wire = replace(envelope, data=schema_for(envelope.type).dump(envelope.data)).to_json()
         channel.basic_publish(config.events().exchange, envelope.type, wire,
                               pika.BasicProperties(message_id=envelope.id, delivery_mode=2,
-                                                   content_type="application/json"))
+                                                   content_type="application/json",
+                                                   user_id=topology.user_of(url)))  # as a relay sets it
     connection.close()
 
 

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import create_engine, text
 
+from tests.support.scrape import scrape
 from tests.integration.billing.conftest import AUDITOR, DINAS, World, deliver, draft, post, token
 
 UTC = timezone.utc
@@ -167,7 +168,7 @@ def test_the_agency_decides_an_objection_once_and_the_decision_is_evented(billin
     assert (march["status"], march["deductions_rp"]) == ("issued", disputed.march["deductions_rp"])
     assert {o["ref"]: o["status"] for o in march["objections"]} == {disputed.pickups[0]: "accepted",
                                                                     disputed.pickups[1]: "rejected"}
-    gauges = billing.get("/metrics").get_data(as_text=True)
+    gauges = scrape(billing)
     for status in ("accepted", "rejected"):
         assert f'kawal_billing_objections{{contract="KTR/2025/001",status="{status}"}} 1.0' in gauges
 

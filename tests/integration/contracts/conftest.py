@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, text
 
 from services.contracts.app import create_app
 from services.contracts.handlers import HANDLERS
-from shared import auth, events
+from shared import auth, events, topology
 from tests.support import databases
 from tests.support.processes import events_running
 
@@ -128,7 +128,8 @@ def publish(amqp_url: str, type_: str, data: dict, producer: str, event_id: str 
         channel = connection.channel()
         channel.confirm_delivery()
         channel.basic_publish("kawal.events", type_, json.dumps(body).encode(), pika.BasicProperties(
-            message_id=body["id"], type=type_, delivery_mode=2, content_type="application/json"), mandatory=True)
+            message_id=body["id"], type=type_, delivery_mode=2, content_type="application/json",
+            user_id=topology.user_of(amqp_url)), mandatory=True)  # user_id: as a relay sets it
     finally:
         connection.close()
     return body["id"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import time
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pytest
 from PIL import Image
@@ -185,8 +185,8 @@ def test_a_morning_round_with_signal_coming_and_going_reaches_routes_once_per_pi
     context.clock.set_fixed_time(wib(5, 5))
     frozen_clock(wib(5, 5))
     page = context.new_page()
-    page.on("console", lambda message: print("console:", message.type, message.text))
-    page.on("pageerror", lambda error: print("pageerror:", error))
+    script_errors = []
+    page.on("pageerror", lambda error: script_errors.append(str(error)))
 
     page.goto("/kru")
     expect(page).to_have_url(f"{portal_url}/masuk?next=/kru")
@@ -269,6 +269,9 @@ def test_a_morning_round_with_signal_coming_and_going_reaches_routes_once_per_pi
         "Terkirim — terlambat (menggantikan catatan terlewat)")
     expect(queue.filter(has_text="TPS Yos Sudarso 5")).to_contain_text(
         "Ditolak: kedaluwarsa (terkirim terlalu lama setelah diangkut)")
+    thumb = queue.filter(has_text="TPS Yos Sudarso 3").locator("img.thumb")
+    expect(thumb).to_be_visible()
+    wait_for(page, lambda: thumb.evaluate("(img) => img.complete && img.naturalWidth > 0"), "the sent photo")
     screens.shot(page, "terkirim-antrean")
     page.click("button[data-tab=hari]")
     expect(card(page, "TPS Yos Sudarso 5")).to_contain_text("Ditolak: kedaluwarsa")
@@ -289,6 +292,7 @@ def test_a_morning_round_with_signal_coming_and_going_reaches_routes_once_per_pi
     assert by_pickup[city.pickup["TPS-RMB-004"]][2:4] == (False, True)
     assert city.pickup["TPS-RMB-005"] not in by_pickup
     assert city.pickup_state("TPS-RMB-005")["status"] == "missed"
+    assert script_errors == []
     screens.publish()
     context.close()
 

@@ -7,6 +7,7 @@ from sqlalchemy import text
 from shared import db
 from kawal.cli import main as kawal
 from tests.integration.portal.conftest import PASSWORD, add_user, form_token, sign_in
+from tests.support.databases import truncate_all
 
 
 def test_signing_in_sets_an_httponly_samesite_session_cookie_and_opens_the_home_page(portal, portal_db):
@@ -112,3 +113,14 @@ def test_the_demo_accounts_are_created_once_and_sign_in_with_the_printed_passwor
     assert "/kru" in printed and "kru2" in printed and demo.DEMO_PASSWORD in printed
     answer = sign_in(portal, "kru2", demo.DEMO_PASSWORD)
     assert answer.status_code == 303 and answer.headers["Location"] == "/kru"
+
+
+def test_behind_https_the_session_cookie_is_also_secure(portal_db):
+    from services.portal.app import create_app
+
+    truncate_all(portal_db)
+    add_user(portal_db, "ppk")
+    client = create_app({"TESTING": True, "KAWAL_SECURE_COOKIES": True}).test_client()
+    answer = sign_in(client, "ppk")
+    cookie = next(c for c in answer.headers.getlist("Set-Cookie") if c.startswith("kawal_session="))
+    assert "Secure" in cookie and "HttpOnly" in cookie

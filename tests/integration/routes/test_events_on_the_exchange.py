@@ -4,7 +4,7 @@ from datetime import date
 
 import pika
 
-from shared import events
+from shared import events, topology
 from services.routes.handlers import HANDLERS
 from tests.integration.routes.conftest import DEFAULT_SLA, PENALTIES, POINT_LAT, POINT_LON, World, wib
 from tests.support.broker import wait_until
@@ -19,7 +19,8 @@ def publish(amqp_url: str, type_: str, data: dict) -> None:
     channel = connection.channel()
     channel.basic_publish("kawal.events", type_, envelope.to_json(),
                           pika.BasicProperties(message_id=envelope.id, delivery_mode=2,
-                                               content_type="application/json"))
+                                               content_type="application/json",
+                                               user_id=topology.user_of(amqp_url)))  # as a relay sets it
     connection.close()
 
 

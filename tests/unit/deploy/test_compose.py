@@ -88,6 +88,27 @@ def test_every_kawal_process_reaches_its_own_database_and_the_kawal_vhost():
     for service in config.SERVICES:
         assert env[f"KAWAL_{service.upper()}_DATABASE_URL"].endswith(f"@postgres:5432/kawal_{service}")
     assert env["KAWAL_AMQP_URL"].endswith("@rabbitmq:5672/kawal")
+    for service in config.SERVICES:  # each service's processes connect as its own broker user
+        assert env[f"KAWAL_{service.upper()}_AMQP_URL"].startswith(f"amqp://kawal-{service}:")
+        assert env[f"KAWAL_{service.upper()}_AMQP_URL"].endswith("@rabbitmq:5672/kawal")
+
+
+def test_the_broker_definitions_give_each_service_user_exactly_the_least_permissions_kawal_declares():
+    from services.routes.worker import BROKER_RESOURCES
+    from shared import topology
+    with open(catalogue.path("deploy", "rabbitmq", "definitions.json"), encoding="utf-8") as handle:
+        definitions = json.load(handle)
+    users = {u["name"]: u for u in definitions["users"]}
+    permissions = {p["user"]: p for p in definitions["permissions"]}
+    policies = {p["name"]: p for p in definitions["policies"]}
+    for service in config.SERVICES:
+        assert users[f"kawal-{service}"]["tags"] == []  # never an administrator
+        granted = {k: permissions[f"kawal-{service}"][k] for k in ("configure", "write", "read")}
+        assert granted == topology.permissions(service, BROKER_RESOURCES if service == "routes" else None)
+        policy = topology.delivery_limit_policy(service)
+        assert {permissions["kawal-portal"][k] for k in ("configure", "write", "read")} == {"^$"}  # connect only
+        assert policies[policy["name"]]["definition"] == policy["definition"]
+        assert policies[policy["name"]]["pattern"] == policy["pattern"]
 
 
 def test_postgres_init_creates_one_database_per_service():
@@ -117,13 +138,17 @@ def test_rabbitmq_entrypoint_renders_any_password_into_valid_definitions(tmp_pat
     password = 'p&a|s/s"w\\0rd$'
     result = catalogue.run("sh", catalogue.path("deploy", "rabbitmq", "entrypoint.sh"), "rabbitmq-server", env={
         "PATH": f"{tmp_path}:{os.environ['PATH']}", "RABBITMQ_DEFAULT_USER": "kawal", "RABBITMQ_DEFAULT_PASS": password,
+        "KAWAL_CONTRACTS_BROKER_PASSWORD": "contracts-pw", "KAWAL_ROUTES_BROKER_PASSWORD": "routes-pw",
+        "KAWAL_BILLING_BROKER_PASSWORD": "billing-pw", "KAWAL_PORTAL_BROKER_PASSWORD": "portal-pw",
         "KAWAL_DEFINITIONS_TEMPLATE": catalogue.path("deploy", "rabbitmq", "definitions.json"),
         "KAWAL_DEFINITIONS_FILE": str(tmp_path / "definitions.json")})
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "started rabbitmq-server"
     rendered = json.loads((tmp_path / "definitions.json").read_text())
-    assert rendered["users"] == [{"name": "kawal", "password": password, "tags": ["administrator"]}]
+    assert rendered["users"][0] == {"name": "kawal", "password": password, "tags": ["administrator"]}
     assert rendered["permissions"][0]["user"] == "kawal"
+    services = {u["name"]: u for u in rendered["users"][1:]}
+    assert services["kawal-routes"] == {"name": "kawal-routes", "password": "routes-pw", "tags": []}
 
 
 def test_grafana_gives_everyone_but_the_admin_the_viewer_role():

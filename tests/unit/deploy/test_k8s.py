@@ -58,7 +58,8 @@ def test_the_secret_template_and_configmap_carry_the_compose_environment_names()
     settings = set(BY_KIND["ConfigMap"]["kawal-config"]["data"])
     assert secret == {"KAWAL_JWT_SECRET", "KAWAL_AMQP_URL", "KAWAL_CONTRACTS_DATABASE_URL",
                       "KAWAL_ROUTES_DATABASE_URL", "KAWAL_BILLING_DATABASE_URL", "KAWAL_PORTAL_DATABASE_URL",
-                      "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
+                      "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "KAWAL_CONTRACTS_AMQP_URL",
+                      "KAWAL_ROUTES_AMQP_URL", "KAWAL_BILLING_AMQP_URL", "KAWAL_PORTAL_AMQP_URL"}
     assert secret <= compose_env
     assert settings - compose_env <= {"KAWAL_EVENTS_EXCHANGE"}
     for name in DEPLOYMENTS:

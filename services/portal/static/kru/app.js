@@ -106,6 +106,16 @@ async function tx(mode, work) {
 }
 
 const putItem = (item) => tx("readwrite", (s) => s.put(item));
+const deleteItem = (key) => tx("readwrite", (s) => s.delete(key));
+const KEEP_ANSWERED_MS = 3 * 24 * 3600 * 1000;
+
+async function pruneAnswered() {
+  // what the server answered stays on the phone three days (to read its fate), then goes
+  const now = Date.now();
+  for (const item of (await allItems()) || []) {
+    if (item.state !== "waiting" && now - Date.parse(item.created_at) > KEEP_ANSWERED_MS) await deleteItem(item.key);
+  }
+}
 const allItems = () => tx("readonly", (s) => s.getAll());
 
 async function loadQueue() {
@@ -162,7 +172,9 @@ async function sendItem(item) {
     const uploaded = await post("/kru/api/photos", form);
     const outcome = await settle(item, uploaded);
     if (outcome !== "ok") return outcome;
-    item.photo_sha256 = outcome === "ok" && item._answer.sha256;
+    item.photo_sha256 = item._answer.sha256;
+    item.had_photo = true;
+    item.photo = null;  // the server holds it now: the phone's storage is small
     await putItem(strip(item));
   }
   const body = Object.assign({}, item.body);
@@ -358,6 +370,7 @@ function openSheet(title, place, noteRequired) {
   $("sheet-photo").value = "";
   $("sheet-preview").hidden = true;
   $("sheet-error").hidden = true;
+  $("sheet-save").textContent = navigator.onLine ? "Simpan dan kirim" : "Simpan (terkirim saat ada sinyal)";
   $("sheet").hidden = false;
   renderSheetGps();
   $("sheet-save").focus();
@@ -505,8 +518,11 @@ function renderQueue() {
     const card = el("li", { className: `card ${item.state === "waiting" ? "waiting" : kind === "bad" ? "refused" : "done"}` },
       el("h3", {}, item.label),
       el("p", { className: "meta" }, `${item.kind === "confirm" ? "Diangkut" : "Pengaduan selesai"} pukul ${clockText(new Date(item.created_at))}`
-        + (item.photo ? " · dengan foto" : "") + (item.accuracy ? ` · GPS ±${item.accuracy} m` : "")),
+        + (item.photo || item.had_photo ? " · dengan foto" : "") + (item.accuracy ? ` · GPS ±${item.accuracy} m` : "")),
       fate(text, kind),
+      item.photo_sha256 && item.state === "sent"
+        ? el("img", { className: "thumb", alt: `Foto ${item.label}`, loading: "lazy",
+                      src: `/kru/api/photos/${item.photo_sha256}` }) : null,
       el("p", { className: "key" }, `kunci ${item.key}`));
     card.dataset.key = item.key;
     card.dataset.state = item.state;
@@ -607,6 +623,7 @@ async function start() {
   state.day = recall("day");
   state.complaints = recall("complaints") || [];
   state.vehicle = recall("vehicle");
+  await pruneAnswered();
   await loadQueue();
   if (navigator.onLine) await refreshSession();
   if (state.vehicle && state.vehicle.date !== today()) state.vehicle = null;  // a new day: which truck today?

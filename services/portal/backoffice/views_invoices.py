@@ -1,0 +1,167 @@
+"""Invoices: drafts and issued ones, each deduction line down to its evidence, objections, issue/approve/pay, PDFs."""
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+
+from services.portal.apiclient import ApiProblem
+from shared import clock
+from services.portal.backoffice import figures, forms
+from services.portal.backoffice.common import kind as common_kind
+from services.portal.backoffice.common import api, export, export_format, read_page, this_month, together, write_action
+
+blp = Blueprint("bo_invoices", __name__, url_prefix="/kantor")
+
+INVOICE_COLUMNS = [("number", "Kontrak"), ("month", "Bulan"), ("kind", "Jenis"), ("status", "Status"),
+                   ("tonnage_kg", "Tonase (kg)"), ("tonnage_rp", "Tonase (Rp)"), ("deductions_rp", "Potongan (Rp)"),
+                   ("capped_rp", "Melebihi batas (Rp)"), ("dpp_rp", "DPP (Rp)"), ("ppn_rp", "PPN (Rp)"),
+                   ("total_rp", "Total (Rp)"), ("computed_at", "Dihitung"), ("issued_at", "Terbit")]
+OBJECTION_COLUMNS = [("number", "Kontrak"), ("month", "Bulan tagihan"), ("kind", "Jenis"), ("ref", "Bukti"),
+                     ("fact_date", "Tanggal"), ("reason", "Alasan"), ("status", "Status"),
+                     ("decision_reason", "Alasan keputusan"), ("decided_at", "Diputuskan")]
+HEX64 = re.compile(r"^[0-9a-f]{64}$")
+UUID = re.compile(r"^[0-9a-f-]{36}$")
+
+
+def _numbers(client) -> dict[str, str]:
+    return {c["id"]: c["number"] for c in client.all_pages("contracts", "/contracts")}
+
+
+@blp.get("/tagihan")
+@read_page
+def invoices():
+    args = {k: request.args.get(k) or None for k in ("contract_id", "status", "month")}
+    client = api()  # made here: together's threads have no request context
+    got = together(items=lambda: client.all_pages("billing", "/invoices", **args), numbers=lambda: _numbers(client))
+    items, numbers = got["items"], got["numbers"]
+    for item in items:
+        item["number"] = numbers.get(item["contract_id"], item["contract_id"])
+    wanted = export_format()
+    if wanted:
+        return export("tagihan", INVOICE_COLUMNS, items, wanted)
+    live = {id_: n for id_, n in numbers.items()}
+    return render_template("backoffice/invoices.html", items=items, numbers=live, args=args, month=this_month(),
+                           filters={k: v for k, v in args.items() if v})
+
+
+@blp.post("/tagihan")
+@write_action
+def draft():
+    body = {"contract_id": request.form.get("contract_id", ""), "month": request.form.get("month", "")}
+    try:
+        created = api().post("billing", "/invoices", body)
+    except ApiProblem as problem:
+        if not forms.handled(problem):
+            raise
+        forms.flash_refusal(problem)
+        return redirect(url_for(".invoices"), code=303)
+    return redirect(url_for(".invoice", invoice_id=created["id"]), code=303)
+
+
+@blp.get("/tagihan/<uuid:invoice_id>")
+@read_page
+def invoice(invoice_id):
+    item = api().get("billing", f"/invoices/{invoice_id}")
+    contract = api().get("contracts", f"/contracts/{item['contract_id']}")
+    objected = {(o["kind"], o["ref"]): o for o in item.get("objections", [])}
+    ready = figures.ready_to_issue(item, contract["sla"]["sync_allowance_hours"], clock.now())
+    return render_template("backoffice/invoice.html", inv=item, contract=contract, objected=objected, ready=ready)
+
+
+@blp.post("/tagihan/<uuid:invoice_id>/<any(issue, approve, pay):action>")
+@write_action
+def change(invoice_id, action):
+    try:
+        api().post("billing", f"/invoices/{invoice_id}/{action}")
+    except ApiProblem as problem:
+        if not forms.handled(problem):
+            raise
+        forms.flash_refusal(problem)
+    else:
+        flash({"issue": "Tagihan diterbitkan.", "approve": "Tagihan disetujui.", "pay": "Tagihan dicatat lunas."}[action],
+              "ok")
+    return redirect(url_for(".invoice", invoice_id=invoice_id), code=303)
+
+
+@blp.get("/tagihan/<uuid:invoice_id>/berita-acara.pdf")
+@read_page
+def berita_acara(invoice_id):
+    answer = api().call("GET", "billing", f"/invoices/{invoice_id}/berita-acara")
+    return Response(answer.body, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="berita-acara-{invoice_id}.pdf"'})
+
+
+@blp.get("/tagihan/<uuid:invoice_id>/bukti/<kind>/<path:ref>")
+@read_page
+def evidence(invoice_id, kind, ref):
+    """One evidence item of a line: a pickup with both times, its GPS against the geofence and its photo; a
+    complaint with its deadline; a shortfall day with its tonnage."""
+    client = api()
+    item = client.get("billing", f"/invoices/{invoice_id}")
+    base_kind = kind[len("adjustment_"):] if kind.startswith("adjustment_") else kind
+    if not any(line["kind"] == kind and ref in line["evidence"] for line in item["lines"]):
+        abort(404)  # only what the invoice itself cites
+    contract = client.get("contracts", f"/contracts/{item['contract_id']}")
+    context = {"inv": item, "contract": contract, "kind": kind, "ref": ref, "line_name": common_kind(kind)}
+    if base_kind == "missed_pickup" and UUID.match(ref):
+        pickup = client.get("routes", f"/pickups/{ref}")
+        point = next((p for p in client.all_pages("routes", "/points") if p["id"] == pickup["point_id"]), None)
+        context.update(pickup=pickup, point=point, confirmation=pickup.get("confirmation"))
+    elif base_kind == "complaint_day":
+        complaint_id = ref.split("/")[0]
+        context.update(complaint=client.get("routes", f"/complaints/{complaint_id}"), day_no=ref.split("/")[-1])
+    elif base_kind == "shortfall_day":
+        days = client.all_pages("routes", "/compliance/daily", contract_id=item["contract_id"], **{"from": ref, "to": ref})
+        context.update(daily=days[0] if days else None)
+    return render_template("backoffice/evidence.html", **context)
+
+
+@blp.get("/foto/<sha256>")
+@read_page
+def photo(sha256):
+    if not HEX64.match(sha256):
+        abort(404)
+    answer = api().call("GET", "routes", f"/photos/{sha256}", params={"variant": "display"})
+    content_type = "image/jpeg" if answer.body[:3] == b"\xff\xd8\xff" else "application/octet-stream"
+    response = Response(answer.body, mimetype=content_type)
+    response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
+    return response
+
+
+@blp.get("/keberatan")
+@read_page
+def objections():
+    status = request.args.get("status") or None
+    client = api()
+    got = together(items=lambda: client.all_pages("billing", "/objections", status=status),
+                   numbers=lambda: _numbers(client))
+    items, numbers = got["items"], got["numbers"]
+    for item in items:
+        item["number"] = numbers.get(item["contract_id"], item["contract_id"])
+    wanted = export_format()
+    if wanted:
+        return export("keberatan", OBJECTION_COLUMNS, items, wanted)
+    return render_template("backoffice/objections.html", items=items, status=status)
+
+
+@blp.post("/keberatan/<uuid:objection_id>")
+@write_action
+def decide(objection_id):
+    accept = request.form.get("accept")
+    reason = request.form.get("reason", "").strip()
+    back = request.form.get("back") or url_for(".objections")
+    if accept not in ("true", "false") or not reason:
+        flash("Pilih terima atau tolak, dan tulis alasannya.", "error")
+        return redirect(back if back.startswith("/") else url_for(".objections"), code=303)
+    try:
+        decided = api().post("billing", f"/objections/{objection_id}/decision",
+                             {"accept": accept == "true", "reason": reason})
+    except ApiProblem as problem:
+        if not forms.handled(problem):
+            raise
+        forms.flash_refusal(problem)
+    else:
+        flash("Keberatan diterima: kreditnya masuk draf berikutnya." if decided["status"] == "accepted"
+              else "Keberatan ditolak.", "ok")
+    return redirect(back if back.startswith("/") and not back.startswith("//") else url_for(".objections"), code=303)

@@ -1,0 +1,108 @@
+"""The back office's rules without a database: the Beranda's arithmetic, formats, exports, OIDC claim mapping."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, timezone
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+
+from services.portal.backoffice import common, figures, oidc
+
+UTC = timezone.utc
+CONTRACT = {"id": "k1", "number": "KTR-01/2026", "kawasan": "Kawasan 3", "status": "active",
+            "sla": {"min_on_time_ratio": 0.95, "sync_allowance_hours": 24}, "penalties": {"cap_rp": 10_000_000},
+            "warnings": []}
+
+
+def day(scheduled, on_time, missed=0, excused=0, net_kg=0, target_kg=100_000):
+    return {"scheduled": scheduled, "on_time": on_time, "missed": missed, "excused": excused, "net_kg": net_kg,
+            "target_kg": target_kg}
+
+
+def test_the_on_time_ratio_leaves_excused_pickups_out_and_is_compared_exactly():
+    # 19 on time of 20 due (21 scheduled, one excused) is exactly 0.95: not below the minimum
+    month = figures.contract_month(CONTRACT, [day(11, 10, missed=1, excused=1), day(10, 9, missed=1)], [], None, None)
+    assert (month.on_time_ratio, month.below_minimum, month.missed) == (Decimal(19) / Decimal(20), False, 2)
+    worse = figures.contract_month(CONTRACT, [day(20, 18, missed=2)], [], None, None)
+    assert (worse.on_time_ratio, worse.below_minimum) == (Decimal("0.9"), True)
+
+
+def test_a_month_with_nothing_due_has_no_ratio_and_is_not_below_the_minimum():
+    month = figures.contract_month(CONTRACT, [], [], None, None)
+    assert (month.on_time_ratio, month.below_minimum, month.tonnage_ratio) == (None, False, None)
+
+
+def test_tonnage_complaints_deductions_and_cap_come_from_their_sources():
+    complaints = [{"status": "open"}, {"status": "overdue"}, {"status": "overdue"}, {"status": "resolved"}]
+    month = figures.contract_month(CONTRACT, [day(1, 1, net_kg=60_000), day(1, 1, net_kg=30_000)], complaints,
+                                   {"deductions_rp": 1_500_000}, {"cap_rp": 8_000_000, "cap_used_rp": 2_000_000})
+    assert (month.net_kg, month.target_kg, month.tonnage_ratio) == (90_000, 200_000, Decimal("0.45"))
+    assert (month.complaints_open, month.complaints_overdue) == (3, 2)
+    assert (month.deductions_rp, month.cap_rp, month.cap_used_rp, month.cap_used_ratio) == (
+        1_500_000, 8_000_000, 2_000_000, Decimal("0.25"))
+
+
+def test_the_warning_level_is_the_highest_letter_still_resting_on_a_breach():
+    letters = [{"level": "SP1"}, {"level": "SP2", "rests_only_on_withdrawn": True}]
+    assert figures.warning_level(letters) == "SP1"
+    assert figures.warning_level(letters + [{"level": "SP3"}]) == "SP3"
+    assert figures.warning_level([]) is None
+
+
+def test_a_draft_is_ready_to_issue_once_its_month_and_the_sync_allowance_have_passed():
+    draft = {"status": "draft", "month": "2026-03"}
+    # March ends at 1 April 00:00 WIB = 31 March 17:00 UTC; 24 h later is 1 April 17:00 UTC
+    assert not figures.ready_to_issue(draft, 24, datetime(2026, 4, 1, 16, 59, tzinfo=UTC))
+    assert figures.ready_to_issue(draft, 24, datetime(2026, 4, 1, 17, 0, tzinfo=UTC))
+    assert not figures.ready_to_issue({**draft, "status": "issued"}, 24, datetime(2026, 5, 1, tzinfo=UTC))
+
+
+def test_only_flagged_tickets_not_yet_cleared_wait_at_the_desk():
+    tickets = [{"id": 1, "flags": ["overload"], "cleared": False}, {"id": 2, "flags": ["overload"], "cleared": True},
+               {"id": 3, "flags": [], "cleared": True}]
+    assert [t["id"] for t in figures.open_flags(tickets)] == [1]
+
+
+def test_amounts_ratios_and_times_are_written_the_indonesian_way():
+    assert (common.rupiah(2_752_800), common.rupiah(-500_000), common.rupiah(None)) == ("Rp2.752.800", "-Rp500.000", "–")
+    assert common.percent(Decimal(19) / Decimal(20)) == "95,0 %"
+    assert common.percent(0.95, 0) == "95 %"
+    assert common.tons(1_234_567) == "1.234,6 t"
+    assert common.wib("2026-03-01T22:30:00+00:00") == "02-03-2026 05:30"
+    assert (common.kind("adjustment_missed_pickup"), common.unit("day")) == (
+        "Penyesuaian Tidak diangkut (missed pickup) (adjustment)", "hari")
+
+
+def test_a_list_exports_as_csv_with_a_bom_and_as_xlsx_with_numbers_kept_numbers():
+    columns = [("number", "Kontrak"), ("total_rp", "Total (Rp)"), ("kecamatan", "Kecamatan")]
+    rows = [{"number": "KTR-01/2026", "total_rp": 255_855_000, "kecamatan": ["Rumbai", "Sail"]}]
+    text = common.export("tagihan", columns, rows, "csv").get_data(as_text=True)
+    assert text.startswith("\ufeff")
+    assert list(csv.reader(io.StringIO(text.lstrip("\ufeff")))) == [
+        ["Kontrak", "Total (Rp)", "Kecamatan"], ["KTR-01/2026", "255855000", "Rumbai, Sail"]]
+    book = load_workbook(io.BytesIO(common.export("tagihan", columns, rows, "xlsx").get_data()))
+    assert [list(r) for r in book["tagihan"].iter_rows(values_only=True)] == [
+        ["Kontrak", "Total (Rp)", "Kecamatan"], ["KTR-01/2026", 255_855_000, "Rumbai, Sail"]]
+
+
+def test_oidc_claims_name_the_role_and_a_contractor_accounts_contractor():
+    claims = {"iss": "https://sso.pekanbaru.go.id", "sub": "u-17", "name": "Siti Rahma", "kawal_role": "dinas"}
+    mapped = oidc.map_claims(claims, "kawal_role", "kawal_contractor_id")
+    assert (mapped.role, mapped.contractor_id, mapped.display_name) == ("dinas", None, "Siti Rahma")
+    assert mapped.username.startswith("oidc-") and mapped.username == oidc.map_claims(
+        claims, "kawal_role", "kawal_contractor_id").username
+    crew = oidc.map_claims({**claims, "kawal_role": ["staff", "contractor"], "kawal_contractor_id": "c-9"},
+                           "kawal_role", "kawal_contractor_id")
+    assert (crew.role, crew.contractor_id) == ("contractor", "c-9")
+    # only a contractor carries a contractor id: an agency account's stray claim is dropped
+    assert oidc.map_claims({**claims, "kawal_contractor_id": "c-9"}, "kawal_role", "kawal_contractor_id").contractor_id is None
+
+
+@pytest.mark.parametrize("claims", [{"sub": "u-1"}, {"sub": "u-1", "kawal_role": "admin"},
+                                    {"sub": "u-1", "kawal_role": "contractor"}])
+def test_oidc_claims_without_a_kawal_role_or_a_contractors_id_are_refused(claims):
+    with pytest.raises(oidc.Refused):
+        oidc.map_claims(claims, "kawal_role", "kawal_contractor_id")
