@@ -54,6 +54,8 @@ def procfile() -> dict[str, tuple[dict[str, str], list[str]]]:
             argv = argv[1:]
             while "=" in argv[0]:
                 key, value = argv.pop(0).split("=", 1)
+                if value.startswith(f"${{{key}:?"):  # the Procfile's guard: here the EnvironmentFile must set it,
+                    continue                          # and the process itself refuses to start without it
                 env[key] = value
         processes[name.strip()] = (env, argv)
     return processes
