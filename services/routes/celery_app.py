@@ -10,7 +10,7 @@ import os
 from celery import Celery, signals
 from kombu import Exchange, Queue
 
-from shared import config, db, metrics
+from shared import config, db, logs, metrics
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +84,12 @@ app = create_celery_app()  # what `celery -A services.routes.celery_app` looks u
 
 # Prometheus multiprocess mode (PROMETHEUS_MULTIPROC_DIR, set by the Procfile): prefork children write their
 # samples to files; the main worker process serves their sum.
+
+@signals.celeryd_init.connect
+@signals.beat_init.connect
+def _configure_logs(**_):
+    logs.configure("routes")  # JSON lines with the service and correlation id, as the API's factory does
+
 
 @signals.celeryd_init.connect
 def _clean_metrics_on_start(**_):
