@@ -147,16 +147,6 @@ def _instrument(app: Flask, service: str) -> None:
             response.headers["X-Correlation-ID"] = cid
         return response
 
-    @app.teardown_request
-    def _forget_correlation(_error=None):
-        # the request's id must not label what this thread logs next (another request, a test)
-        token = g.pop("correlation_token", None)
-        if token is not None:
-            try:
-                logs.correlation_id.reset(token)
-            except ValueError:  # set in another context (a server that copies contexts): nothing of ours to undo
-                pass
-
 
 def _docs_assets(app: Flask) -> None:
     from swagger_ui_bundle import swagger_ui_path

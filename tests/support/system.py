@@ -43,7 +43,8 @@ class System:
 
     def metrics_url(self, process: str) -> str:
         # an API's /metrics is on its metrics port (`<service>_api`), never on its API port
-        process = f"{process}_api" if process in self.urls else process
+        # (the portal is a process of its own name: `portal`, not `portal_api`)
+        process = f"{process}_api" if f"{process}_api" in self.metrics_ports else process
         return f"http://127.0.0.1:{self.metrics_ports[process]}/metrics"
 
     @property
