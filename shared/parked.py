@@ -82,8 +82,11 @@ def replay(amqp_url: str, service: str, event_id: str | None = None) -> list[Par
     publisher = connection.channel()
     publisher.confirm_delivery()
     replayed: list[ParkedMessage] = []
+    # Only what is parked now: a message the running consumer parks again while we replay is not replayed twice
+    # (a message that keeps failing would otherwise go round for ever).
+    waiting = topology.message_count(channel, topology.parked_queue(service))
     try:
-        while True:
+        for _ in range(waiting):
             method, properties, body = channel.basic_get(topology.parked_queue(service), auto_ack=False)
             if method is None:
                 break

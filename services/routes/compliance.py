@@ -61,6 +61,8 @@ class MonthFigures:
     overdue_complaint_ids: list[str]
     min_on_time_ratio: Decimal | float
     shortfall_days_allowed: int
+    # each shortfall day's allowance as in force on that day (None: shortfall_days_allowed for every day)
+    shortfall_allowance_on: dict[date, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,21 @@ class BreachFinding:
     evidence: list[str] = field(default_factory=list)
 
 
+def over_allowance(figures: MonthFigures) -> int | None:
+    """The allowance the month's shortfall days first exceed, or None.
+
+    Shortfall days are facts of their own days (DOMAIN: a fact is judged by the terms in force on its own date),
+    so the n-th shortfall day of the month is over the allowance when n exceeds the allowance in force on THAT
+    day: the same rule billing prices (services/billing/facts.py), so a month has a shortfall breach exactly
+    when it has a billed shortfall day, also when an amendment changes the allowance mid-month."""
+    allowance_on = figures.shortfall_allowance_on or {}
+    for n, day in enumerate(sorted(figures.shortfall_days), start=1):
+        allowance = allowance_on.get(day, figures.shortfall_days_allowed)
+        if n > allowance:
+            return allowance
+    return None
+
+
 def monthly_breaches(figures: MonthFigures) -> list[BreachFinding]:
     """The SLA breaches of a month: on-time ratio under the minimum, shortfall days over the allowance,
     any complaint overdue. Each names its measure, threshold, value and evidence."""
@@ -79,8 +96,9 @@ def monthly_breaches(figures: MonthFigures) -> list[BreachFinding]:
         ratio = on_time_ratio(figures.on_time, figures.scheduled, figures.excused)
         found.append(BreachFinding("on_time_ratio", exact(figures.min_on_time_ratio),
                                    ratio.quantize(Decimal("0.0001")), sorted(figures.not_on_time_pickup_ids)))
-    if len(figures.shortfall_days) > figures.shortfall_days_allowed:
-        found.append(BreachFinding("shortfall_days", float(figures.shortfall_days_allowed),
+    over = over_allowance(figures)
+    if over is not None:
+        found.append(BreachFinding("shortfall_days", float(over),
                                    float(len(figures.shortfall_days)),
                                    [day.isoformat() for day in sorted(figures.shortfall_days)]))
     if figures.overdue_complaint_ids:

@@ -106,7 +106,10 @@ def evaluate_months(session: Session, now: datetime) -> MonthlyResult:
 
 
 def _month_figures(session: Session, row, copy: contract_copy.Copy, now: datetime) -> MonthFigures:
-    # the month is judged by the terms in force on its last day in force (or its last day)
+    # The on-time ratio is a measure of the whole month: its minimum is the one in force on the month's last day
+    # (or the period's last day), when the measure is complete. Shortfall days are facts of their own days: each
+    # is held against the allowance in force on it (compliance.over_allowance), as billing prices them; whether a
+    # day is a shortfall day already used that day's ratio and target (compliance_daily).
     last_day = min(row["next_first_day"] - timedelta(days=1), copy.contract.end_date)
     terms = copy.terms_on(last_day)
     starts, ends = clock.wib_day_bounds(row["first_day"])[0], clock.wib_day_bounds(row["next_first_day"])[0]
@@ -119,7 +122,8 @@ def _month_figures(session: Session, row, copy: contract_copy.Copy, now: datetim
         on_time=row["on_time"], not_on_time_pickup_ids=list(row["not_on_time"]),
         shortfall_days=list(row["shortfall_days"]), overdue_complaint_ids=overdue,
         min_on_time_ratio=terms.sla.get("min_on_time_ratio", copy.contract.min_on_time_ratio),
-        shortfall_days_allowed=terms.sla.get("shortfall_days_allowed", copy.contract.shortfall_days_allowed))
+        shortfall_days_allowed=terms.sla.get("shortfall_days_allowed", copy.contract.shortfall_days_allowed),
+        shortfall_allowance_on={day: copy.sla_on(day, "shortfall_days_allowed") for day in row["shortfall_days"]})
 
 
 def _reconcile_breaches(session: Session, row, figures: MonthFigures, now: datetime) -> tuple[int, int]:

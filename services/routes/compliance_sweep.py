@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from shared import events, logs, outbox
 from shared.contract_terms import overdue_days_by_month
 from services.routes import contract_copy
-from services.routes.contract_copy import in_force_sql
+from services.routes.contract_copy import GRACE_RANGES, in_force_sql
 
 # An instant as Python's datetime.isoformat() writes an aware UTC value (what shared.events dumps):
 # microseconds only when there are some, and the offset as +00:00.
@@ -26,17 +26,21 @@ def _iso_utc(column: str) -> str:
 # shared.events.parse. Only an active contract's pickups are swept: a suspended or ended contract is not
 # serviced, so its pickups are no miss of the contractor's (DOMAIN: only an active contract's pickups are
 # scheduled and billed). `window_end_at <= :now` lets the partial index ix_pickups_due find the candidates;
-# the grace (>= 0) is then applied per contract.
+# the grace (>= 0) is then the one in force on the pickup's own WIB day (DOMAIN: a fact is judged by the terms in
+# force on its own date; an amendment of the grace from the 15th leaves the 14th's deadlines as they were), joined
+# by range from GRACE_RANGES (one row per contract and grace amendment) so the statement stays set-based.
 MISS_PICKUPS = text(f"""
-WITH missed AS (
+WITH graces AS ({GRACE_RANGES}
+), missed AS (
     UPDATE pickups p
        SET status = 'missed', missed_at = :now, updated_at = :now
-      FROM contracts c
+      FROM contracts c, graces g
      WHERE c.id = p.contract_id
+       AND g.contract_id = p.contract_id AND p.date >= g.from_day AND p.date < g.to_day
        AND {in_force_sql("c", "p.date")}
        AND p.status = 'scheduled'
        AND p.window_end_at <= :now
-       AND p.window_end_at + make_interval(mins => c.grace_minutes) <= :now
+       AND p.window_end_at + make_interval(mins => g.grace_minutes) <= :now
        AND NOT EXISTS (SELECT 1 FROM confirmations f WHERE f.pickup_id = p.id)
     RETURNING p.id, p.contract_id, p.route_id, p.point_id, p.date, p.window_end_at, c.number
 ), announced AS (

@@ -116,3 +116,34 @@ def in_force_sql(c: str, day_sql: str) -> str:
 def day_in_force(session: Session, contract_id: str, day: date) -> bool:
     return bool(session.execute(text(f"SELECT {in_force_sql('c', 'CAST(:day AS date)')} FROM contracts c "
                                      "WHERE c.id = CAST(:id AS uuid)"), {"day": day, "id": contract_id}).scalar())
+
+
+# SQL fragment: the minutes of grace in force on WIB day `day_sql` for contract alias `c` (DOMAIN: a fact is judged
+# by the terms in force on its own WIB date), as shared.contract_terms.terms_on folds it: of the amendments
+# effective by that day, the highest-numbered one that names grace_minutes; else the activation's terms; else the
+# column (a row replicated before the second edition). A correlated lookup on contract_amendments' primary key:
+# for set-based statements over few rows (scheduling). The sweep uses GRACE_RANGES instead.
+def grace_on_sql(c: str, day_sql: str) -> str:
+    return (f"COALESCE((SELECT CAST(a.changes -> 'sla' ->> 'grace_minutes' AS integer) FROM contract_amendments a"
+            f" WHERE a.contract_id = {c}.id AND a.effective_from <= {day_sql}"
+            f" AND a.changes -> 'sla' ->> 'grace_minutes' IS NOT NULL ORDER BY a.amendment_no DESC LIMIT 1),"
+            f" CAST({c}.base_terms -> 'sla' ->> 'grace_minutes' AS integer), {c}.grace_minutes)")
+
+
+# CTE body: per contract, the grace in force over WIB days [from_day, to_day), the same fold as grace_on_sql but
+# computed once per contract and amendment (a handful of rows), so a statement over a million pickups joins it
+# by range instead of looking up amendments per pickup. A contract without grace amendments has one range.
+GRACE_RANGES = """
+SELECT d.contract_id, d.from_day,
+       lead(d.from_day, 1, DATE 'infinity') OVER (PARTITION BY d.contract_id ORDER BY d.from_day) AS to_day,
+       COALESCE((SELECT CAST(a.changes -> 'sla' ->> 'grace_minutes' AS integer) FROM contract_amendments a
+                  WHERE a.contract_id = d.contract_id AND a.effective_from <= d.from_day
+                    AND a.changes -> 'sla' ->> 'grace_minutes' IS NOT NULL
+                  ORDER BY a.amendment_no DESC LIMIT 1),
+                CAST(k.base_terms -> 'sla' ->> 'grace_minutes' AS integer), k.grace_minutes) AS grace_minutes
+  FROM (SELECT id AS contract_id, DATE '-infinity' AS from_day FROM contracts
+        UNION
+        SELECT contract_id, effective_from FROM contract_amendments
+         WHERE changes -> 'sla' ->> 'grace_minutes' IS NOT NULL) d
+  JOIN contracts k ON k.id = d.contract_id
+"""

@@ -8,7 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from shared import clock, events, logs, outbox
-from services.routes.contract_copy import in_force_sql
+from services.routes.contract_copy import grace_on_sql, in_force_sql
 
 # (day + wall time) AT TIME ZONE 'Asia/Jakarta' is shared.clock.wib_instant done in SQL: WIB has no DST, so
 # both give the same instant, and the database builds every row without a Python round trip per pickup.
@@ -34,7 +34,9 @@ WHERE (CAST(:route_ids AS uuid[]) IS NULL OR r.id = ANY(CAST(:route_ids AS uuid[
   AND NOT EXISTS (SELECT 1 FROM force_majeure_days f JOIN points pt ON pt.id = s.point_id
                    WHERE f.contract_id = c.id AND f.date = d.day AND pt.kecamatan = ANY(f.kecamatan))
   -- nobody can be charged for a pickup that could not be confirmed: none whose window plus grace has ended
-  AND (d.day + r.window_end) AT TIME ZONE 'Asia/Jakarta' + make_interval(mins => c.grace_minutes) > CAST(:now AS timestamptz)
+  -- (the grace in force on that day: an amendment from a later date does not change this day's deadline)
+  AND (d.day + r.window_end) AT TIME ZONE 'Asia/Jakarta' + make_interval(mins => """ + grace_on_sql("c", "d.day") + """)
+      > CAST(:now AS timestamptz)
   AND (CAST(:not_before AS timestamptz) IS NULL
        OR (d.day + r.window_start) AT TIME ZONE 'Asia/Jakarta' >= CAST(:not_before AS timestamptz))
 ON CONFLICT ON CONSTRAINT uq_pickups_route_stop_date DO NOTHING

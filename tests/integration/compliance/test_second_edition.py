@@ -5,6 +5,7 @@ Rates named below are the 2025 kawasan 3 contract's (Rp4.73bn over 181 days): 4,
 = Rp783,978 per shortfall day, missed pickup or overdue complaint day."""
 from __future__ import annotations
 
+import json
 from datetime import date, time, timedelta
 
 from sqlalchemy import insert, text
@@ -13,7 +14,8 @@ from shared import clock
 from services.routes.compliance_daily import evaluate_days
 from services.routes.compliance_monthly import evaluate_months
 from services.routes.compliance_sweep import sweep
-from services.routes.models import ContractAmendment, IssuedMonth
+from services.routes.models import ContractAmendment, IssuedMonth, RouteStop
+from services.routes.scheduling import schedule_pickups
 from tests.integration.compliance.seed import Network, rows, run
 
 KAWASAN_3_RATE_RP = round(4_730_000_000 * 30 / 181 / 1000)  # Rp783,978
@@ -150,3 +152,71 @@ def test_changed_evidence_revises_a_breach_and_an_issued_month_is_final(routes, 
     run(routes, evaluate_months, clock.wib_instant(date(2026, 3, 4), time(1)))
     assert _outbox(routes, "routes.sla.breach_withdrawn") == []
     assert len(_outbox(routes, "routes.sla.breached")) == 2
+
+
+def test_the_sweep_judges_each_pickup_by_the_grace_in_force_on_its_own_day(routes, seed):
+    # Before: the sweep took the grace from the contract's latest terms. An amendment from 10 March cutting the
+    # grace from 120 to 0 minutes made 9 March's pickup missed at its window end, 2 h early: Rp783,978 for a
+    # pickup the contractor could still confirm on time. And amendment 2 (numbered later, effective 11 March)
+    # sets 30 minutes: 10 March keeps amendment 1's 0 minutes.
+    with seed() as s:
+        network = Network(s, start=date(2026, 3, 1), grace_minutes=120)
+        for number, effective, grace in ((1, date(2026, 3, 10), 0), (2, date(2026, 3, 11), 30)):
+            s.execute(insert(ContractAmendment).values(
+                contract_id=network.contract_id, amendment_no=number, effective_from=effective,
+                changes={"sla": {"grace_minutes": grace}}, received_at=clock.wib_instant(date(2026, 3, 8), time(9))))
+        ninth, tenth, eleventh = (network.pickup(date(2026, 3, d)) for d in (9, 10, 11))
+
+    def missed_after(day, minutes):
+        run(routes, sweep, clock.wib_instant(date(2026, 3, day), time(7)) + timedelta(minutes=minutes))
+        return {r["id"] for r in rows(routes, "SELECT CAST(id AS text) AS id FROM pickups WHERE status = 'missed'")}
+
+    assert missed_after(9, 119) == set()
+    assert missed_after(9, 120) == {ninth}
+    assert missed_after(10, 0) == {ninth, tenth}
+    assert missed_after(11, 29) == {ninth, tenth}
+    assert missed_after(11, 30) == {ninth, tenth, eleventh}
+
+
+def test_a_shortfall_day_over_the_allowance_in_force_on_it_is_a_breach_although_a_later_amendment_raised_it(
+        routes, seed):
+    # Before: the month was judged by the allowance in force on its last day. Allowance 3 until 27 February, 5
+    # from the 28th (amendment 1); shortfall days 24-27 February: the 4th (the 27th) is over that day's allowance
+    # of 3 and billing deducts it (Rp783,978), yet the monthly evaluation saw 4 <= 5 and found no breach, so no
+    # warning letter could rest on the deduction.
+    with seed() as s:
+        network = Network(s, start=date(2026, 2, 1), shortfall_days_allowed=3)
+        s.execute(insert(ContractAmendment).values(
+            contract_id=network.contract_id, amendment_no=1, effective_from=date(2026, 2, 28),
+            changes={"sla": {"shortfall_days_allowed": 5}}, received_at=clock.wib_instant(date(2026, 2, 20), time(9))))
+        day = date(2026, 2, 1)
+        while day.month == 2:
+            network.weighing(clock.wib_instant(day, time(10)), 100_000, cleared=not 24 <= day.day <= 27)
+            day += timedelta(days=1)
+    run(routes, evaluate_months, clock.wib_instant(date(2026, 3, 2), time(1)))
+    [breach] = rows(routes, "SELECT * FROM breaches")
+    assert (breach["measure"], breach["threshold"], breach["value"]) == ("shortfall_days", 3.0, 4.0)
+    assert breach["evidence"] == ["2026-02-24", "2026-02-25", "2026-02-26", "2026-02-27"]
+
+
+def test_scheduling_keeps_a_pickup_confirmable_under_the_grace_in_force_on_its_own_day(routes, seed):
+    # Before: scheduling took the grace from the latest terms. On 9 March at 07:30 WIB, with 120 minutes of grace
+    # on the 9th and 0 from the 10th (amendment 1), the 9th's 04:00-07:00 pickup could still be confirmed until
+    # 09:00, yet it was never created: a pickup the contractor was owed a chance at, and evidence lost.
+    with seed() as s:
+        network = Network(s, start=date(2026, 3, 1), grace_minutes=0)  # the column holds the latest terms
+        base = {"value_rp": 4_730_000_000, "start_date": "2026-03-01", "end_date": "2026-06-30",
+                "unit_price_rp_per_ton": 235_000, "daily_target_kg": 100_000, "ppn_rate": "0.11",
+                "sla": {"grace_minutes": 120}, "penalties": {}}
+        s.execute(text("UPDATE contracts SET base_terms = CAST(:b AS jsonb), amendment_no = 1 WHERE id = :c"),
+                  {"b": json.dumps(base), "c": network.contract_id})
+        s.execute(insert(ContractAmendment).values(
+            contract_id=network.contract_id, amendment_no=1, effective_from=date(2026, 3, 10),
+            changes={"sla": {"grace_minutes": 0}}, received_at=clock.wib_instant(date(2026, 3, 8), time(9))))
+        s.execute(insert(RouteStop).values(route_id=network.route_id, seq=1, point_id=network.point_id))
+    created = run(routes, lambda session, now: schedule_pickups(session, [network.route_id], date(2026, 3, 9),
+                                                                date(2026, 3, 10), now=now),
+                  clock.wib_instant(date(2026, 3, 9), time(7, 30)))
+    assert created == 2
+    assert [r["date"] for r in rows(routes, "SELECT date FROM pickups ORDER BY date")] == [
+        date(2026, 3, 9), date(2026, 3, 10)]

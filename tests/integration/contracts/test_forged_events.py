@@ -74,7 +74,8 @@ def test_a_cap_reached_forged_by_the_routes_user_or_the_administrator_is_parked_
             forged_ids = [_publish(urls["routes"], forged),  # the routes user claiming to be billing
                           _publish(admin_url, forged),  # even the administrator (guest) is not billing
                           _publish(urls["routes"], forged, user_id=None)]  # no user_id at all
-            wait_until(lambda: len(parked.browse(urls["contracts"], "contracts")) == 3, timeout=60, message="three parked")
+            wait_until(lambda: len(parked.browse(urls["contracts"], "contracts")) == 3, timeout=60,
+                       message="three parked")
     assert sql("SELECT cap_reached_rp FROM contracts") == [(236_500_000,)]
     shown = api.client.get(f"{API}/contracts/{contract['id']}", headers=AUDITOR).get_json()
     assert shown["cap_reached_at"] == "2031-04-30T17:00:00+00:00"

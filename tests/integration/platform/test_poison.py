@@ -65,7 +65,8 @@ def _publish(amqp_url: str, body: bytes, headers: dict | None = None, type_: str
 def test_a_poison_message_is_parked_with_its_reason_and_the_next_good_message_is_consumed(
         kind, database_url, amqp_url, service, settings):
     body, headers, type_, reason = POISONS[kind]
-    with events_running(service, things.HANDLERS, database_url, amqp_url, relay=False, settings=settings) as (_, consumer):
+    with events_running(service, things.HANDLERS, database_url, amqp_url, relay=False,
+                        settings=settings) as (_, consumer):
         _publish(amqp_url, body, headers, type_)
         good = _envelope()
         _publish(amqp_url, json.dumps(good).encode(), message_id=good["id"])
@@ -118,7 +119,8 @@ def test_a_message_that_keeps_killing_its_consumer_is_parked_by_the_queues_deliv
     assert message.id == "killer" and message.error.startswith("dead-lettered by the broker: delivery_limit")
 
 
-def test_a_queue_declared_before_the_delivery_limit_gets_it_from_the_policy_kawal_events_declare_sets(service, settings):
+def test_a_queue_declared_before_the_delivery_limit_gets_it_from_the_policy_kawal_events_declare_sets(
+        service, settings):
     vhost = broker.create_vhost("kawal_policy")
     url = broker.amqp_url(vhost)
     try:

@@ -101,6 +101,8 @@ class Injector:
             return False
         if process.endswith("_api"):
             return _http_ok(f"{self.system.urls[process[:-4]]}/readyz")
+        if process in self.system.urls:  # the portal
+            return _http_ok(f"{self.system.urls[process]}/healthz")
         if process in self.system.metrics_ports:  # events processes and the worker serve /metrics once running
             ok = _http_ok(self.system.metrics_url(process))
             if process.endswith("_events"):

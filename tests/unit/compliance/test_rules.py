@@ -77,3 +77,17 @@ def test_any_overdue_complaint_is_a_breach_and_all_three_can_occur_together():
                                     shortfall_days=[date(2026, 2, d) for d in range(1, 6)]))
     assert [b.measure for b in found] == ["on_time_ratio", "shortfall_days", "complaints_overdue"]
     assert (found[2].threshold, found[2].value, found[2].evidence) == (0.0, 1.0, ["k1"])
+
+
+def test_each_shortfall_day_is_held_against_the_allowance_in_force_on_its_own_day():
+    days = [date(2026, 2, d) for d in (24, 25, 26, 27)]
+    raised_on_28th = {day: 3 for day in days}
+    lowered_on_27th = {**{day: 5 for day in days[:3]}, days[3]: 3}
+    # the 4th shortfall day (27 Feb) is over that day's allowance of 3, whatever the month's last day says
+    [breach] = monthly_breaches(_month(shortfall_days=days, shortfall_days_allowed=5,
+                                        shortfall_allowance_on=raised_on_28th))
+    assert (breach.measure, breach.threshold, breach.value) == ("shortfall_days", 3.0, 4.0)
+    assert monthly_breaches(_month(shortfall_days=days, shortfall_days_allowed=3,
+                                    shortfall_allowance_on=lowered_on_27th))[0].threshold == 3.0
+    assert monthly_breaches(_month(shortfall_days=days, shortfall_days_allowed=3,
+                                    shortfall_allowance_on={day: 5 for day in days})) == []
