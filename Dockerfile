@@ -13,11 +13,12 @@ WORKDIR /app
 RUN groupadd --system --gid 10001 kawal \
  && useradd --system --uid 10001 --gid kawal --home-dir /app --shell /usr/sbin/nologin kawal
 
-# Dependencies first, from pyproject alone, so a code change does not reinstall them.
-COPY pyproject.toml ./
+# Dependencies first, from pyproject alone, so a code change does not reinstall them; the versions are the lock's
+# (requirements.lock, pip-compile over pyproject's ranges), so two builds of the image install the same.
+COPY pyproject.toml requirements.lock ./
 RUN python -c "import tomllib; print(chr(10).join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
       > /tmp/requirements.txt \
- && pip install -r /tmp/requirements.txt
+ && pip install -c requirements.lock -r /tmp/requirements.txt
 
 # The project itself, editable: `kawal db upgrade` finds alembic.ini and the migrations beside the code.
 COPY . .

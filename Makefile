@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 KAWAL := $(VENV)/bin/kawal
 RUN_DIR := .run
 
-.PHONY: help venv services tools db up down demo test test-unit test-integration test-e2e fuzz bandit bench chaos soak clean
+.PHONY: help venv services tools db up down demo test test-unit test-integration test-e2e fuzz bandit lint lock bench chaos soak clean
 .DEFAULT_GOAL := help
 
 help: ## this list
@@ -14,10 +14,10 @@ help: ## this list
 
 venv: $(VENV)/.installed ## create .venv and install Kawal with its test tools
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -c requirements.lock -e '.[test]'
 	@touch $@
 
 services: ## start PostgreSQL and RabbitMQ if they are not answering
@@ -47,6 +47,16 @@ demo: db ## seed the reference city, simulate a month, print compliance and invo
 
 test: venv services tools ## the whole suite against real PostgreSQL and RabbitMQ
 	$(PY) -m pytest -q tests
+
+# pyproject.toml keeps the ranges; requirements.lock pins what the image and CI install (after a dependency change)
+lock: venv ## regenerate requirements.lock from pyproject.toml (pip-compile, runtime and test extras)
+	$(PY) -m pip install -q pip-tools
+	$(VENV)/bin/pip-compile -q --extra test --strip-extras --no-emit-index-url --no-emit-find-links \
+	  -o requirements.lock pyproject.toml
+
+lint: venv ## ruff and mypy on shared/ and services/ (configured in pyproject.toml; make test runs them too)
+	$(VENV)/bin/ruff check shared services
+	$(VENV)/bin/mypy
 
 test-unit: venv ## unit tests only
 	$(PY) -m pytest -q tests/unit

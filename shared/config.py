@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from typing import overload
 from dataclasses import dataclass
 
 SERVICES = ("contracts", "routes", "billing")  # the event-driven services (queues, outbox relays)
@@ -10,6 +11,10 @@ DATABASES = (*SERVICES, PORTAL)  # every database `kawal db upgrade` creates and
 DEFAULT_PORTS = {"contracts": 8001, "routes": 8002, "billing": 8003, "portal": 8000}
 
 
+@overload
+def _env(name: str, default: str) -> str: ...
+@overload
+def _env(name: str, default: None = None) -> str | None: ...
 def _env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     return value if value not in (None, "") else default

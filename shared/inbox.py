@@ -34,7 +34,7 @@ def claim_many(session: Session, claims: list[tuple[str, str]]) -> set[str]:
     """Set-based claim of (event id, type) pairs in one statement; returns the ids newly claimed."""
     if not claims:
         return set()
-    ids, types = zip(*claims)
+    ids, types = zip(*claims, strict=True)
     inserted = session.execute(_CLAIM_MANY, {"ids": list(ids), "types": list(types), "at": clock.now()}).scalars()
     return {str(event_id) for event_id in inserted}
 

@@ -50,7 +50,7 @@ def declare(users: bool, env_file: str | None, user_prefix: str) -> None:
     finally:
         topology.close_quietly(connection)
     # Users, permissions and the delivery-limit policies in one import (each rabbitmqctl call costs seconds).
-    from services.routes.worker import BROKER_RESOURCES
+    from services.routes.celery_app import BROKER_RESOURCES
     wanted = {"contracts": None, "routes": BROKER_RESOURCES, "billing": None,
               config.PORTAL: brokerusers.NO_RIGHTS} if users else {}  # the portal only checks the broker is there
     try:

@@ -8,7 +8,7 @@ from services.contracts.models import Contract, WarningLetter
 from shared import clock, db
 from shared.metrics import GaugeCollector, add_collector
 
-_database = {"url": None}  # the latest app's database; the collectors are registered once per process
+_database: dict[str, str | None] = {"url": None}  # the latest app's database; the collectors are registered once per process
 
 
 def contracts_by_status():

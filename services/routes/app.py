@@ -4,7 +4,6 @@ from flask import Flask
 from shared.web import create_service_app
 from services.routes import gauges
 from services.routes.api import BLUEPRINTS
-from services.routes.worker import celery_init_app
 
 _gauges_registered = False
 
@@ -12,7 +11,6 @@ _gauges_registered = False
 def create_app(config: dict | None = None) -> Flask:
     global _gauges_registered
     app = create_service_app("routes", "Kawal routes", BLUEPRINTS, config)
-    celery_init_app(app)  # the compliance tasks (services.routes.tasks) run in this app's context
     if not _gauges_registered:  # the collectors live in the process's registry: once, however many apps
         gauges.register(app.config["KAWAL_DATABASE_URL"])
         _gauges_registered = True

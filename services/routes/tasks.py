@@ -6,18 +6,20 @@ import time
 import uuid
 from datetime import datetime
 from functools import lru_cache
-from typing import Callable
+from typing import Callable, TypeVar
 
 from celery import shared_task
 from prometheus_client import Counter, Histogram
+from sqlalchemy.orm import Session
 
-from shared import clock, db, logs, web
+from shared import clock, db, logs
 from services.routes.compliance_daily import evaluate_days
 from services.routes.compliance_monthly import evaluate_months
 from services.routes.compliance_schedule import schedule_ahead
 from services.routes.compliance_sweep import SweepResult, sweep
 
 log = logging.getLogger(__name__)
+Result = TypeVar("Result")
 TASK_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
 
 
@@ -30,13 +32,14 @@ def task_metrics() -> tuple[Counter, Histogram, Counter]:
     )
 
 
-def run_in_unit_of_work(name: str, body: Callable[[object, datetime], object]) -> object:
-    """Run body(session, now) in one transaction at the shared clock's now, counted and timed."""
+def run_in_unit_of_work(task, name: str, body: Callable[[Session, datetime], Result]) -> Result:
+    """Run body(session, now) in one transaction on the task's Celery app's database, at the shared clock's now,
+    counted and timed."""
     runs, duration, _ = task_metrics()
     token = logs.correlation_id.set(str(uuid.uuid4()))  # every event of one run shares a correlation id
     started = time.perf_counter()
     try:
-        with db.unit_of_work(web.database_url()) as session:
+        with db.unit_of_work(task.app.conf.kawal_database_url) as session:
             result = body(session, clock.now())
     except Exception:
         runs.labels(name, "error").inc()
@@ -50,32 +53,32 @@ def run_in_unit_of_work(name: str, body: Callable[[object, datetime], object]) -
     return result
 
 
-@shared_task(name="routes.sweep")
-def sweep_task() -> dict:
+@shared_task(name="routes.sweep", bind=True)
+def sweep_task(self) -> dict:
     """Mark missed pickups and overdue complaints."""
-    result: SweepResult = run_in_unit_of_work("sweep", sweep)
+    result: SweepResult = run_in_unit_of_work(self, "sweep", sweep)
     missed_total = task_metrics()[2]
     for number, count in result.missed_by_contract.items():  # counted once committed
         missed_total.labels(number).inc(count)
     return {"missed": result.missed, "complaints_overdue": result.complaints_overdue}
 
 
-@shared_task(name="routes.schedule_ahead")
-def schedule_ahead_task() -> dict:
+@shared_task(name="routes.schedule_ahead", bind=True)
+def schedule_ahead_task(self) -> dict:
     """Schedule the coming days' pickups of every active route."""
-    return {"scheduled": run_in_unit_of_work("schedule_ahead", schedule_ahead)}
+    return {"scheduled": run_in_unit_of_work(self, "schedule_ahead", schedule_ahead)}
 
 
-@shared_task(name="routes.evaluate_days")
-def evaluate_days_task() -> dict:
+@shared_task(name="routes.evaluate_days", bind=True)
+def evaluate_days_task(self) -> dict:
     """Evaluate ended WIB days and revise those whose evidence changed."""
-    result = run_in_unit_of_work("evaluate_days", evaluate_days)
+    result = run_in_unit_of_work(self, "evaluate_days", evaluate_days)
     return {"evaluated": result.evaluated, "revised": result.revised}
 
 
-@shared_task(name="routes.evaluate_months")
-def evaluate_months_task() -> dict:
+@shared_task(name="routes.evaluate_months", bind=True)
+def evaluate_months_task(self) -> dict:
     """Evaluate WIB months past their sync allowance, and revise those not invoiced: SLA breaches."""
-    result = run_in_unit_of_work("evaluate_months", evaluate_months)
+    result = run_in_unit_of_work(self, "evaluate_months", evaluate_months)
     return {"months": result.months, "breaches": result.breaches, "withdrawn": result.withdrawn}
 

@@ -1,4 +1,4 @@
-"""The Celery tasks run in the service app's context: one unit of work at the shared clock's now, counted."""
+"""The Celery tasks run on their Celery app's database: one unit of work at the shared clock's now, counted."""
 from __future__ import annotations
 
 from datetime import date, time
@@ -15,9 +15,9 @@ DAY = date(2026, 3, 9)
 
 @pytest.fixture
 def celery_app(routes):
-    from services.routes.app import create_app
+    from services.routes.celery_app import create_celery_app
 
-    return create_app({"TESTING": True, "KAWAL_DATABASE_URL": routes}).extensions["celery"]
+    return create_celery_app(routes)
 
 
 def _sample(name, **labels):

@@ -27,7 +27,7 @@ def _free_port() -> int:
 
 @pytest.fixture
 def worker(routes, amqp_url, tmp_path):
-    """`celery -A services.routes.worker worker --beat` on the test database and vhost, sweeping every second."""
+    """`celery -A services.routes.celery_app worker --beat` on the test database and vhost, sweeping every second."""
     port = _free_port()
     env = {**os.environ, "KAWAL_ROUTES_DATABASE_URL": routes, "KAWAL_AMQP_URL": amqp_url,
            "KAWAL_CELERY_BROKER_URL": amqp_url, "KAWAL_SWEEP_INTERVAL_SECONDS": "1",
@@ -38,7 +38,7 @@ def worker(routes, amqp_url, tmp_path):
         env.pop(name, None)
     log = open(tmp_path / "worker.log", "w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "services.routes.worker", "worker", "--beat", "--loglevel", "INFO",
+        [sys.executable, "-m", "celery", "-A", "services.routes.celery_app", "worker", "--beat", "--loglevel", "INFO",
          "--concurrency", "2", "--schedule", str(tmp_path / "beat-schedule")],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     yield process, port, tmp_path / "worker.log"
@@ -84,6 +84,7 @@ def test_beat_fires_the_sweep_in_a_real_worker_and_its_missed_events_reach_the_e
     text = wait_until(lambda: (t := scraped()) and 'kawal_routes_pickups_missed_total{contract="KTR-9/2026"} 3.0' in t
                       and t, timeout=20, message="worker /metrics")
     assert 'kawal_routes_tasks_total{outcome="ok",task="sweep"}' in text
+    assert "kawal_routes_on_time_ratio" not in text and "kawal_routes_pickups{" not in text  # the API's gauges
 
 
 @pytest.fixture
@@ -99,7 +100,7 @@ def idle_beat_worker(routes, amqp_url, tmp_path):
         env.pop(name, None)
     log = open(tmp_path / "worker.log", "w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "services.routes.worker", "worker", "--beat", "--loglevel", "INFO",
+        [sys.executable, "-m", "celery", "-A", "services.routes.celery_app", "worker", "--beat", "--loglevel", "INFO",
          "--concurrency", "1", "--schedule", str(tmp_path / "beat-schedule")],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     yield tmp_path / "worker.log"

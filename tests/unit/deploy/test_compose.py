@@ -94,7 +94,7 @@ def test_every_kawal_process_reaches_its_own_database_and_the_kawal_vhost():
 
 
 def test_the_broker_definitions_give_each_service_user_exactly_the_least_permissions_kawal_declares():
-    from services.routes.worker import BROKER_RESOURCES
+    from services.routes.celery_app import BROKER_RESOURCES
     from shared import topology
     with open(catalogue.path("deploy", "rabbitmq", "definitions.json"), encoding="utf-8") as handle:
         definitions = json.load(handle)

@@ -7,16 +7,13 @@ Create Date: 2026-11-29 20:30:00
 from alembic import op
 import sqlalchemy as sa
 
-from shared import migrations
-
 revision = '0001'
 down_revision = None
-branch_labels = None
-depends_on = None
+branch_labels = ('portal',)
+depends_on = 'platform_0001'  # the audit log of sign-ins and account changes (outbox/inbox unused)
 
 
 def upgrade() -> None:
-    migrations.create_platform_tables()  # the audit log of sign-ins and account changes (outbox/inbox unused)
     op.create_table('users',
     sa.Column('id', sa.UUID(as_uuid=False), nullable=False),
     sa.Column('username', sa.String(length=80), nullable=False),
@@ -47,4 +44,3 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_sessions_user_id'), table_name='sessions')
     op.drop_table('sessions')
     op.drop_table('users')
-    migrations.drop_platform_tables()

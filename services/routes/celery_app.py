@@ -1,16 +1,16 @@
-"""The routes service's Celery app: quorum queue on a topic exchange, the beat schedule, worker metrics.
+"""The routes service's Celery app, built from config alone: quorum queue on a topic exchange, beat, task metrics.
 
-Run as `celery -A services.routes.worker worker` and `celery -A services.routes.worker beat` (exactly one beat)."""
+Run as `celery -A services.routes.celery_app worker` and `celery -A services.routes.celery_app beat` (exactly one
+beat). No Flask app here: the tasks need only the database URL (`kawal_database_url` in the Celery config)."""
 from __future__ import annotations
 
 import logging
 import os
 
-from celery import Celery, Task, signals
-from flask import Flask
+from celery import Celery, signals
 from kombu import Exchange, Queue
 
-from shared import config, db, metrics
+from shared import config, db, logs, metrics
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ def beat_schedule() -> dict:
             for key, task in PERIODIC_TASKS.items()}
 
 
-def celery_config() -> dict:
+def celery_config(database_url: str | None = None) -> dict:
     exchange = Exchange(TASKS_EXCHANGE, type="topic", durable=True)  # topic: Celery's native delayed delivery needs it
     queue = Queue(COMPLIANCE_QUEUE, exchange, routing_key="routes.#", durable=True,
                   queue_arguments={"x-queue-type": "quorum"})
@@ -68,42 +68,28 @@ def celery_config() -> dict:
         "worker_hijack_root_logger": False,
         "imports": ("services.routes.tasks",),
         "beat_schedule": beat_schedule(),
+        "kawal_database_url": database_url or config.database_url("routes"),  # read by the tasks
     }
 
 
-def celery_init_app(flask_app: Flask) -> Celery:
-    """Flask's documented pattern: a Celery app whose tasks run inside the Flask app context."""
-
-    class FlaskTask(Task):
-        def __call__(self, *args, **kwargs):
-            with flask_app.app_context():
-                return self.run(*args, **kwargs)
-
-    celery_app = Celery(flask_app.name, task_cls=FlaskTask)
-    celery_app.config_from_object(celery_config())
-    celery_app.set_default()
-    flask_app.extensions["celery"] = celery_app
+def create_celery_app(database_url: str | None = None) -> Celery:
+    """A Celery app for the routes tasks on database_url (by default the routes service's, from config)."""
+    celery_app = Celery("routes")
+    celery_app.config_from_object(celery_config(database_url))
     return celery_app
 
 
-_celery_app: Celery | None = None
-
-
-def __getattr__(name: str):
-    # `celery -A services.routes.worker` looks up `app`. It is built lazily, on that lookup, from the service's
-    # app factory: services.routes.app imports celery_init_app from here, so building it at import time would
-    # be a circular import for the API process, which never needs a worker.
-    global _celery_app
-    if name not in ("app", "celery"):
-        raise AttributeError(name)
-    if _celery_app is None:
-        from services.routes.app import create_app
-        _celery_app = create_app().extensions["celery"]
-    return _celery_app
+app = create_celery_app()  # what `celery -A services.routes.celery_app` looks up
 
 
 # Prometheus multiprocess mode (PROMETHEUS_MULTIPROC_DIR, set by the Procfile): prefork children write their
 # samples to files; the main worker process serves their sum.
+
+@signals.celeryd_init.connect
+@signals.beat_init.connect
+def _configure_logs(**_):
+    logs.configure("routes")  # JSON lines with the service and correlation id, as the API's factory does
+
 
 @signals.celeryd_init.connect
 def _clean_metrics_on_start(**_):
@@ -127,9 +113,9 @@ CATCH_UP_ON_START = ("routes.sweep", "routes.schedule_ahead", "routes.evaluate_d
 
 @signals.worker_ready.connect
 def catch_up_on_start(sender=None, **_):
-    app = getattr(sender, "app", None) or __getattr__("app")
+    celery_app = getattr(sender, "app", None) or app
     for name in CATCH_UP_ON_START:
-        app.send_task(name)
+        celery_app.send_task(name)
     log.info("routes worker started: catch-up queued (%s)", ", ".join(CATCH_UP_ON_START))
 
 
