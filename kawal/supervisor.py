@@ -19,18 +19,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from honcho.environ import parse_procfile
+
 FIRST_BACKOFF_SECONDS, MAX_BACKOFF_SECONDS, STABLE_SECONDS = 1.0, 10.0, 10.0
 STOP_TIMEOUT_SECONDS = 20.0
 
 
 def read_procfile(path: str | Path) -> dict[str, str]:
-    """name -> command, in file order (comments and blank lines skipped)."""
-    entries = {}
-    for line in Path(path).read_text().splitlines():
-        if line.strip() and not line.lstrip().startswith("#"):
-            name, _, command = line.partition(":")
-            entries[name.strip()] = command.strip()
-    return entries
+    """name -> command, in file order, as honcho reads a Procfile (its parser; only its all-or-nothing runner
+    is replaced here)."""
+    return dict(parse_procfile(Path(path).read_text()).processes)
 
 
 def _die_with_parent() -> None:
