@@ -20,6 +20,26 @@ class _Fallback(Exception):
     """The fast path cannot decide: let marshmallow load (or reject) the data."""
 
 
+def _apply(plan: list, data: dict) -> dict:
+    """One pass of a compiled plan over data: defaults, required and None checks, conversions. Raises _Fallback
+    where marshmallow itself must decide (it gives the exact error)."""
+    out = {}
+    for name, convert, required, allow_none, default in plan:
+        value = data.get(name, missing)
+        if value is missing:
+            if default is not missing:
+                out[name] = default() if callable(default) else default
+            elif required:
+                raise _Fallback
+        elif value is None:
+            if not allow_none:
+                raise _Fallback
+            out[name] = None
+        else:
+            out[name] = convert(value)
+    return out
+
+
 def _uuid(value):
     if type(value) is not str:
         raise _Fallback
@@ -129,24 +149,10 @@ def compile_loader(schema: Schema) -> Callable[[dict], dict]:
     def load(data: dict) -> dict:
         if type(data) is not dict:
             return schema.load(data)
-        out = {}
         try:
-            for name, convert, required, allow_none, default in plan:
-                value = data.get(name, missing)
-                if value is missing:
-                    if default is not missing:
-                        out[name] = default() if callable(default) else default
-                    elif required:
-                        raise _Fallback
-                elif value is None:
-                    if not allow_none:
-                        raise _Fallback
-                    out[name] = None
-                else:
-                    out[name] = convert(value)
+            return _apply(plan, data)
         except _Fallback:
             return schema.load(data)
-        return out
 
     return load
 
@@ -215,23 +221,9 @@ def compile_producer(schema: Schema) -> Callable[[dict], dict] | None:
     def produce(data: dict) -> dict:
         if type(data) is not dict:
             raise LookupError
-        out = {}
         try:
-            for name, convert, required, allow_none, default in plan:
-                value = data.get(name, missing)
-                if value is missing:
-                    if default is not missing:
-                        out[name] = default() if callable(default) else default
-                    elif required:
-                        raise _Fallback
-                elif value is None:
-                    if not allow_none:
-                        raise _Fallback
-                    out[name] = None
-                else:
-                    out[name] = convert(value)
+            return _apply(plan, data)
         except _Fallback:
             raise LookupError from None
-        return out
 
     return produce
