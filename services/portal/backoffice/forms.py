@@ -49,6 +49,18 @@ def flash_refusal(problem: ApiProblem) -> None:
     flash(f"{message} {detail}".strip(), "error")
 
 
+def attempt(call):
+    """Run one API write for a form: a refusal the person can act on is flashed and answers None; anything else
+    (5xx, 403) propagates to the error page."""
+    try:
+        return call()
+    except ApiProblem as problem:
+        if not handled(problem):
+            raise
+        flash_refusal(problem)
+        return None
+
+
 def handled(problem: ApiProblem) -> bool:
     """Refusals a person can act on are shown on the page; anything else (5xx, 403) is the error page."""
     return problem.status in (404, 409, 422)

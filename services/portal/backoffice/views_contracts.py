@@ -151,12 +151,7 @@ def amend(contract_id):
     if len(body) <= 2 and set(body) <= {"effective_from", "reason"}:
         flash("Isi sedikitnya satu ketentuan yang diubah (nilai, tanggal selesai, harga satuan, target).", "error")
         return redirect(url_for(".contract", contract_id=contract_id) + "#adendum", code=303)
-    try:
-        created = api().post("contracts", f"/contracts/{contract_id}/amendments", body)
-    except ApiProblem as problem:
-        if not forms.handled(problem):
-            raise
-        forms.flash_refusal(problem)
-    else:
+    created = forms.attempt(lambda: api().post("contracts", f"/contracts/{contract_id}/amendments", body))
+    if created is not None:
         flash(f"Adendum {created['amendment_no']} berlaku mulai {created['effective_from']}.", "ok")
     return redirect(url_for(".contract", contract_id=contract_id) + "#adendum", code=303)

@@ -103,13 +103,8 @@ def clear_weighing(weighing_id):
     if not reason:
         flash("Tulis alasan membersihkan tanda.", "error")
         return redirect(url_for(".weighbridge") + "#ditandai", code=303)
-    try:
-        cleared = api().post("routes", f"/weighings/{weighing_id}/clear", {"reason": reason})
-    except ApiProblem as problem:
-        if not forms.handled(problem):
-            raise
-        forms.flash_refusal(problem)
-    else:
+    cleared = forms.attempt(lambda: api().post("routes", f"/weighings/{weighing_id}/clear", {"reason": reason}))
+    if cleared is not None:
         flash(f"Tiket {cleared['ticket_no']} dibersihkan: dihitung untuk tagihan.", "ok")
     return redirect(url_for(".weighbridge") + "#ditandai", code=303)
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from services.portal.apiclient import ApiProblem
 from services.portal.backoffice import forms
 from services.portal.backoffice.common import agency_page, api, export, export_format, write_action
 
@@ -35,12 +34,7 @@ def declare():
     form = request.form
     body = forms.compact({"contract_id": form.get("contract_id"), "date": form.get("date"),
                           "reason": form.get("reason", "").strip(), "kecamatan": [k.strip() for k in form.get("kecamatan", "").split(",") if k.strip()]})
-    try:
-        declared = api().post("routes", "/force-majeure", body)
-    except ApiProblem as problem:
-        if not forms.handled(problem):
-            raise
-        forms.flash_refusal(problem)
-    else:
+    declared = forms.attempt(lambda: api().post("routes", "/force-majeure", body))
+    if declared is not None:
         flash(f"Keadaan kahar {declared['date']} dicatat; {declared['pickups_excused']} pengangkutan dimaafkan.", "ok")
     return redirect(url_for(".days"), code=303)

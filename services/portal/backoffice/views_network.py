@@ -6,7 +6,6 @@ import json
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from shared.city import KECAMATAN, POINT_KINDS
-from services.portal.apiclient import ApiProblem
 from services.portal.backoffice import forms
 from services.portal.backoffice.common import agency_page, api, export, export_format, write_action
 
@@ -41,13 +40,8 @@ def create_point():
     except ValueError:
         flash("Lintang dan bujur harus angka desimal (mis. 0.5071 dan 101.4478).", "error")
         return redirect(url_for(".points"), code=303)
-    try:
-        created = api().post("routes", "/points", body)
-    except ApiProblem as problem:
-        if not forms.handled(problem):
-            raise
-        forms.flash_refusal(problem)
-    else:
+    created = forms.attempt(lambda: api().post("routes", "/points", body))
+    if created is not None:
         flash(f"Titik {created['code']} ditambahkan.", "ok")
     return redirect(url_for(".points"), code=303)
 
@@ -83,13 +77,8 @@ def create_route():
             "vehicle_id": form.get("vehicle_id"), "stops": [s for s in form.getlist("stops") if s],
             "weekdays": [int(d) for d in form.getlist("weekdays") if d.isdigit()],
             "window_start": form.get("window_start"), "window_end": form.get("window_end")}
-    try:
-        created = api().post("routes", "/routes", body)
-    except ApiProblem as problem:
-        if not forms.handled(problem):
-            raise
-        forms.flash_refusal(problem)
-    else:
+    created = forms.attempt(lambda: api().post("routes", "/routes", body))
+    if created is not None:
         flash(f"Rute {created['code']} dibuat dengan {len(created['stops'])} titik.", "ok")
     return redirect(url_for(".routes"), code=303)
 
@@ -98,12 +87,7 @@ def create_route():
 @write_action
 def schedule(route_id):
     body = {"from": request.form.get("from"), "to": request.form.get("to")}
-    try:
-        done = api().post("routes", f"/routes/{route_id}/schedule", body)
-    except ApiProblem as problem:
-        if not forms.handled(problem):
-            raise
-        forms.flash_refusal(problem)
-    else:
+    done = forms.attempt(lambda: api().post("routes", f"/routes/{route_id}/schedule", body))
+    if done is not None:
         flash(f"{done['scheduled']} pengangkutan dijadwalkan.", "ok")
     return redirect(url_for(".routes"), code=303)
