@@ -8,8 +8,10 @@ import signal
 import threading
 
 import pika
+from prometheus_client import CollectorRegistry
 
-from shared import audit_heads, config, db, logs, metrics, outbox, topology
+from shared import audit_heads, bootstrap, config, db, metrics, outbox, topology
+from shared.bootstrap import Service
 from shared.consumer import Consumer
 from shared.relay import Relay
 from shared.retention import Retention
@@ -43,9 +45,9 @@ class Periodic:
         self.stopping.set()
 
 
-def register_gauges(service: str, database_url: str, amqp_url: str) -> None:
-    """Scrape-time gauges: the outbox backlog from the database, queue depths from the broker, each source read
-    once a scrape for all four families."""
+def register_gauges(registry: CollectorRegistry, service: str, database_url: str, amqp_url: str) -> None:
+    """The events process's scrape-time gauges: the outbox backlog from the database, queue depths from the
+    broker, each source read once a scrape for all four families."""
     prefix = f"kawal_{service}_"
 
     def read() -> dict:
@@ -56,7 +58,7 @@ def register_gauges(service: str, database_url: str, amqp_url: str) -> None:
                 prefix + "consumer_queue_messages": [((), depths["queue"])],
                 prefix + "parked_messages": [((), depths["parked"])]}
 
-    metrics.add_collector(metrics.GaugeGroup([
+    registry.register(metrics.GaugeGroup([
         (prefix + "outbox_backlog", "Outbox rows not yet confirmed by the broker.", []),
         (prefix + "outbox_oldest_age_seconds", "Age of the oldest unsent outbox row.", []),
         (prefix + "consumer_queue_messages", "Messages ready on the service's queue (consumer lag).", []),
@@ -80,22 +82,25 @@ def _queue_depths(service: str, amqp_url: str) -> dict[str, int]:
         connection.close()
 
 
-def run(service: str, handlers: dict, relay: bool = True, consume: bool = True, serve_metrics: bool = True,
-        periodic: list | None = None) -> None:
-    """Run until SIGTERM or SIGINT, then stop both loops cleanly (unacked deliveries are requeued)."""
-    logs.configure(service)
-    database_url, amqp_url = config.database_url(service), config.amqp_url(service)
-    workers = []
+def run(built: Service, relay: bool = True, consume: bool = True, serve_metrics: bool = True) -> None:
+    """Run a bootstrapped service's relay, consumer (its handler table) and periodic jobs until SIGTERM or SIGINT,
+    then stop the loops cleanly (unacked deliveries are requeued)."""
+    service, database_url, amqp_url = built.name, built.settings.database_url, built.settings.amqp_url
+    periodic = list(built.periodic)
+    if service in config.SERVICES:  # every service publishes its audit chain's head (shared.audit_heads)
+        periodic.append((config.audit_head_seconds(), audit_heads.publisher(service)))
+    workers: list = []
     if relay:
         workers.append(Relay(service, database_url, amqp_url))
     if consume:
-        workers.append(Consumer(service, handlers, database_url, amqp_url))
-        workers.extend(Periodic(service, database_url, interval, fn) for interval, fn in periodic or [])
+        workers.append(Consumer(service, built.handlers, database_url, amqp_url))
+        workers.extend(Periodic(service, database_url, interval, fn) for interval, fn in periodic)
     if relay or consume:  # old sent outbox rows and inbox ids, deleted in batches (shared/retention.py)
         workers.append(Retention(service, database_url))
-    if serve_metrics:
-        register_gauges(service, database_url, amqp_url)
-        metrics.serve(config.metrics_port(f"{service}_events"))
+    if serve_metrics:  # this process's gauges; the service's domain gauges are its API's
+        gauges = CollectorRegistry(auto_describe=False)
+        register_gauges(gauges, service, database_url, amqp_url)
+        metrics.serve(config.metrics_port(f"{service}_events"), gauges)
     stopped = threading.Event()
 
     def on_signal(signum, _frame):
@@ -121,19 +126,19 @@ def run(service: str, handlers: dict, relay: bool = True, consume: bool = True, 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m shared.eventsd", description=__doc__)
     parser.add_argument("service")
-    parser.add_argument("--handlers", help='"module:ATTR" (default services.<service>.handlers:HANDLERS)')
+    parser.add_argument("--handlers", help='"module:ATTR" with an optional PERIODIC beside it, for a service '
+                                           'without a bootstrap (a test\'s); default services.<service>.bootstrap')
     parser.add_argument("--no-relay", action="store_true", help="consume only")
     parser.add_argument("--no-consumer", action="store_true", help="relay only")
     parser.add_argument("--no-metrics", action="store_true", help="do not serve /metrics")
     args = parser.parse_args(argv)
-    spec = args.handlers or f"services.{args.service}.handlers:HANDLERS"
-    handlers = load_handlers(spec)
-    # A handlers module may also list PERIODIC = [(interval_seconds, fn(session))] (e.g. contracts' expiry).
-    periodic = list(getattr(importlib.import_module(spec.partition(":")[0]), "PERIODIC", []))
-    if args.service in config.SERVICES:  # every service publishes its audit chain's head (shared.audit_heads)
-        periodic.append((config.audit_head_seconds(), audit_heads.publisher(args.service)))
-    run(args.service, handlers, relay=not args.no_relay, consume=not args.no_consumer,
-        serve_metrics=not args.no_metrics, periodic=periodic)
+    if args.handlers:
+        module = importlib.import_module(args.handlers.partition(":")[0])
+        built = bootstrap.build(bootstrap.Settings.from_environment(args.service),
+                                handlers=load_handlers(args.handlers), periodic=getattr(module, "PERIODIC", ()))
+    else:
+        built = importlib.import_module(f"services.{args.service}.bootstrap").bootstrap()
+    run(built, relay=not args.no_relay, consume=not args.no_consumer, serve_metrics=not args.no_metrics)
 
 
 if __name__ == "__main__":

@@ -18,10 +18,6 @@ from shared import config
 HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})  # any other is "other"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
-# Scrape-time collectors registered by each process (outbox backlog, domain gauges read from the database).
-_collectors: list[Collector] = []
-
-
 @dataclass(frozen=True)
 class HttpMetrics:
     requests: Counter
@@ -142,27 +138,24 @@ class GaugeCollector(GaugeGroup):
         super().__init__([(name, documentation, labels)], lambda: {name: read()})
 
 
-def add_collector(collector: Collector) -> None:
-    _collectors.append(collector)
-
-
-def registry() -> CollectorRegistry:
-    """What /metrics exposes: every process's samples (multiprocess mode) plus scrape-time collectors."""
+def registry(*extra: Collector) -> CollectorRegistry:
+    """What one /metrics exposes: the process's own samples (every process's, in multiprocess mode), then the
+    given registries' scrape-time gauges (an app's domain gauges, an events process's backlog), read at each scrape.
+    Each app or process holds its own gauges (shared.bootstrap), so two apps in one process never share them."""
+    exposed = CollectorRegistry(auto_describe=False)
     if config.prometheus_multiproc_dir():
-        reg = CollectorRegistry()
-        multiprocess.MultiProcessCollector(reg)
+        multiprocess.MultiProcessCollector(exposed)
     else:
-        from prometheus_client import REGISTRY as reg  # noqa: N811
-    for collector in _collectors:
-        try:
-            reg.register(collector)
-        except ValueError:
-            pass  # already registered on the global registry
-    return reg
+        from prometheus_client import REGISTRY
+
+        exposed.register(REGISTRY)
+    for collector in extra:
+        exposed.register(collector)
+    return exposed
 
 
-def exposition() -> bytes:
-    return generate_latest(registry())
+def exposition(*extra: Collector) -> bytes:
+    return generate_latest(registry(*extra))
 
 
 def reset_multiproc_dir() -> None:
@@ -179,9 +172,9 @@ def mark_process_dead(pid: int) -> None:
         multiprocess.mark_process_dead(pid)
 
 
-def serve(port: int, addr: str | None = None) -> None:
+def serve(port: int, *extra: Collector, addr: str | None = None) -> None:
     """Expose /metrics from a non-HTTP process (events relay and consumer, Celery), on localhost by default."""
-    start_http_server(port, addr=addr or config.metrics_host(), registry=registry())
+    start_http_server(port, addr=addr or config.metrics_host(), registry=registry(*extra))
 
 
 def authorized(header: str | None) -> bool:

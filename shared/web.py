@@ -17,7 +17,10 @@ from sqlalchemy.orm import Session
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import BadRequest
 
+from prometheus_client.registry import Collector
+
 from shared import config, db, logs, metrics
+from shared.bootstrap import Service
 from shared import errors as api_errors
 
 MAX_BODY_BYTES = 1024 * 1024  # the largest real body (a contract with its terms) is a few kB
@@ -75,15 +78,17 @@ OPENAPI_DEFAULTS = {
 }
 
 
-def create_service_app(service: str, title: str, blueprints: Iterable[Blueprint],
+def create_service_app(built: Service, title: str, blueprints: Iterable[Blueprint],
                        overrides: dict | None = None) -> Flask:
-    logs.configure(service)
+    """The app of a service built by its bootstrap (shared.bootstrap): its settings, its own gauges on /metrics."""
+    service = built.name
     app = Flask(f"kawal.{service}")
+    app.extensions["kawal"] = built
     app.json = BoundedJSONProvider(app)
     app.config.update(OPENAPI_DEFAULTS, MAX_CONTENT_LENGTH=MAX_BODY_BYTES)
     # config.auth() raises (naming KAWAL_JWT_SECRET) when there is no usable key: the process refuses to start
-    app.config.update(API_TITLE=title, KAWAL_SERVICE=service, KAWAL_DATABASE_URL=config.database_url(service),
-                      KAWAL_AMQP_URL=config.amqp_url(service), KAWAL_AUTH=config.auth())
+    app.config.update(API_TITLE=title, KAWAL_SERVICE=service, KAWAL_DATABASE_URL=built.settings.database_url,
+                      KAWAL_AMQP_URL=built.settings.amqp_url, KAWAL_AUTH=config.auth())
     app.config.update(overrides or {})
     api = KawalApi(app, spec_kwargs={"components": {"securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}}, "security": [{"bearer": []}]})
@@ -94,7 +99,7 @@ def create_service_app(service: str, title: str, blueprints: Iterable[Blueprint]
     _health(app)
     _docs_assets(app)
     app.config.setdefault("KAWAL_METRICS_PORT", config.metrics_port(f"{service}_api"))
-    app.wsgi_app = MetricsPort(app.wsgi_app, app.config["KAWAL_METRICS_PORT"])
+    app.wsgi_app = MetricsPort(app.wsgi_app, app.config["KAWAL_METRICS_PORT"], built.gauges)
     return app
 
 
@@ -206,8 +211,9 @@ class MetricsPort:
     port has no /metrics at all. gunicorn binds both (`-b api -b metrics`); the local port of the connection
     decides, which a client cannot spoof (the Host header plays no part)."""
 
-    def __init__(self, api_app, port: int):
+    def __init__(self, api_app, port: int, gauges: Collector | None = None):
         self.api_app, self.port = api_app, port
+        self.gauges = () if gauges is None else (gauges,)  # the app's own domain gauges
 
     @staticmethod
     def local_port(environ) -> int | None:
@@ -224,7 +230,7 @@ class MetricsPort:
             return _plain(start_response, "404 Not Found", b"Only /metrics is served on this port.\n")
         if not metrics.authorized(environ.get("HTTP_AUTHORIZATION")):
             return _plain(start_response, "401 Unauthorized", b"A scrape token is required.\n")
-        return _plain(start_response, "200 OK", metrics.exposition(), "text/plain; version=0.0.4; charset=utf-8")
+        return _plain(start_response, "200 OK", metrics.exposition(*self.gauges), "text/plain; version=0.0.4; charset=utf-8")
 
 
 def _plain(start_response, status: str, body: bytes, content_type: str = "text/plain; charset=utf-8"):

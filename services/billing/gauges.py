@@ -1,61 +1,57 @@
 """Billing's domain gauges, read from its database at scrape time."""
 from __future__ import annotations
 
+from functools import partial
+
+from prometheus_client import CollectorRegistry
 from sqlalchemy import text
 
 from shared import db, metrics
 
-_url: str | None = None
-_registered = False
 
-
-def _rows(sql: str):
-    with db.engine(_url).connect() as connection:
+def _rows(url: str, sql: str):
+    with db.engine(url).connect() as connection:
         return connection.execute(text(sql)).all()
 
 
-def deductions():
-    return [((r.number, r.kind), r.amount) for r in _rows(
+def deductions(url: str):
+    return [((r.number, r.kind), r.amount) for r in _rows(url,
         "SELECT c.number, l.kind, sum(l.amount_rp) AS amount FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id"
         " JOIN contracts c ON c.id = i.contract_id WHERE i.status <> 'draft' AND l.category = 'deduction'"
         " AND l.kind <> 'carried_deduction'"
         " GROUP BY c.number, l.kind")]
 
 
-def cap_used():
-    return [((r.number,), r.used / r.cap_rp if r.cap_rp else 0.0) for r in _rows(
+def cap_used(url: str):
+    return [((r.number,), r.used / r.cap_rp if r.cap_rp else 0.0) for r in _rows(url,
         "SELECT c.number, c.cap_rp, coalesce(sum(i.deductions_gross_rp - i.capped_rp), 0) AS used FROM contracts c"
         " LEFT JOIN invoices i ON i.contract_id = c.id AND i.status <> 'draft' GROUP BY c.number, c.cap_rp")]
 
 
-def ceiling_used():
-    return [((r.number,), r.used / r.value_rp if r.value_rp else 0.0) for r in _rows(
+def ceiling_used(url: str):
+    return [((r.number,), r.used / r.value_rp if r.value_rp else 0.0) for r in _rows(url,
         "SELECT c.number, c.value_rp, coalesce(sum(i.tonnage_rp), 0) AS used FROM contracts c"
         " LEFT JOIN invoices i ON i.contract_id = c.id AND i.status <> 'draft' GROUP BY c.number, c.value_rp")]
 
 
-def invoices():
-    return [((r.status,), r.n) for r in _rows("SELECT status, count(*) AS n FROM invoices GROUP BY status")]
+def invoices(url: str):
+    return [((r.status,), r.n) for r in _rows(url, "SELECT status, count(*) AS n FROM invoices GROUP BY status")]
 
 
-def invoiced():
-    return [((r.number, r.status), r.total) for r in _rows(
+def invoiced(url: str):
+    return [((r.number, r.status), r.total) for r in _rows(url,
         "SELECT c.number, i.status, sum(i.total_rp) AS total FROM invoices i JOIN contracts c ON c.id = i.contract_id"
         " GROUP BY c.number, i.status")]
 
 
-def objections():
-    return [((r.number, r.status), r.n) for r in _rows(
+def objections(url: str):
+    return [((r.number, r.status), r.n) for r in _rows(url,
         "SELECT c.number, o.status, count(*) AS n FROM objections o JOIN contracts c ON c.id = o.contract_id"
         " GROUP BY c.number, o.status")]
 
 
-def register(database_url: str) -> None:
-    """Once per process; the latest app's database is the one read (tests build several apps)."""
-    global _url, _registered
-    _url = database_url
-    if _registered:
-        return
+def register(registry: CollectorRegistry, database_url: str) -> None:
+    """Billing's domain gauges on registry, read from database_url at each scrape (called by the bootstrap)."""
     for name, doc, labels, read in (
         ("kawal_billing_deductions_rp", "Deductions on issued invoices to date (denda), Rupiah.", ["contract", "kind"],
          deductions),
@@ -68,5 +64,4 @@ def register(database_url: str) -> None:
         ("kawal_billing_objections", "Objections (keberatan) by contract and status: open ones await the agency.",
          ["contract", "status"], objections),
     ):
-        metrics.add_collector(metrics.GaugeCollector(name, doc, labels, read))
-    _registered = True
+        registry.register(metrics.GaugeCollector(name, doc, labels, partial(read, database_url)))

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from flask import Flask
 
-from services.contracts import gauges
 from services.contracts.api import BLUEPRINTS
+from services.contracts.bootstrap import bootstrap
+from shared.bootstrap import Settings
 from shared.web import create_service_app
 
 
 def create_app(config: dict | None = None) -> Flask:
-    app = create_service_app("contracts", "Kawal contracts", BLUEPRINTS, config)
-    gauges.install(app.config["KAWAL_DATABASE_URL"])
-    return app
+    return create_service_app(bootstrap(Settings.from_environment("contracts", config)), "Kawal contracts",
+                              BLUEPRINTS, config)

@@ -8,9 +8,11 @@ from jinja2 import FileSystemLoader
 from werkzeug.exceptions import HTTPException
 
 from shared import config
+from shared.bootstrap import Settings
 from shared.web import create_service_app
 from services.portal import security
 from services.portal.apiclient import ApiProblem
+from services.portal.bootstrap import bootstrap
 from services.portal.views import BLUEPRINTS
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -27,7 +29,7 @@ MESSAGES = {  # what a person reads when a page cannot be shown
 
 def create_app(overrides: dict | None = None) -> Flask:
     settings = config.portal()
-    app = create_service_app("portal", "Kawal portal", [], {
+    app = create_service_app(bootstrap(Settings.from_environment("portal", overrides)), "Kawal portal", [], {
         "OPENAPI_URL_PREFIX": None,  # pages, not an API: no /docs
         "KAWAL_PORTAL_SECRET_KEY": settings.secret_key, "KAWAL_SECURE_COOKIES": settings.secure_cookies,
         "KAWAL_SESSION_SECONDS": settings.session_hours * 3600,

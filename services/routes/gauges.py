@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app, has_app_context
+from prometheus_client import CollectorRegistry
 from sqlalchemy import text
 
 from shared import clock, db, metrics
@@ -47,8 +47,6 @@ def _month() -> dict:
 
 
 def _rows(url: str, statement, params: dict | None = None) -> list:
-    # scraped through an app's /metrics: that app's database (tests build several apps in one process)
-    url = current_app.config.get("KAWAL_DATABASE_URL", url) if has_app_context() else url
     with db.unit_of_work(url) as session:
         return session.execute(statement, params or {}).all()
 
@@ -75,8 +73,9 @@ def _pickups_and_ratio(url: str) -> dict:
     return {"kawal_routes_pickups": rows, "kawal_routes_on_time_ratio": on_time_ratio(rows)}
 
 
-def register(url: str) -> None:
-    metrics.add_collector(metrics.GaugeGroup([
+def register(registry: CollectorRegistry, url: str) -> None:
+    """Routes' domain gauges on registry, read from url at each scrape (called by the bootstrap)."""
+    registry.register(metrics.GaugeGroup([
         ("kawal_routes_pickups", "Pickups of the current WIB month by outcome.", ["contract", "kecamatan", "outcome"]),
         ("kawal_routes_on_time_ratio", "On-time ratio of the current WIB month's decided pickups.",
          ["contract", "kecamatan"]),
@@ -93,4 +92,4 @@ def register(url: str) -> None:
         ("kawal_routes_weighings_flagged", "Flagged weighings not yet cleared, by flag.", ["contract", "flag"],
          lambda: [((n, f), v) for n, f, v in _rows(url, _FLAGGED)]),
     ):
-        metrics.add_collector(metrics.GaugeCollector(name, doc, labels, read))
+        registry.register(metrics.GaugeCollector(name, doc, labels, read))

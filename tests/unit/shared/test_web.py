@@ -2,7 +2,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from shared import auth, web
+from shared import auth, bootstrap, web
 from tests.support.scrape import scrape
 
 blp = Blueprint("things", __name__, url_prefix="/things")
@@ -24,8 +24,9 @@ class Things(MethodView):
 
 
 def _client():
-    app = web.create_service_app("contracts", "test", [blp], {"KAWAL_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none",
-                                                       "KAWAL_AMQP_URL": "amqp://guest:guest@127.0.0.1:1/%2F"})
+    settings = bootstrap.Settings("contracts", "postgresql+psycopg://nobody@127.0.0.1:1/none",
+                                  "amqp://guest:guest@127.0.0.1:1/%2F")
+    app = web.create_service_app(bootstrap.build(settings), "test", [blp])
     return app.test_client()
 
 
