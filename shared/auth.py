@@ -11,6 +11,7 @@ from typing import Callable
 
 import jwt
 from flask import current_app, g, has_app_context, request
+from sqlalchemy import false
 
 from shared import config
 from shared.errors import ApiError
@@ -174,8 +175,12 @@ def roles(*allowed: str) -> Callable:
 
 
 def scope(query, contractor_column):
-    """Filter a query to the caller's contractor when the caller is one (object-level authorization)."""
+    """Filter a query to the caller's contractor when the caller is one (object-level authorization); a
+    contractor principal without a contractor id (tokens never carry one, but a Principal built in code might)
+    sees nothing, never the rows whose contractor is NULL."""
     principal = current()
-    if principal.is_contractor:
-        return query.where(contractor_column == principal.contractor_id)
-    return query
+    if not principal.is_contractor:
+        return query
+    if principal.contractor_id is None:
+        return query.where(false())
+    return query.where(contractor_column == principal.contractor_id)

@@ -5,11 +5,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from services.contracts.access import require, visible
 from services.contracts.models import Contractor
 from services.contracts.rules import normalise_npwp
 from shared import audit, auth, clock, outbox
-from shared.errors import conflict
+from shared.errors import conflict, not_found
 from shared.pagination import paginate
 
 
@@ -36,12 +35,15 @@ def _duplicate(npwp: str):
 
 
 def list_(session: Session, args: dict) -> dict:
-    query = visible(select(Contractor), Contractor.id).order_by(Contractor.name, Contractor.id)
+    query = auth.scope(select(Contractor), Contractor.id).order_by(Contractor.name, Contractor.id)
     if args.get("name"):
         query = query.where(Contractor.name.icontains(args["name"], autoescape=True))
     return paginate(session, query, args["page"], args["per_page"])
 
 
 def get(session: Session, contractor_id: str) -> Contractor:
-    query = visible(select(Contractor).where(Contractor.id == str(contractor_id)), Contractor.id)
-    return require(session.execute(query).scalar_one_or_none(), "Contractor")
+    query = auth.scope(select(Contractor).where(Contractor.id == str(contractor_id)), Contractor.id)
+    contractor = session.execute(query).scalar_one_or_none()
+    if contractor is None:  # another contractor's is simply not there
+        raise not_found("Contractor")
+    return contractor

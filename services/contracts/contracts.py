@@ -8,10 +8,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from services.contracts import rules
-from services.contracts.access import require, visible
 from services.contracts.models import Contract, Contractor
 from shared import audit, auth, clock
-from shared.errors import ApiError, conflict, invalid
+from shared.errors import ApiError, conflict, invalid, not_found
 from shared.pagination import paginate
 
 
@@ -53,7 +52,7 @@ def status_expression(today: date):
 
 
 def list_(session: Session, args: dict) -> dict:
-    query = visible(select(Contract), Contract.contractor_id).order_by(Contract.start_date.desc(), Contract.number)
+    query = auth.scope(select(Contract), Contract.contractor_id).order_by(Contract.start_date.desc(), Contract.number)
     if args.get("status"):
         query = query.where(status_expression(clock.today_wib()) == args["status"])
     if args.get("contractor_id"):
@@ -78,21 +77,28 @@ def get(session: Session, contract_id) -> dict:
 
 
 def load_visible(session: Session, contract_id) -> Contract:
-    query = visible(select(Contract).where(Contract.id == str(contract_id)), Contract.contractor_id)
+    query = auth.scope(select(Contract).where(Contract.id == str(contract_id)), Contract.contractor_id)
     query = query.options(selectinload(Contract.amendments), selectinload(Contract.warnings))
-    return require(session.execute(query).scalar_one_or_none(), "Contract")
+    return _found(session.execute(query).scalar_one_or_none())
 
 
 def require_visible(session: Session, contract_id) -> None:
     """404 unless the contract exists and the caller may see it (for reads of what hangs off a contract)."""
-    query = visible(select(Contract.id).where(Contract.id == str(contract_id)), Contract.contractor_id)
-    require(session.execute(query).first(), "Contract")
+    query = auth.scope(select(Contract.id).where(Contract.id == str(contract_id)), Contract.contractor_id)
+    _found(session.execute(query).first())
 
 
 def load_for_update(session: Session, contract_id) -> Contract:
     """The contract row locked for a state change (writes are dinas-only, so no contractor scope)."""
     query = select(Contract).where(Contract.id == str(contract_id)).with_for_update()
-    return require(session.execute(query).scalar_one_or_none(), "Contract")
+    return _found(session.execute(query).scalar_one_or_none())
+
+
+def _found(row):
+    """Another contractor's contract is simply not there (404), like an unknown one."""
+    if row is None:
+        raise not_found("Contract")
+    return row
 
 
 def sla_of(contract: Contract) -> dict:

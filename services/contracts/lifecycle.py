@@ -12,11 +12,12 @@ from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from services.contracts import rules
-from services.contracts.access import SYSTEM
 from services.contracts.contracts import load_for_update, present, terms
 from services.contracts.models import Contract, WarningLetter
 from shared import audit, auth, clock, events, outbox
 from shared.errors import conflict
+
+SYSTEM = auth.Principal(sub="contracts:expiry-sweep", role="system")  # who the audit log says expired a contract
 
 _ACTIVATION_LOCK = 0x6B6F6E74  # serialises activations so two overlapping contracts cannot both slip in
 
