@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from services.billing.api import invoices_blp, ledger_blp
-from services.billing.api_objections import documents_blp, objections_blp
+from services.billing.api import BLUEPRINTS
 from services.billing.bootstrap import bootstrap
 from shared.bootstrap import Settings
 from shared.web import create_service_app
@@ -12,4 +11,4 @@ from shared.web import create_service_app
 
 def create_app(config: dict | None = None) -> Flask:
     return create_service_app(bootstrap(Settings.from_environment("billing", config)), "Kawal billing (tagihan)",
-                              [invoices_blp, ledger_blp, objections_blp, documents_blp], config)
+                              BLUEPRINTS, config)
