@@ -17,6 +17,7 @@ from sqlalchemy import text  # noqa: E402
 from services.billing import invoices, readmodel  # noqa: E402
 from harness import Comparison, interleave  # noqa: E402
 from shared import auth, clock, db  # noqa: E402
+from shared.events import Envelope  # noqa: E402
 from tests.support.databases import migrate, recreate, url_for  # noqa: E402
 
 DATABASE = "kawal_bench_invoice"
@@ -37,13 +38,14 @@ SELECT (SELECT coalesce(sum(net_kg), 0) FROM weighings WHERE contract_id = CAST(
 def fill(url: str, contract_id: str) -> None:
     """The month's read model in set-based SQL: every pickup a deterministic mix of outcomes."""
     with db.unit_of_work(url) as session:
-        readmodel.contract_activated(session, {
+        readmodel.contract_activated(session, Envelope("contracts.contract.activated", producer="contracts", data={
             "contract_id": contract_id, "number": "BENCH/2025/001", "contractor_id": str(uuid.uuid4()),
+            "kawasan": "Bench", "kecamatan": ["Bench"],
             "start_date": date(2025, 1, 1), "end_date": date(2025, 12, 31), "value_rp": 16_840_000_000,
             "unit_price_rp_per_ton": 235_000, "daily_target_kg": 260_000, "ppn_rate": 0.11,
             "sla": {"shortfall_days_allowed": 3},
             "penalties": {"missed_pickup_rp": 93_555, "complaint_day_rp": 93_555, "shortfall_day_rp": 93_555,
-                          "cap_rp": 842_000_000}})
+                          "cap_rp": 842_000_000}}))
         params = {"c": contract_id, "pickups": PICKUPS, "weighings": WEIGHINGS}
         session.execute(text("""
             INSERT INTO pickups (pickup_id, contract_id, date, missed, confirmed, off_site, verified, excused)

@@ -1,7 +1,7 @@
 """Line descriptions, Indonesian beside English, as they read on a termin."""
 from __future__ import annotations
 
-from services.billing.invoicing import ADJUSTMENT, BOND_CLAIM, CARRIED, Line
+from services.billing.pricing import ADJUSTMENT, BOND_CLAIM, CARRIED, Line
 from services.billing.terms import Terms
 
 

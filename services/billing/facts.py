@@ -8,7 +8,7 @@ from typing import Callable
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from services.billing.invoicing import FactGroup
+from services.billing.pricing import FactGroup
 from shared import clock, contract_terms
 
 ONE_DAY = timedelta(days=1)
@@ -94,8 +94,8 @@ SELECT count(*) FROM due WHERE quantity <> 0 AND (CAST(:kind AS text) IS NULL OR
 
 
 @dataclass(frozen=True)
-class Scope:
-    """Which facts a month's invoice looks at: its own month and earlier months whose invoice is frozen, on the
+class FactsQuery:
+    """Which facts a month's invoice bills: its own month and earlier months whose invoice is frozen, on the
     days in force among them, as of an instant (an open complaint's days are counted up to it)."""
 
     contract_id: str
@@ -140,28 +140,28 @@ def issued_months_before(session: Session, contract_id: str, month: str) -> tupl
     return tuple(rows)
 
 
-def quantities(session: Session, scope: Scope) -> list[FactGroup]:
+def quantities(session: Session, query: FactsQuery) -> list[FactGroup]:
     """Quantity and evidence count per line kind and WIB date, in one aggregate query."""
-    rows = session.execute(_QUANTITIES, scope.params()).all()
+    rows = session.execute(_QUANTITIES, query.params()).all()
     return [FactGroup(row.kind, row.fact_date, int(row.quantity), int(row.evidence)) for row in rows]
 
 
-def freeze(session: Session, scope: Scope, invoice_id: str) -> None:
+def freeze(session: Session, query: FactsQuery, invoice_id: str) -> None:
     """Write the evidence an invoice bills, one row a fact, as it is issued."""
-    session.execute(_FREEZE, {**scope.params(), "invoice_id": invoice_id})
+    session.execute(_FREEZE, {**query.params(), "invoice_id": invoice_id})
 
 
-def live_evidence(session: Session, scope: Scope, kind: str | None, limit: int, offset: int) -> tuple[list, int]:
-    params = {**scope.params(), "kind": kind}
+def live_evidence(session: Session, query: FactsQuery, kind: str | None, limit: int, offset: int) -> tuple[list, int]:
+    params = {**query.params(), "kind": kind}
     rows = session.execute(_EVIDENCE_LIVE, {**params, "limit": limit, "offset": offset}).all()
     total = session.execute(_EVIDENCE_LIVE_COUNT, params).scalar_one()
     return rows, total
 
 
-def embedded(session: Session, scope: Scope | None, invoice_id: str, limit: int) -> dict[str, list[tuple[date, str]]]:
-    """The first `limit` evidence (date, ref) of each line kind: live for a draft (scope given), frozen otherwise."""
-    if scope is not None:
-        rows = session.execute(_EMBED_LIVE, {**scope.params(), "limit": limit}).all()
+def embedded(session: Session, query: FactsQuery | None, invoice_id: str, limit: int) -> dict[str, list[tuple[date, str]]]:
+    """The first `limit` evidence (date, ref) of each line kind: live for a draft (its query given), frozen otherwise."""
+    if query is not None:
+        rows = session.execute(_EMBED_LIVE, {**query.params(), "limit": limit}).all()
     else:
         rows = session.execute(_EMBED_FROZEN, {"invoice_id": invoice_id, "limit": limit}).all()
     refs: dict[str, list[tuple[date, str]]] = {}

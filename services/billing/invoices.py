@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
-from services.billing import describe, digests, facts, invoicing, objections, termin
+from services.billing import describe, digests, facts, objections, pricing, termin
 from services.billing.models import Contract, Invoice, InvoiceLine
 from services.billing.readmodel import timeline_of
 from services.billing.timeline import Timeline
@@ -20,38 +20,41 @@ NEXT_STATUS = {"issue": ("draft", "issued"), "approve": ("issued", "approved"), 
 REFRESH_BATCH = 50  # stale contracts repriced per tick
 
 
-def scope_of(session: Session, contract: Contract, timeline: Timeline, month: str, as_of: datetime) -> facts.Scope:
+def facts_query(session: Session, contract: Contract, timeline: Timeline, month: str,
+                as_of: datetime) -> facts.FactsQuery:
+    """What the invoice of `month` bills (facts.FactsQuery): its own month and the earlier issued months (their late
+    facts become adjustments), on their days in force, complaint days counted up to `as_of`."""
     months = facts.issued_months_before(session, contract.id, month) + (month,)
     first = min(clock.month_bounds(m)[0] for m in months)
     following = clock.month_bounds(month)[1]
     in_force = tuple((day, terms.shortfall_days_allowed) for day, terms in timeline.days(first, following))
     complaint_days = facts.complaint_days(session, contract.id, first, following, as_of, timeline.in_force)
-    return facts.Scope(contract.id, month, months, in_force, as_of, complaint_days)
+    return facts.FactsQuery(contract.id, month, months, in_force, as_of, complaint_days)
 
 
-def ledger_before(session: Session, contract_id: str, invoice_id: str | None) -> invoicing.LedgerBefore:
+def ledger_before(session: Session, contract_id: str, invoice_id: str | None) -> pricing.LedgerBefore:
     row = session.execute(text(
         "SELECT coalesce(sum(tonnage_rp), 0) AS tonnage, coalesce(sum(deductions_gross_rp), 0) AS assessed,"
         " coalesce(sum(carried_out_rp - carried_in_rp), 0) AS carried, coalesce(sum(bond_claim_rp), 0) AS claimed"
         " FROM invoices WHERE contract_id = CAST(:c AS uuid) AND status <> 'draft' AND id <> CAST(:i AS uuid)"),
         {"c": contract_id, "i": invoice_id or "00000000-0000-0000-0000-000000000000"}).one()
-    return invoicing.LedgerBefore(int(row.tonnage), int(row.assessed), int(row.carried), int(row.claimed))
+    return pricing.LedgerBefore(int(row.tonnage), int(row.assessed), int(row.carried), int(row.claimed))
 
 
-def recompute(session: Session, invoice: Invoice, contract: Contract | None = None) -> facts.Scope:
-    """Price a draft from the ledger as it stands now; the scope it was priced over.
+def recompute(session: Session, invoice: Invoice, contract: Contract | None = None) -> facts.FactsQuery:
+    """Price a draft from the ledger as it stands now; the facts query it was priced over.
 
     The contract row lock (taken here unless the caller passes the contract it already locked) serialises a
     contract's invoices."""
     contract = contract or session.get(Contract, invoice.contract_id, with_for_update=True)
     timeline = timeline_of(session, contract)
     now = clock.now()
-    scope = scope_of(session, contract, timeline, invoice.month, now)
+    query = facts_query(session, contract, timeline, invoice.month, now)
     invoice.kind = termin.kind_of(timeline, invoice.month)
     terms = termin.terms_for(timeline, invoice.month)
-    lines = invoicing.price_lines(facts.quantities(session, scope), timeline.on)
-    computed = invoicing.compute(terms, ledger_before(session, contract.id, invoice.id), lines,
-                                 final=invoice.kind != termin.TERMIN)
+    lines = pricing.price_lines(facts.quantities(session, query), timeline.on)
+    computed = pricing.compute(terms, ledger_before(session, contract.id, invoice.id), lines,
+                               final=invoice.kind != termin.TERMIN)
     session.execute(delete(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id))
     session.add_all(InvoiceLine(invoice_id=invoice.id, position=position, description=describe.line(line, terms),
                                 **asdict(line))
@@ -63,7 +66,7 @@ def recompute(session: Session, invoice: Invoice, contract: Contract | None = No
     invoice.performance_bond_rp = terms.performance_bond_rp
     invoice.computed_at = now
     session.flush()
-    return scope
+    return query
 
 
 def draft(session: Session, principal: auth.Principal, contract_id: str, month: str) -> Invoice:
@@ -76,7 +79,8 @@ def draft_view(session: Session, principal: auth.Principal, contract_id: str, mo
     return view(session, *_draft(session, principal, contract_id, month))
 
 
-def _draft(session: Session, principal: auth.Principal, contract_id: str, month: str) -> tuple[Invoice, facts.Scope]:
+def _draft(session: Session, principal: auth.Principal, contract_id: str,
+           month: str) -> tuple[Invoice, facts.FactsQuery]:
     # invoice row, then contract row: the order every invoice change locks them in
     invoice = session.execute(select(Invoice).where(Invoice.contract_id == contract_id, Invoice.month == month)
                               .with_for_update()).scalar_one_or_none()
@@ -93,10 +97,10 @@ def _draft(session: Session, principal: auth.Principal, contract_id: str, month:
     elif invoice.status != "draft":
         raise conflict("invoice_frozen", f"The invoice of {month} is {invoice.status}; later evidence goes to "
                        "the next month's draft as an adjustment.", {"month": [invoice.status]})
-    scope = recompute(session, invoice, contract)
+    query = recompute(session, invoice, contract)
     audit.append(session, principal, "invoice.drafted", "invoice", invoice.id,
                  {"contract_id": contract.id, "month": month, "total_rp": invoice.total_rp})
-    return invoice, scope
+    return invoice, query
 
 
 def refresh_stale_drafts(session: Session) -> int:
@@ -171,13 +175,13 @@ def _issue(session: Session, invoice: Invoice, now: datetime) -> None:
         opens = clock.to_wib(termin.issuable_from(timeline, invoice.month))
         raise conflict("month_not_ended", f"{invoice.month} can be issued from {opens:%Y-%m-%d %H:%M} WIB: the month "
                        "must have ended and its sync allowance passed.", {"month": [invoice.month]})
-    scope = recompute(session, invoice, contract)
-    facts.freeze(session, scope, invoice.id)
+    query = recompute(session, invoice, contract)
+    facts.freeze(session, query, invoice.id)
     refs = facts.all_refs(session, invoice.id)
     amounts: dict[str, int] = {}
     for line in session.execute(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id,
                                                           InvoiceLine.category == "deduction",
-                                                          InvoiceLine.kind != invoicing.CARRIED)).scalars():
+                                                          InvoiceLine.kind != pricing.CARRIED)).scalars():
         amounts[line.kind] = amounts.get(line.kind, 0) + line.amount_rp
     for kind, amount in amounts.items():
         outbox.record(session, "billing.penalty.assessed", {
@@ -195,19 +199,19 @@ def get(session: Session, invoice_id) -> dict:
     return view(session, _load(session, invoice_id))
 
 
-def _draft_scope(session: Session, invoice: Invoice) -> facts.Scope:
-    """The scope a draft was last priced over (its complaint days as of computed_at), for its live evidence."""
+def _draft_facts_query(session: Session, invoice: Invoice) -> facts.FactsQuery:
+    """The facts query a draft was last priced over (its complaint days as of computed_at), for its live evidence."""
     contract = session.get(Contract, invoice.contract_id)
-    return scope_of(session, contract, timeline_of(session, contract), invoice.month, invoice.computed_at)
+    return facts_query(session, contract, timeline_of(session, contract), invoice.month, invoice.computed_at)
 
 
-def view(session: Session, invoice: Invoice, scope: facts.Scope | None = None) -> dict:
+def view(session: Session, invoice: Invoice, query: facts.FactsQuery | None = None) -> dict:
     """The invoice with its lines and their first evidence, read as stored (a draft with when it was computed)."""
-    if invoice.status == "draft" and scope is None:
-        scope = _draft_scope(session, invoice)
+    if invoice.status == "draft" and query is None:
+        query = _draft_facts_query(session, invoice)
     lines = session.execute(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id)
                             .order_by(InvoiceLine.position)).scalars().all()
-    refs = facts.embedded(session, scope if invoice.status == "draft" else None, invoice.id, EMBEDDED_EVIDENCE)
+    refs = facts.embedded(session, query if invoice.status == "draft" else None, invoice.id, EMBEDDED_EVIDENCE)
     body = {column.name: getattr(invoice, column.name) for column in Invoice.__table__.columns}
     body["lines"] = [{**{column.name: getattr(line, column.name) for column in InvoiceLine.__table__.columns},
                       "evidence": _line_refs(line, refs)} for line in lines]
@@ -243,7 +247,7 @@ def evidence(session: Session, invoice_id, kind: str | None, page: int,
     invoice = _load(session, invoice_id)
     offset = (page - 1) * per_page
     if invoice.status == "draft":
-        rows, total = facts.live_evidence(session, _draft_scope(session, invoice), kind, per_page, offset)
+        rows, total = facts.live_evidence(session, _draft_facts_query(session, invoice), kind, per_page, offset)
     else:
         rows, total = facts.frozen_evidence(session, invoice.id, kind, per_page, offset)
     return {"items": [row._asdict() for row in rows],

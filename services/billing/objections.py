@@ -8,12 +8,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, text
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from services.billing import readmodel
-from services.billing.models import ExcusedComplaintDay, Invoice, Objection
+from services.billing.models import Invoice, Objection
 from shared import audit, auth, clock, outbox
 from shared.errors import conflict, invalid, not_found
 from shared.pagination import paginate
@@ -209,11 +207,3 @@ def of_invoice(session: Session, invoice_id: str) -> list[Objection]:
     """Every objection filed on an invoice, oldest first (the invoice and its berita acara list them)."""
     return list(session.execute(select(Objection).where(Objection.invoice_id == invoice_id)
                                 .order_by(Objection.filed_at, Objection.kind, Objection.ref)).scalars())
-
-
-def complaint_day_excused(session: Session, data: dict) -> None:
-    """routes.complaint.day_excused: that started overdue day is no longer a fact to charge (a credit if billed)."""
-    session.execute(insert(ExcusedComplaintDay).values(
-        complaint_id=str(data["complaint_id"]), day_no=int(data["day_no"]), contract_id=str(data["contract_id"]))
-        .on_conflict_do_nothing())
-    readmodel.mark_stale(session, data["contract_id"])

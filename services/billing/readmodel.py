@@ -1,4 +1,5 @@
-"""Billing's read model, written from events: contract terms and the facts (pickups, weighings, complaints, days).
+"""Billing's read model, written from events: contractors, contract terms and areas, and the facts (pickups,
+weighings, complaints, days). Each event handler takes (session, envelope); handlers.py is the table.
 
 Every write is an idempotent upsert of facts that only accumulate (a flag once set stays set, the highest
 revision or amendment wins), so the same events in any order and any number of times leave the same rows."""
@@ -10,8 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from services.billing.models import (Amendment, Complaint, Contract, DailyEvaluation, LifecycleChange, Pickup,
-                                     StaleDraft, Weighing)
+from services.billing.models import (Amendment, Complaint, Contract, ContractArea, Contractor, DailyEvaluation,
+                                     ExcusedComplaintDay, LifecycleChange, Pickup, StaleDraft, Weighing)
 from services.billing.timeline import Timeline, stored
 from shared import clock
 from shared.events import Envelope
@@ -62,7 +63,16 @@ def _refold(session: Session, contract: Contract) -> None:
     contract.updated_at = clock.now()
 
 
+def contractor_registered(session: Session, envelope: Envelope) -> None:
+    """Who the contractor is, for the berita acara."""
+    data = envelope.data
+    statement = insert(Contractor).values(id=str(data["contractor_id"]), name=data["name"], npwp=data["npwp"])
+    session.execute(statement.on_conflict_do_update(
+        index_elements=["id"], set_={"name": statement.excluded.name, "npwp": statement.excluded.npwp}))
+
+
 def contract_activated(session: Session, envelope: Envelope) -> None:
+    """The contract's base terms, and its area for the berita acara (activation is the only event naming it)."""
     data = envelope.data
     contract = session.get(Contract, str(data["contract_id"]), with_for_update=True)
     if contract is None:
@@ -76,6 +86,10 @@ def contract_activated(session: Session, envelope: Envelope) -> None:
     _refold(session, contract)
     session.flush()
     mark_stale(session, contract.id)
+    area = insert(ContractArea).values(contract_id=contract.id, kawasan=data["kawasan"],
+                                       kecamatan=list(data["kecamatan"]))
+    session.execute(area.on_conflict_do_update(index_elements=["contract_id"], set_={
+        "kawasan": area.excluded.kawasan, "kecamatan": area.excluded.kecamatan}))
 
 
 def contract_amended(session: Session, envelope: Envelope) -> None:
@@ -91,7 +105,23 @@ def contract_amended(session: Session, envelope: Envelope) -> None:
     mark_stale(session, contract.id)
 
 
-def status_changed(session: Session, data: dict, status: str) -> None:
+def contract_suspended(session: Session, envelope: Envelope) -> None:
+    _status_changed(session, envelope.data, "suspended")
+
+
+def contract_resumed(session: Session, envelope: Envelope) -> None:
+    _status_changed(session, envelope.data, "active")
+
+
+def contract_terminated(session: Session, envelope: Envelope) -> None:
+    _status_changed(session, envelope.data, "terminated")
+
+
+def contract_expired(session: Session, envelope: Envelope) -> None:
+    _status_changed(session, envelope.data, "expired")
+
+
+def _status_changed(session: Session, data: dict, status: str) -> None:
     """Lifecycle events by their own instant: a terminal status sticks, otherwise the latest instant wins; each
     change is kept, so the days in force come out the same whatever order they arrive in."""
     contract = require_contract(session, data["contract_id"])
@@ -118,21 +148,21 @@ def _upsert_pickup(session: Session, data: dict, **flags: bool) -> None:
     mark_stale(session, data["contract_id"])
 
 
-def pickup_missed(session: Session, data: dict) -> None:
-    _upsert_pickup(session, data, missed=True)
+def pickup_missed(session: Session, envelope: Envelope) -> None:
+    _upsert_pickup(session, envelope.data, missed=True)
 
 
-def pickup_confirmed(session: Session, data: dict) -> None:
+def pickup_confirmed(session: Session, envelope: Envelope) -> None:
     # a confirmation that supersedes a miss, arriving before the miss, still ends confirmed: confirmed wins
-    _upsert_pickup(session, data, confirmed=True, off_site=bool(data["off_site"]))
+    _upsert_pickup(session, envelope.data, confirmed=True, off_site=bool(envelope.data["off_site"]))
 
 
-def pickup_excused(session: Session, data: dict) -> None:
-    _upsert_pickup(session, data, excused=True)
+def pickup_excused(session: Session, envelope: Envelope) -> None:
+    _upsert_pickup(session, envelope.data, excused=True)
 
 
-def pickup_verified(session: Session, data: dict) -> None:
-    _upsert_pickup(session, data, verified=True)
+def pickup_verified(session: Session, envelope: Envelope) -> None:
+    _upsert_pickup(session, envelope.data, verified=True)
 
 
 def _billable(cleared_at, held_at):
@@ -179,9 +209,10 @@ def weighing_flagged(session: Session, envelope: Envelope) -> None:
     _upsert_weighing(session, envelope, False, True, list(envelope.data["flags"]))
 
 
-def complaint_changed(session: Session, data: dict) -> None:
+def complaint_changed(session: Session, envelope: Envelope) -> None:
     """opened, overdue and resolved all carry the deadline; the first resolution fixes when it ended (as it
     counts: routes bounds a back-dated resolution by the sync allowance). Billing counts the started days itself."""
+    data = envelope.data
     require_contract(session, data["contract_id"], lock=False)
     table = Complaint.__table__
     statement = insert(table).values(complaint_id=str(data["complaint_id"]), contract_id=str(data["contract_id"]),
@@ -193,7 +224,8 @@ def complaint_changed(session: Session, data: dict) -> None:
     mark_stale(session, data["contract_id"])
 
 
-def compliance_evaluated(session: Session, data: dict) -> None:
+def compliance_evaluated(session: Session, envelope: Envelope) -> None:
+    data = envelope.data
     require_contract(session, data["contract_id"], lock=False)
     table = DailyEvaluation.__table__
     statement = insert(table).values(contract_id=str(data["contract_id"]), date=data["date"],
@@ -203,4 +235,14 @@ def compliance_evaluated(session: Session, data: dict) -> None:
         index_elements=["contract_id", "date"],
         set_={name: statement.excluded[name] for name in ("revision", "shortfall", "net_kg", "target_kg")},
         where=statement.excluded.revision >= table.c.revision))
+    mark_stale(session, data["contract_id"])
+
+
+def complaint_day_excused(session: Session, envelope: Envelope) -> None:
+    """routes.complaint.day_excused (an accepted objection): that started overdue day is no longer a fact to
+    charge (a credit if billed)."""
+    data = envelope.data
+    session.execute(insert(ExcusedComplaintDay).values(
+        complaint_id=str(data["complaint_id"]), day_no=int(data["day_no"]), contract_id=str(data["contract_id"]))
+        .on_conflict_do_nothing())
     mark_stale(session, data["contract_id"])

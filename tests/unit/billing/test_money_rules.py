@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.billing.invoicing import FactGroup, LedgerBefore, compute, price_lines
+from services.billing.pricing import FactGroup, LedgerBefore, compute, price_lines
 from services.billing.terms import Terms
 from services.billing.timeline import Timeline, stored
 

@@ -1,4 +1,5 @@
-"""The invoice arithmetic as plain functions over plain values: tonnage, deductions, cap, ceiling, DPP, PPN, carry."""
+"""Pricing an invoice, as plain functions over plain values: tonnage, deductions, cap, ceiling, DPP, PPN, carry
+(the invoice use cases that call it are in invoices.py)."""
 from __future__ import annotations
 
 import math
@@ -115,7 +116,7 @@ def price_lines(groups: Iterable[FactGroup], terms_on: Callable[[date], Terms]) 
     for kind in LINE_ORDER:
         fact = kind.removeprefix(ADJUSTMENT)
         run: list[FactGroup] = []
-        run_rate: tuple[str, int] | None = None
+        run_rate = ("", 0)  # the rate of the run; set with its first group
         for group in sorted(by_kind.get(kind, ()), key=lambda g: g.day):
             rate = unit_rates(terms_on(group.day))[fact]
             if run and rate != run_rate:

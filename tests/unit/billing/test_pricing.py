@@ -4,9 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from services.billing import invoicing
-from services.billing.invoicing import (FactGroup, LedgerBefore, PickupFacts, cap_reached, counts_as_missed, ppn_rp,
-                                        price_lines, shortfall_days_billed, tonnage_rp)
+from services.billing import pricing
+from services.billing.pricing import (FactGroup, LedgerBefore, PickupFacts, cap_reached, counts_as_missed, ppn_rp,
+                                     price_lines, shortfall_days_billed, tonnage_rp)
 from services.billing.terms import Terms
 from shared.contract_terms import overdue_day_starts
 
@@ -27,7 +27,7 @@ DAY = datetime(2025, 3, 14).date()
 def compute(terms, before, quantities, final=False):
     """Price quantities of one day (by line kind) with one set of terms, then the invoice."""
     groups = [FactGroup(kind, DAY, quantity) for kind, quantity in quantities.items()]
-    return invoicing.compute(terms, before, price_lines(groups, lambda day: terms), final=final)
+    return pricing.compute(terms, before, price_lines(groups, lambda day: terms), final=final)
 
 
 def month(cleared_kg=(), pickups=(), complaints=(), shortfall_days=0, **adjustments):
