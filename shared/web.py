@@ -12,16 +12,15 @@ import flask_smorest
 from flask import Flask, Response, current_app, g, jsonify, request, send_from_directory
 from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api, Blueprint
+from prometheus_client.registry import Collector
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import BadRequest
 
-from prometheus_client.registry import Collector
-
 from shared import config, db, logs, metrics
-from shared.bootstrap import Service
 from shared import errors as api_errors
+from shared.bootstrap import Service
 
 MAX_BODY_BYTES = 1024 * 1024  # the largest real body (a contract with its terms) is a few kB
 MAX_IDEMPOTENCY_KEY = 200  # the idempotency columns' width
