@@ -7,7 +7,7 @@ from typing import Iterable
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from shared import clock, events, logs, outbox
+from shared import clock, config, events, logs, outbox
 from services.routes.contract_copy import grace_on_sql, in_force_sql
 
 # (day + wall time) AT TIME ZONE 'Asia/Jakarta' is shared.clock.wib_instant done in SQL: WIB has no DST, so
@@ -55,6 +55,16 @@ def schedule_pickups(session: Session, route_ids: Iterable[str] | None, from_dat
     result = session.execute(_SCHEDULE, {"now": now or clock.now(), "from_date": from_date, "to_date": to_date,
                                          "route_ids": ids, "not_before": not_before})
     return result.rowcount
+
+
+def schedule_ahead(session: Session, now: datetime, days: int | None = None) -> int:
+    """The worker's scheduling ahead (task routes.schedule_ahead): pickups of every active route for today and the
+    next `days` WIB days (KAWAL_SCHEDULE_AHEAD_DAYS, default 7), created once whatever the run count; existing ones
+    are kept, so a repeated or late run adds only what is missing. Past days are not back-filled, and today's
+    windows whose grace has ended are left out: a pickup scheduled after its window would be born missed."""
+    today = clock.wib_date(now)
+    days = config.schedule_ahead_days() if days is None else days
+    return schedule_pickups(session, None, today, today + timedelta(days=days), now=now)
 
 
 _WITHDRAW = text("""
