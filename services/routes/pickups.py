@@ -38,9 +38,8 @@ WITH confirmation AS (
                                off_site, supersedes_missed, photo_sha256, note, idempotency_key)
     VALUES (:id, :pickup_id, :contractor_id, :collected_at, :received_at, :lat, :lon, :distance_m, :on_time,
             :off_site, :supersedes_missed, :photo_sha256, :note, :idempotency_key)
-), event AS (  -- shared.outbox's row, built and validated by shared.events.make
-    INSERT INTO outbox (id, type, envelope, created_at)
-    VALUES (:event_id, :event_type, CAST(:envelope AS jsonb), :received_at)
+), event AS (  -- the envelope built and validated by shared.events.make
+    """ + outbox.INSERT_ONE + """
 )
 UPDATE pickups SET status = 'confirmed', on_time = :on_time, off_site = :off_site,
        superseded_miss = :supersedes_missed, updated_at = :received_at
@@ -73,8 +72,7 @@ def confirm(session: Session, principal: Principal, pickup_id: str, claim: dict,
         "collected_at": claim["collected_at"], "received_at": received_at,
         "supersedes_missed": verdict.supersedes_missed}, producer=PRODUCER, correlation_id=logs.correlation_id.get())
     # the hot path: the evidence, the pickup's new state and the outbox row in one statement
-    session.execute(_RECORD, {**values, "event_id": envelope.id, "event_type": envelope.type,
-                              "envelope": envelope.to_json().decode()})
+    session.execute(_RECORD, {**values, **outbox.one_params(envelope, created_at=received_at)})
     # last: the audit chain's lock is then held only for the commit
     audit.append(session, principal, "pickup.confirm", "pickup", row.id,
                  {"on_time": verdict.on_time, "off_site": verdict.off_site,
