@@ -4,7 +4,7 @@ from flask_smorest import Blueprint
 from shared import auth
 from shared.pagination import page_of
 from shared.web import transaction
-from services.routes import results
+from services.routes.compliance import results
 from services.routes import schemas as s
 
 blp = Blueprint("compliance", __name__, description="Compliance results: daily evaluations and SLA breaches")
