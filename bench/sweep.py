@@ -91,7 +91,7 @@ def reset() -> None:
 
 def _child(kind: str, results) -> None:
     # a fresh process per run: its peak RSS is the sweep's own, not the seeding's or an earlier run's
-    from services.routes.compliance_sweep import sweep
+    from services.routes.compliance.sweep import sweep
 
     started = time.perf_counter()
     with db.unit_of_work(URL) as session:

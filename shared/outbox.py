@@ -1,6 +1,13 @@
-"""The transactional outbox: events are rows written in the same transaction as the change they announce."""
+"""The transactional outbox: events are rows written in the same transaction as the change they announce.
+
+record / record_many add envelopes built in Python. Where one statement must do the write and its events (the
+confirmation's single round trip, the sweep's set-based miss of thousands of pickups), the statement embeds the
+outbox's own SQL from here as a data-modifying CTE: INSERT_ONE (one envelope built by events.make, bound with
+one_params) or insert_from_rows (one event per row of an earlier CTE, the envelope built in SQL, bound with
+rows_params). The column list, the envelope's shape and the rows' order (seq) are written only in this module."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -34,7 +41,7 @@ def record(session: Session, type_: str, data: dict[str, Any], producer: str, co
 
 
 def record_many(session: Session, envelopes: list[events.Envelope]) -> None:
-    """Add already-built envelopes in one statement (set-based producers such as the sweep)."""
+    """Add already-built envelopes in one statement, in their order (the daily evaluation, a month's breaches)."""
     if not envelopes:
         return
     created = clock.now()
@@ -42,6 +49,87 @@ def record_many(session: Session, envelopes: list[events.Envelope]) -> None:
         outbox.insert(),
         [{"id": e.id, "type": e.type, "envelope": e.to_dict(), "created_at": created} for e in envelopes],
     )
+
+
+_NAME = re.compile(r"[a-z][a-z0-9_.]*")  # written into SQL: event types, producers, field and column names
+
+# What a producer writes: the server fills seq (the relay's order), sent_at, attempts and last_error.
+_WRITTEN = ", ".join(column.name for column in (outbox.c.id, outbox.c.type, outbox.c.envelope, outbox.c.created_at))
+
+# One envelope built in Python, as a data-modifying CTE of the caller's statement:
+#   WITH change AS (...), event AS ({outbox.INSERT_ONE}) UPDATE ...   bound with {**values, **one_params(envelope)}
+INSERT_ONE = (f"INSERT INTO {outbox.name} ({_WRITTEN}) "
+              "VALUES (:outbox_id, :outbox_type, CAST(:outbox_envelope AS jsonb), :outbox_created_at)")
+
+
+def one_params(envelope: events.Envelope, created_at: datetime | None = None) -> dict[str, Any]:
+    """The binds of INSERT_ONE for an envelope from events.make (so it is validated like record's)."""
+    return {"outbox_id": envelope.id, "outbox_type": envelope.type, "outbox_envelope": envelope.to_json().decode(),
+            "outbox_created_at": created_at or clock.now()}
+
+
+def insert_from_rows(type_: str, rows: str, data: dict[str, str], producer: str, order_by: tuple[str, ...],
+                     version: int = 1) -> str:
+    """SQL of an INSERT of one `type_` event for each row of `rows` (an earlier CTE of the caller's statement), as a
+    data-modifying CTE of that statement: set-based producers write thousands of events without a Python object
+    each. The envelope is built in SQL exactly as Envelope.to_dict() writes it (a fresh id per event, the
+    correlation id the run's or else the event's own); `data` maps each field of the type's schema to an SQL
+    expression over the row `r` that writes it as the schema dumps it (dumped_uuid, dumped_date, dumped_instant);
+    events take seq in the order of the rows' columns `order_by`. Bind it with rows_params(now).
+
+    Checked here, once, when the caller's module builds its statement: an unknown type, a field the schema does
+    not have or a required field left out fails at import, not in production."""
+    if not (_NAME.fullmatch(type_) and _NAME.fullmatch(producer) and all(map(_NAME.fullmatch, (*data, *order_by)))):
+        raise ValueError(f"not a plain name among {type_!r}, {producer!r}, {list(data)}, {list(order_by)}")
+    schema = events.schema_for(type_, version)
+    unknown = sorted(set(data) - set(schema.fields))
+    missing = sorted(name for name, field in schema.fields.items() if field.required and name not in data)
+    if unknown or missing:
+        raise ValueError(f"{type_} v{version}: unknown fields {unknown}, missing fields {missing}")
+    fields_sql = ",\n                   ".join(f"'{name}', {expression}" for name, expression in data.items())
+    order_sql = ", ".join(f"e.{column}" for column in order_by) or "e.outbox_event_id"
+    return f"""INSERT INTO {outbox.name} ({_WRITTEN})
+    SELECT e.outbox_event_id, '{type_}',
+           jsonb_build_object(
+               'id', e.outbox_event_id::text,
+               'type', '{type_}',
+               'version', {int(version)},
+               'occurred_at', CAST(:outbox_occurred_at AS text),
+               'producer', '{producer}',
+               'correlation_id', COALESCE(CAST(:outbox_correlation_id AS text), e.outbox_event_id::text),
+               'data', e.outbox_data),
+           CAST(:outbox_created_at AS timestamptz)
+      FROM (SELECT gen_random_uuid() AS outbox_event_id,
+                   jsonb_build_object(
+                   {fields_sql}) AS outbox_data,
+                   r.*
+              FROM {rows} r) e
+     ORDER BY {order_sql}"""
+
+
+def rows_params(now: datetime, correlation_id: str | None = None) -> dict[str, Any]:
+    """The binds of insert_from_rows: the events' occurred_at and the rows' created_at (now), and the correlation
+    id (by default the request's or task run's, else each event's own id, as make() does)."""
+    return {"outbox_occurred_at": now.isoformat(), "outbox_created_at": now,
+            "outbox_correlation_id": correlation_id or logs.correlation_id.get()}
+
+
+def dumped_uuid(expression: str) -> str:
+    """A uuid column as the events' schemas dump one: its canonical text."""
+    return f"CAST({expression} AS text)"
+
+
+def dumped_date(expression: str) -> str:
+    """A date column as the events' schemas dump one: YYYY-MM-DD."""
+    return f"to_char({expression}, 'YYYY-MM-DD')"
+
+
+def dumped_instant(expression: str) -> str:
+    """A timestamptz column as the events' schemas dump an aware instant (Python's isoformat() of a UTC value):
+    microseconds only when there are some, and the offset as +00:00."""
+    return (f"to_char({expression} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS')"
+            f" || CASE WHEN extract(microseconds FROM {expression})::bigint % 1000000 <> 0"
+            f" THEN to_char({expression} AT TIME ZONE 'UTC', '.US') ELSE '' END || '+00:00'")
 
 
 def backlog(session: Session) -> tuple[int, float]:

@@ -14,7 +14,7 @@ from shared.city import PRIORITY_POINT_KINDS
 from shared.auth import Principal, scope
 from shared.errors import conflict, invalid, not_found
 from shared.pagination import paginate
-from services.routes import contract_copy, evidence, photos
+from services.routes import confirmation, contract_copy, photos
 from services.routes.contract_copy import in_force_sql
 from services.routes.models import Complaint, Contract, Point
 
@@ -41,7 +41,7 @@ def resolution_time(claimed: datetime, received_at: datetime, reported_at: datet
     if claimed < reported_at:
         raise invalid("before_report", "resolved_at is before the complaint was reported.",
                       {"resolved_at": [f"Before reported_at ({reported_at.isoformat()})."]})
-    if claimed - received_at > evidence.FUTURE_TOLERANCE:
+    if claimed - received_at > confirmation.FUTURE_TOLERANCE:
         raise invalid("future", "resolved_at is in the future.", {"resolved_at": ["In the future."]})
     if received_at - claimed > sync_allowance:
         return received_at, "received"
@@ -50,7 +50,7 @@ def resolution_time(claimed: datetime, received_at: datetime, reported_at: datet
 
 def check_reported_at(reported_at: datetime, now: datetime, sync_allowance: timedelta) -> None:
     """The desk cannot date a report in the future, nor earlier than the sync allowance before it records it."""
-    if reported_at - now > evidence.FUTURE_TOLERANCE:
+    if reported_at - now > confirmation.FUTURE_TOLERANCE:
         raise invalid("future", "reported_at is in the future.", {"reported_at": ["In the future."]})
     if now - reported_at > sync_allowance:
         raise invalid("stale", "reported_at is earlier than the sync allowance allows.",
@@ -70,7 +70,7 @@ def open_complaint(session: Session, principal: Principal, body: dict, key: str 
         raise invalid("unknown_point", "No such point.", {"point_id": ["No such point."]})
     now = clock.now()
     reported_at = (body.get("reported_at") or now).astimezone(clock.UTC)
-    if reported_at - now > evidence.FUTURE_TOLERANCE:
+    if reported_at - now > confirmation.FUTURE_TOLERANCE:
         raise invalid("future", "reported_at is in the future.", {"reported_at": ["In the future."]})
     day = clock.wib_date(reported_at)
     contract = session.execute(

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from services.routes import evidence, pickups
+from services.routes import confirmation, pickups
 from services.routes.models import Complaint, ExcusedDay, Pickup
 from shared import audit, clock, outbox
 from shared.auth import Principal
@@ -24,9 +24,9 @@ def reason_of(data: dict) -> str:
 
 def pickup_action(status: str, off_site: bool | None, verified: bool) -> str | None:
     """What an accepted objection does to a pickup: excuse a miss, verify an off-site confirmation, or nothing."""
-    if evidence.can_excuse(status):
+    if confirmation.can_excuse(status):
         return "excuse"
-    if evidence.can_verify(status, off_site, verified):
+    if confirmation.can_verify(status, off_site, verified):
         return "verify"
     return None
 

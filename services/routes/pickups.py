@@ -12,7 +12,7 @@ from shared.auth import Principal, scope
 from shared.db import new_id
 from shared.errors import ApiError, conflict, not_found
 from shared.pagination import paginate
-from services.routes import contract_copy, evidence, photos
+from services.routes import confirmation, contract_copy, photos
 from services.routes.contract_copy import in_force_sql
 from services.routes.models import Confirmation, Contract, Pickup
 
@@ -38,9 +38,8 @@ WITH confirmation AS (
                                off_site, supersedes_missed, photo_sha256, note, idempotency_key)
     VALUES (:id, :pickup_id, :contractor_id, :collected_at, :received_at, :lat, :lon, :distance_m, :on_time,
             :off_site, :supersedes_missed, :photo_sha256, :note, :idempotency_key)
-), event AS (  -- shared.outbox's row, built and validated by shared.events.make
-    INSERT INTO outbox (id, type, envelope, created_at)
-    VALUES (:event_id, :event_type, CAST(:envelope AS jsonb), :received_at)
+), event AS (  -- the envelope built and validated by shared.events.make
+    """ + outbox.INSERT_ONE + """
 )
 UPDATE pickups SET status = 'confirmed', on_time = :on_time, off_site = :off_site,
        superseded_miss = :supersedes_missed, updated_at = :received_at
@@ -60,7 +59,7 @@ def confirm(session: Session, principal: Principal, pickup_id: str, claim: dict,
             return confirmation_body(first)
     photos.require(session, principal, claim.get("photo_sha256"))
     received_at = clock.now()
-    distance = evidence.distance_m(row.point_lat, row.point_lon, claim["lat"], claim["lon"])
+    distance = confirmation.distance_m(row.point_lat, row.point_lon, claim["lat"], claim["lon"])
     verdict = _judge(row, _sla_on_its_day(session, row), claim["collected_at"], received_at, distance)
     values = dict(id=new_id(), pickup_id=row.id, contractor_id=row.contractor_id,
                   collected_at=claim["collected_at"], received_at=received_at, lat=claim["lat"], lon=claim["lon"],
@@ -73,8 +72,7 @@ def confirm(session: Session, principal: Principal, pickup_id: str, claim: dict,
         "collected_at": claim["collected_at"], "received_at": received_at,
         "supersedes_missed": verdict.supersedes_missed}, producer=PRODUCER, correlation_id=logs.correlation_id.get())
     # the hot path: the evidence, the pickup's new state and the outbox row in one statement
-    session.execute(_RECORD, {**values, "event_id": envelope.id, "event_type": envelope.type,
-                              "envelope": envelope.to_json().decode()})
+    session.execute(_RECORD, {**values, **outbox.one_params(envelope, created_at=received_at)})
     # last: the audit chain's lock is then held only for the commit
     audit.append(session, principal, "pickup.confirm", "pickup", row.id,
                  {"on_time": verdict.on_time, "off_site": verdict.off_site,
@@ -90,35 +88,35 @@ def _sla_on_its_day(session: Session, row) -> dict:
     return {name: copy.sla_on(row.date, name) for name in names}
 
 
-def _judge(row, sla: dict, collected_at, received_at, distance) -> evidence.Verdict:
-    terms = evidence.Terms(grace=timedelta(minutes=sla["grace_minutes"]),
+def _judge(row, sla: dict, collected_at, received_at, distance) -> confirmation.Verdict:
+    terms = confirmation.Terms(grace=timedelta(minutes=sla["grace_minutes"]),
                            sync_allowance=timedelta(hours=sla["sync_allowance_hours"]), geofence_m=sla["geofence_m"])
-    claim = evidence.Claim(collected_at=collected_at, received_at=received_at, distance_m=distance)
-    window = evidence.Window(start=row.window_start_at, end=row.window_end_at)
+    claim = confirmation.Claim(collected_at=collected_at, received_at=received_at, distance_m=distance)
+    window = confirmation.Window(start=row.window_start_at, end=row.window_end_at)
     # a day in force is judged as an active contract's, whatever the contract's status now
     contract_status = "active" if row.in_force else ("suspended" if row.contract_status == "active"
                                                      else row.contract_status)
     try:
-        return evidence.judge(claim, window, terms, row.status, contract_status)
-    except evidence.Refused as refusal:
+        return confirmation.judge(claim, window, terms, row.status, contract_status)
+    except confirmation.Refused as refusal:
         fields = {refusal.field: [refusal.message]} if refusal.field else {}
         raise ApiError(refusal.status, refusal.code, refusal.message, fields) from None
 
 
-def confirmation_body(confirmation) -> dict:
-    body = {column: getattr(confirmation, column) for column in (
+def confirmation_body(confirmed) -> dict:
+    body = {column: getattr(confirmed, column) for column in (
         "id", "pickup_id", "collected_at", "received_at", "lat", "lon", "distance_m", "on_time", "off_site",
         "supersedes_missed", "photo_sha256", "note")}
     # instants in UTC and ids as text, so a replayed answer is byte for byte the first one
     body.update(id=str(body["id"]), pickup_id=str(body["pickup_id"]), status="confirmed",
-                late=not confirmation.on_time, collected_at=body["collected_at"].astimezone(clock.UTC),
+                late=not confirmed.on_time, collected_at=body["collected_at"].astimezone(clock.UTC),
                 received_at=body["received_at"].astimezone(clock.UTC))
     return body
 
 
 def excuse(session: Session, principal: Principal, pickup_id: str, reason: str) -> Pickup:
     pickup = _locked(session, pickup_id)
-    if not evidence.can_excuse(pickup.status):
+    if not confirmation.can_excuse(pickup.status):
         raise conflict("not_excusable", f"A {pickup.status} pickup cannot be excused.")
     pickup.status, pickup.excuse_reason, pickup.updated_at = "excused", reason, clock.now()
     outbox.record(session, "routes.pickup.excused", {"pickup_id": pickup.id, "contract_id": pickup.contract_id,
@@ -129,7 +127,7 @@ def excuse(session: Session, principal: Principal, pickup_id: str, reason: str) 
 
 def verify(session: Session, principal: Principal, pickup_id: str, reason: str) -> Pickup:
     pickup = _locked(session, pickup_id)
-    if not evidence.can_verify(pickup.status, pickup.off_site, pickup.verified_at is not None):
+    if not confirmation.can_verify(pickup.status, pickup.off_site, pickup.verified_at is not None):
         raise conflict("not_awaiting_verification", "Only an unverified off-site confirmation can be verified.")
     pickup.verified_at = pickup.updated_at = clock.now()
     pickup.verify_reason = reason
@@ -165,8 +163,8 @@ def get_pickup(session: Session, pickup_id: str) -> dict:
     row = session.execute(query).first()
     if row is None:
         raise not_found("Pickup")
-    pickup, confirmation = row
-    return {**pickup_body(pickup), "confirmation": confirmation_body(confirmation) if confirmation else None}
+    pickup, confirmed = row
+    return {**pickup_body(pickup), "confirmation": confirmation_body(confirmed) if confirmed else None}
 
 
 def pickup_body(pickup: Pickup) -> dict:

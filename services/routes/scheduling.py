@@ -1,14 +1,21 @@
-"""Scheduling pickups from routes: one per stop per matching WIB day, in one set-based statement."""
+"""Scheduling: which pickups are owed. Created from routes (one per stop per matching WIB day, in one set-based
+statement) when the agency schedules a route, when the worker schedules ahead and when a contract resumes; withdrawn
+or excused when a contract stops being in force."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Iterable
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from shared import clock, events, logs, outbox
+from shared import audit, clock, config, events, logs, outbox
+from shared.auth import Principal
+from shared.errors import conflict, invalid, not_found
 from services.routes.contract_copy import grace_on_sql, in_force_sql
+from services.routes.models import Contract, Route
+
+MAX_SCHEDULE_DAYS = 400
 
 # (day + wall time) AT TIME ZONE 'Asia/Jakarta' is shared.clock.wib_instant done in SQL: WIB has no DST, so
 # both give the same instant, and the database builds every row without a Python round trip per pickup.
@@ -55,6 +62,40 @@ def schedule_pickups(session: Session, route_ids: Iterable[str] | None, from_dat
     result = session.execute(_SCHEDULE, {"now": now or clock.now(), "from_date": from_date, "to_date": to_date,
                                          "route_ids": ids, "not_before": not_before})
     return result.rowcount
+
+
+def schedule_route(session: Session, principal: Principal, route_id: str, from_date: date, to_date: date) -> int:
+    """The agency schedules a route's pickups for WIB dates from..to (from today on, at most MAX_SCHEDULE_DAYS),
+    audited; answers how many were created."""
+    if from_date > to_date:
+        raise invalid("invalid", "from must not be after to.", {"to": ["Must not be before from."]})
+    today = clock.today_wib()
+    if from_date < today:
+        raise invalid("past", f"Pickups are scheduled from today ({today.isoformat()}, WIB) on: nobody can be "
+                              "charged for a pickup that could not be confirmed.",
+                      {"from": [f"Before today ({today.isoformat()})."]})
+    if (to_date - from_date).days >= MAX_SCHEDULE_DAYS:
+        raise invalid("invalid", f"Schedule at most {MAX_SCHEDULE_DAYS} days at once.", {"to": ["Range too long."]})
+    row = session.execute(select(Route.id, Contract.status).join(Contract, Contract.id == Route.contract_id)
+                          .where(Route.id == route_id)).first()
+    if row is None:
+        raise not_found("Route")
+    if row.status != "active":
+        raise conflict("contract_not_active", f"The route's contract is {row.status}.")
+    count = schedule_pickups(session, [route_id], from_date, to_date)
+    audit.append(session, principal, "route.schedule", "route", route_id,
+                 {"from": from_date.isoformat(), "to": to_date.isoformat(), "scheduled": count})
+    return count
+
+
+def schedule_ahead(session: Session, now: datetime, days: int | None = None) -> int:
+    """The worker's scheduling ahead (task routes.schedule_ahead): pickups of every active route for today and the
+    next `days` WIB days (KAWAL_SCHEDULE_AHEAD_DAYS, default 7), created once whatever the run count; existing ones
+    are kept, so a repeated or late run adds only what is missing. Past days are not back-filled, and today's
+    windows whose grace has ended are left out: a pickup scheduled after its window would be born missed."""
+    today = clock.wib_date(now)
+    days = config.schedule_ahead_days() if days is None else days
+    return schedule_pickups(session, None, today, today + timedelta(days=days), now=now)
 
 
 _WITHDRAW = text("""

@@ -5,6 +5,7 @@ from shared import fields
 
 from shared.city import POINT_KINDS, VEHICLE_TYPES
 from shared.pagination import PageArgs
+from services.routes.photos import VARIANTS
 
 PICKUP_STATUSES = ("scheduled", "confirmed", "missed", "excused")
 
@@ -300,3 +301,15 @@ class ForceMajeureArgs(PageArgs):
     contract_id = fields.UUID()
     from_ = fields.Date(data_key="from")
     to = fields.Date()
+
+
+class PhotoOut(Schema):
+    sha256 = fields.String()
+    content_type = fields.String()
+    size_bytes = fields.Integer()
+    width = fields.Integer()
+    height = fields.Integer()
+
+
+class PhotoArgs(Schema):
+    variant = fields.String(load_default="display", validate=validate.OneOf(VARIANTS))

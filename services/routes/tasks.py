@@ -13,10 +13,10 @@ from prometheus_client import Counter, Histogram
 from sqlalchemy.orm import Session
 
 from shared import clock, db, logs
-from services.routes.compliance_daily import evaluate_days
-from services.routes.compliance_monthly import evaluate_months
-from services.routes.compliance_schedule import schedule_ahead
-from services.routes.compliance_sweep import SweepResult, sweep
+from services.routes.compliance.daily import evaluate_days
+from services.routes.compliance.monthly import evaluate_months
+from services.routes.compliance.sweep import SweepResult, sweep
+from services.routes.scheduling import schedule_ahead
 
 log = logging.getLogger(__name__)
 Result = TypeVar("Result")

@@ -9,7 +9,7 @@ from shared import audit, clock, outbox
 from shared.auth import Principal, scope
 from shared.errors import conflict, invalid, not_found
 from shared.pagination import paginate
-from services.routes import contract_copy, evidence, network, weighbridge
+from services.routes import confirmation, contract_copy, network, weighbridge
 from services.routes.models import Contract, Route, Vehicle, Weighing
 
 PRODUCER = "routes"
@@ -21,7 +21,7 @@ def record(session: Session, principal: Principal, body: dict, idempotency_key: 
     except network.RuleError as error:
         raise invalid("invalid", str(error), {"plate": [str(error)]})
     body = {**body, "weighed_at": body["weighed_at"].astimezone(clock.UTC)}  # a replay answers as the first did
-    if body["weighed_at"] - clock.now() > evidence.FUTURE_TOLERANCE:
+    if body["weighed_at"] - clock.now() > confirmation.FUTURE_TOLERANCE:
         raise invalid("future", "weighed_at is in the future.", {"weighed_at": ["In the future."]})
     # one plate's tickets are judged one at a time, so two quick weighings cannot both miss each other
     session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:plate))"), {"plate": plate})

@@ -17,7 +17,9 @@ from sqlalchemy import text
 from services.billing.handlers import HANDLERS as BILLING, PERIODIC as BILLING_PERIODIC
 from services.contracts.handlers import HANDLERS as CONTRACTS
 from services.portal import accounts
-from services.routes import compliance_daily, compliance_monthly, compliance_sweep
+from services.routes.compliance.daily import evaluate_days
+from services.routes.compliance.monthly import evaluate_months
+from services.routes.compliance.sweep import sweep as sweep_overdue
 from services.routes.handlers import HANDLERS as ROUTES
 from shared import auth, clock, db, events, inbox
 from shared.inbox import NotYetKnown
@@ -151,9 +153,9 @@ class City:
 
     def sweep(self, at: datetime) -> int:
         with db.unit_of_work(self.dbs["routes"]) as session:
-            missed = compliance_sweep.sweep(session, at).missed
+            missed = sweep_overdue(session, at).missed
         with db.unit_of_work(self.dbs["routes"]) as session:
-            compliance_daily.evaluate_days(session, at)
+            evaluate_days(session, at)
         self.relay.run()
         return missed
 
@@ -266,8 +268,8 @@ def month_of_evidence(city: City) -> dict:
     city.sweep(city.at(date(2026, 3, 6), 0, 30))
     issued_at = city.at(*ISSUED_AT)
     with db.unit_of_work(city.dbs["routes"]) as session:
-        compliance_daily.evaluate_days(session, issued_at)
-        compliance_monthly.evaluate_months(session, issued_at)
+        evaluate_days(session, issued_at)
+        evaluate_months(session, issued_at)
     city.relay.run()
     invoices = {}
     for key, contract in (("a", ka), ("b", kb)):

@@ -11,7 +11,8 @@ from datetime import date, datetime, time, timezone
 import pytest
 from sqlalchemy import text
 
-from services.routes import compliance_daily, compliance_sweep
+from services.routes.compliance.daily import evaluate_days
+from services.routes.compliance.sweep import sweep as sweep_overdue
 from services.routes.app import create_app as create_routes_app
 from services.routes.handlers import HANDLERS as ROUTES_HANDLERS
 from shared import clock, db, events, inbox
@@ -112,7 +113,7 @@ class Loop:
         swept_at = clock.wib_instant(date(2025, 3, 9), time(0, 30))
         self.frozen_clock(swept_at)
         with db.unit_of_work(self.relay.urls["routes"]) as session:
-            assert compliance_sweep.sweep(session, swept_at).missed == 3
+            assert sweep_overdue(session, swept_at).missed == 3
             return [str(r.id) for r in session.execute(text("SELECT id FROM pickups ORDER BY date")).all()]
 
     def object_and_decide(self, ref: str, accept: bool, kind: str = "missed_pickup") -> None:
@@ -192,7 +193,7 @@ def test_an_accepted_objection_to_a_shortfall_day_re_evaluates_the_day_and_credi
     # no weighing at all: every day of March in force is a shortfall day; routes evaluates them
     frozen_clock(ISSUE_AT)
     with db.unit_of_work(routes_db) as session:
-        compliance_daily.evaluate_days(session, ISSUE_AT)
+        evaluate_days(session, ISSUE_AT)
     relay.routes_to_billing()
     # March was issued before the evaluation reached billing: its shortfall days come as an adjustment on April
     april = loop.april()
@@ -209,7 +210,7 @@ def test_an_accepted_objection_to_a_shortfall_day_re_evaluates_the_day_and_credi
     assert [t for t in relay.billing_to_routes() if "objection" in t] == ["billing.objection.decided"]
     now = datetime(2025, 5, 2, 3, 5, tzinfo=UTC)
     with db.unit_of_work(routes_db) as session:
-        compliance_daily.evaluate_days(session, now)
+        evaluate_days(session, now)
         day = session.execute(text("SELECT shortfall, revision FROM daily_evaluations WHERE date = '2025-03-10'")
                               ).one()
         excused = session.execute(text("SELECT actor, action, object_id FROM audit_log "

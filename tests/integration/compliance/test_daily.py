@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import text
 
 from shared import clock
-from services.routes.compliance_daily import evaluate_days
+from services.routes.compliance.daily import evaluate_days
 from tests.integration.compliance.seed import Network, rows, run
 
 START = date(2026, 3, 1)

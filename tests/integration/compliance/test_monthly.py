@@ -7,7 +7,7 @@ from datetime import date, time, timedelta
 from sqlalchemy import text
 
 from shared import clock
-from services.routes.compliance_monthly import evaluate_months
+from services.routes.compliance.monthly import evaluate_months
 from tests.integration.compliance.seed import Network, rows, run
 
 FEBRUARY = date(2026, 2, 1)

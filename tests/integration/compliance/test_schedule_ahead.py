@@ -6,7 +6,7 @@ from datetime import date, time, timedelta
 from sqlalchemy import insert
 
 from shared import clock
-from services.routes.compliance_schedule import schedule_ahead
+from services.routes.scheduling import schedule_ahead
 from services.routes.models import RouteStop
 from tests.integration.compliance.seed import Network, rows, run
 

@@ -11,9 +11,9 @@ from datetime import date, time, timedelta
 from sqlalchemy import insert, text
 
 from shared import clock
-from services.routes.compliance_daily import evaluate_days
-from services.routes.compliance_monthly import evaluate_months
-from services.routes.compliance_sweep import sweep
+from services.routes.compliance.daily import evaluate_days
+from services.routes.compliance.monthly import evaluate_months
+from services.routes.compliance.sweep import sweep
 from services.routes.models import ContractAmendment, IssuedMonth, RouteStop
 from services.routes.scheduling import schedule_pickups
 from tests.integration.compliance.seed import Network, rows, run

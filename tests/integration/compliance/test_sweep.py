@@ -6,7 +6,7 @@ import time as time_module
 from datetime import date, datetime, time, timedelta
 
 from shared import clock, events
-from services.routes.compliance_sweep import sweep
+from services.routes.compliance.sweep import sweep
 from tests.integration.compliance.seed import Network, rows, run
 
 DAY = date(2026, 3, 9)  # a Monday

@@ -240,7 +240,7 @@ def test_a_morning_round_with_signal_coming_and_going_reaches_routes_once_per_pi
     # meanwhile the sweep found R2's window (to 06:15, grace 15 min) closed and marked its stops missed
     frozen_clock(wib(6, 40))
     context.clock.set_fixed_time(wib(6, 40))
-    from services.routes.compliance_sweep import sweep
+    from services.routes.compliance.sweep import sweep
     with db.unit_of_work(city.db) as session:
         assert sweep(session, clock.now()).missed == 2
     assert city.pickup_state("TPS-RMB-004")["status"] == "missed"

@@ -1,6 +1,9 @@
 """Confirmations through HTTP: refusals, on time and late, off-site and verification, retries, supersession, excuses."""
 from datetime import date, timedelta
 
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
 from shared import clock
 
 from tests.integration.routes.conftest import POINT_LAT, POINT_LON, bearer, register_contractor, wib
@@ -31,6 +34,26 @@ def test_an_on_site_confirmation_in_the_window_confirms_the_pickup_on_time_and_r
         "collected_at": wib(DAY, 14, 0).isoformat(), "received_at": wib(DAY, 14, 5).isoformat(),
         "supersedes_missed": False}
     assert world.sql("SELECT action FROM audit_log WHERE object_id = :p", p=pickup["id"])[0][0] == "pickup.confirm"
+
+
+def test_the_evidence_the_pickups_new_state_and_the_event_are_written_in_one_statement(world, frozen_clock):
+    pickup = world.pickup_on(DAY)
+    frozen_clock(wib(DAY, 14, 5))
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        assert confirm(world, pickup, wib(DAY, 14, 0)).status_code == 201
+    finally:
+        event.remove(Engine, "before_cursor_execute", seen)
+    writing = [s for s in statements if "INSERT INTO confirmations" in s or "INSERT INTO outbox" in s
+               or "UPDATE pickups" in s]
+    assert len(writing) == 1  # shared.outbox's INSERT inside the confirmation's one statement: one round trip
+    assert "INSERT INTO outbox (id, type, envelope, created_at)" in writing[0]
+    assert len(world.outbox("routes.pickup.confirmed")) == 1
 
 
 def test_each_refusal_answers_422_with_its_code_and_leaves_the_pickup_scheduled(world, frozen_clock):

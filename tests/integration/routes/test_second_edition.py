@@ -5,7 +5,7 @@ Each test names what the first edition would have cost. Rates: the 2025 kawasan 
 from datetime import date, datetime, timedelta
 
 from shared import db
-from services.routes.compliance_daily import evaluate_days
+from services.routes.compliance.daily import evaluate_days
 from tests.integration.routes.conftest import NOW, bearer, deliver, register_contractor, wib
 
 TODAY = date(2026, 3, 10)  # NOW is 10:00 WIB

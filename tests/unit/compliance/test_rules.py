@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
-from services.routes.compliance import (MonthFigures, is_shortfall, last_ended_day, last_ended_month_start,
+from services.routes.compliance.rules import (MonthFigures, is_shortfall, last_ended_day, last_ended_month_start,
                                         monthly_breaches, on_time_ratio, reevaluation_start)
 
 

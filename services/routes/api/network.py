@@ -4,7 +4,7 @@ from flask_smorest import Blueprint
 from shared import auth
 from shared.pagination import page_of
 from shared.web import transaction
-from services.routes import planning
+from services.routes import network, scheduling
 from services.routes import schemas as s
 
 blp = Blueprint("network", __name__, description="Points, vehicles and routes")
@@ -17,7 +17,7 @@ blp = Blueprint("network", __name__, description="Points, vehicles and routes")
 def create_point(body):
     """Register a collection point (titik layanan)."""
     with transaction() as session:
-        return planning.create_point(session, auth.current(), body)
+        return network.create_point(session, auth.current(), body)
 
 
 @blp.route("/points", methods=["GET"])
@@ -27,7 +27,7 @@ def create_point(body):
 def list_points(args):
     """List collection points."""
     with transaction() as session:
-        return planning.list_points(session, args, args.pop("page"), args.pop("per_page"))
+        return network.list_points(session, args, args.pop("page"), args.pop("per_page"))
 
 
 @blp.route("/vehicles", methods=["POST"])
@@ -37,7 +37,7 @@ def list_points(args):
 def create_vehicle(body):
     """Register a vehicle (armada) of a contractor."""
     with transaction() as session:
-        return planning.create_vehicle(session, auth.current(), body)
+        return network.create_vehicle(session, auth.current(), body)
 
 
 @blp.route("/vehicles", methods=["GET"])
@@ -47,7 +47,7 @@ def create_vehicle(body):
 def list_vehicles(args):
     """List vehicles (a contractor sees its own)."""
     with transaction() as session:
-        return planning.list_vehicles(session, args, args.pop("page"), args.pop("per_page"))
+        return network.list_vehicles(session, args, args.pop("page"), args.pop("per_page"))
 
 
 @blp.route("/routes", methods=["POST"])
@@ -57,7 +57,7 @@ def list_vehicles(args):
 def create_route(body):
     """Create a route of an active contract: one vehicle, stops in order, weekdays and a WIB window."""
     with transaction() as session:
-        return planning.create_route(session, auth.current(), body)
+        return network.create_route(session, auth.current(), body)
 
 
 @blp.route("/routes", methods=["GET"])
@@ -67,7 +67,7 @@ def create_route(body):
 def list_routes(args):
     """List routes (a contractor sees its own)."""
     with transaction() as session:
-        return planning.list_routes(session, args, args.pop("page"), args.pop("per_page"))
+        return network.list_routes(session, args, args.pop("page"), args.pop("per_page"))
 
 
 @blp.route("/routes/<uuid:route_id>/schedule", methods=["POST"])
@@ -77,5 +77,5 @@ def list_routes(args):
 def schedule_route(body, route_id):
     """Schedule the route's pickups for WIB dates from..to (existing ones are kept)."""
     with transaction() as session:
-        return {"scheduled": planning.schedule_route(session, auth.current(), str(route_id), body["from_"],
-                                                     body["to"])}
+        return {"scheduled": scheduling.schedule_route(session, auth.current(), str(route_id), body["from_"],
+                                                       body["to"])}

@@ -3,32 +3,20 @@ import re
 
 from flask import Response, request
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
 
 from shared import auth
 from shared.errors import invalid, not_found
 from shared.web import transaction
 from services.routes import photos
+from services.routes import schemas as s
 
 blp = Blueprint("photos", __name__, description="Photos (evidence), stored by SHA-256")
 HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
 
 
-class PhotoOut(Schema):
-    sha256 = fields.String()
-    content_type = fields.String()
-    size_bytes = fields.Integer()
-    width = fields.Integer()
-    height = fields.Integer()
-
-
-class PhotoArgs(Schema):
-    variant = fields.String(load_default="display", validate=validate.OneOf(photos.VARIANTS))
-
-
 @blp.route("/photos", methods=["POST"])
 @auth.roles("contractor", "dinas")
-@blp.response(201, PhotoOut)
+@blp.response(201, s.PhotoOut)
 @blp.doc(requestBody={"content": {"multipart/form-data": {"schema": {
     "type": "object", "properties": {"photo": {"type": "string", "format": "binary"}}, "required": ["photo"]}}}})
 def upload_photo():
@@ -43,7 +31,7 @@ def upload_photo():
 
 @blp.route("/photos/<string:sha256>", methods=["GET"])
 @auth.roles(*auth.READERS)
-@blp.arguments(PhotoArgs, location="query")
+@blp.arguments(s.PhotoArgs, location="query")
 @blp.doc(responses={"200": {"description": "The image", "content": {"image/jpeg": {}, "image/png": {},
                                                                       "image/webp": {}}}})
 def get_photo(args, sha256):

@@ -14,8 +14,8 @@ from shared import clock, events, logs, outbox
 from shared.contract_terms import overdue_days_by_month
 from shared.db import new_id
 from services.routes import contract_copy
-from services.routes.compliance import MonthFigures, monthly_breaches, on_time_ratio, reevaluation_start
-from services.routes.compliance_daily import evaluate_days
+from services.routes.compliance.rules import MonthFigures, monthly_breaches, on_time_ratio, reevaluation_start
+from services.routes.compliance.daily import evaluate_days
 from services.routes.contract_copy import in_force_sql
 from services.routes.models import Breach, MonthlyEvaluation
 
@@ -108,8 +108,8 @@ def evaluate_months(session: Session, now: datetime) -> MonthlyResult:
 def _month_figures(session: Session, row, copy: contract_copy.Copy, now: datetime) -> MonthFigures:
     # The on-time ratio is a measure of the whole month: its minimum is the one in force on the month's last day
     # (or the period's last day), when the measure is complete. Shortfall days are facts of their own days: each
-    # is held against the allowance in force on it (compliance.over_allowance), as billing prices them; whether a
-    # day is a shortfall day already used that day's ratio and target (compliance_daily).
+    # is held against the allowance in force on it (rules.over_allowance), as billing prices them; whether a
+    # day is a shortfall day already used that day's ratio and target (daily.py).
     last_day = min(row["next_first_day"] - timedelta(days=1), copy.contract.end_date)
     terms = copy.terms_on(last_day)
     starts, ends = clock.wib_day_bounds(row["first_day"])[0], clock.wib_day_bounds(row["next_first_day"])[0]

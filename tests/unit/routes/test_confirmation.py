@@ -4,7 +4,7 @@ from datetime import date, datetime, time, timedelta, timezone
 import pytest
 
 from shared import clock
-from services.routes.evidence import (Claim, Refused, Terms, Window, can_excuse, can_verify, distance_m, judge)
+from services.routes.confirmation import (Claim, Refused, Terms, Window, can_excuse, can_verify, distance_m, judge)
 
 DAY = date(2026, 3, 10)
 WINDOW = Window(start=clock.wib_instant(DAY, time(13, 0)), end=clock.wib_instant(DAY, time(17, 0)))

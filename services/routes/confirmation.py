@@ -1,4 +1,6 @@
-"""The confirmation rules: when a contractor's word that a pickup was collected is refused, on time, late or off-site."""
+"""The confirmation rules: when a contractor's word that a pickup was collected is refused, on time, late or off-site,
+and when the agency may excuse a pickup or verify an off-site confirmation. Plain functions; pickups.py applies them.
+FUTURE_TOLERANCE is the one device-clock tolerance of all evidence (weighings and complaints use it too)."""
 from __future__ import annotations
 
 import math

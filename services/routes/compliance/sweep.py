@@ -12,23 +12,22 @@ from shared.contract_terms import overdue_days_by_month
 from services.routes import contract_copy
 from services.routes.contract_copy import GRACE_RANGES, in_force_sql
 
-# An instant as Python's datetime.isoformat() writes an aware UTC value (what shared.events dumps):
-# microseconds only when there are some, and the offset as +00:00.
-def _iso_utc(column: str) -> str:
-    return (f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS')"
-            f" || CASE WHEN extract(microseconds FROM {column})::bigint % 1000000 <> 0"
-            f" THEN to_char({column} AT TIME ZONE 'UTC', '.US') ELSE '' END || '+00:00'")
-
-
-# One statement: mark the pickups missed and write their routes.pickup.missed envelopes to the outbox, built in
-# SQL (300,000 misses after an outage must not become 300,000 Python objects). The envelope matches
-# shared.events.Envelope.to_dict() and the PickupMissed schema's dump exactly; a test parses it with
-# shared.events.parse. Only an active contract's pickups are swept: a suspended or ended contract is not
-# serviced, so its pickups are no miss of the contractor's (DOMAIN: only an active contract's pickups are
+# One statement: mark the pickups missed and write their routes.pickup.missed events to the outbox, the envelopes
+# built in SQL by shared.outbox (300,000 misses after an outage must not become 300,000 Python objects); a test
+# parses them with shared.events.parse. Only an active contract's pickups are swept: a suspended or ended contract
+# is not serviced, so its pickups are no miss of the contractor's (DOMAIN: only an active contract's pickups are
 # scheduled and billed). `window_end_at <= :now` lets the partial index ix_pickups_due find the candidates;
 # the grace (>= 0) is then the one in force on the pickup's own WIB day (DOMAIN: a fact is judged by the terms in
 # force on its own date; an amendment of the grace from the 15th leaves the 14th's deadlines as they were), joined
 # by range from GRACE_RANGES (one row per contract and grace amendment) so the statement stays set-based.
+_ANNOUNCE = outbox.insert_from_rows("routes.pickup.missed", "missed", {
+    "pickup_id": outbox.dumped_uuid("r.id"),
+    "contract_id": outbox.dumped_uuid("r.contract_id"),
+    "route_id": outbox.dumped_uuid("r.route_id"),
+    "point_id": outbox.dumped_uuid("r.point_id"),
+    "date": outbox.dumped_date("r.date"),
+    "window_end": outbox.dumped_instant("r.window_end_at"),
+}, producer="routes", order_by=("window_end_at", "id"))
 MISS_PICKUPS = text(f"""
 WITH graces AS ({GRACE_RANGES}
 ), missed AS (
@@ -44,29 +43,9 @@ WITH graces AS ({GRACE_RANGES}
        AND NOT EXISTS (SELECT 1 FROM confirmations f WHERE f.pickup_id = p.id)
     RETURNING p.id, p.contract_id, p.route_id, p.point_id, p.date, p.window_end_at, c.number
 ), announced AS (
-    SELECT gen_random_uuid() AS event_id, missed.* FROM missed
-), recorded AS (
-    INSERT INTO outbox (id, type, envelope, created_at)
-    SELECT a.event_id, 'routes.pickup.missed',
-           jsonb_build_object(
-               'id', a.event_id::text,
-               'type', 'routes.pickup.missed',
-               'version', 1,
-               'occurred_at', CAST(:occurred_at AS text),
-               'producer', 'routes',
-               'correlation_id', COALESCE(CAST(:correlation_id AS text), a.event_id::text),
-               'data', jsonb_build_object(
-                   'pickup_id', a.id::text,
-                   'contract_id', a.contract_id::text,
-                   'route_id', a.route_id::text,
-                   'point_id', a.point_id::text,
-                   'date', to_char(a.date, 'YYYY-MM-DD'),
-                   'window_end', {_iso_utc('a.window_end_at')})),
-           :now
-      FROM announced a
-     ORDER BY a.window_end_at, a.id
+    {_ANNOUNCE}
 )
-SELECT number, count(*) AS missed FROM announced GROUP BY number
+SELECT number, count(*) AS missed FROM missed GROUP BY number
 """)
 
 # Unresolved complaints past their deadline are few: read them, count their overdue days in Python with the one
@@ -106,8 +85,7 @@ def sweep(session: Session, now: datetime) -> SweepResult:
 
 
 def _miss_pickups(session: Session, now: datetime) -> dict[str, int]:
-    rows = session.execute(MISS_PICKUPS, {"now": now, "occurred_at": now.isoformat(),
-                                          "correlation_id": logs.correlation_id.get()}).all()
+    rows = session.execute(MISS_PICKUPS, {"now": now, **outbox.rows_params(now)}).all()
     return {number: count for number, count in rows}
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from shared import events, logs, outbox
 from services.routes import contract_copy
-from services.routes.compliance import is_shortfall, last_ended_day, reevaluation_start
+from services.routes.compliance.rules import is_shortfall, last_ended_day, reevaluation_start
 from services.routes.contract_copy import in_force_sql
 from services.routes.models import DailyEvaluation
 
