@@ -15,11 +15,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import text  # noqa: E402
 
 from services.billing import invoices, readmodel  # noqa: E402
-from harness import Comparison, interleave  # noqa: E402
+from harness import Comparison, database_name, interleave  # noqa: E402
 from shared import auth, clock, db  # noqa: E402
 from tests.support.databases import migrate, recreate, url_for  # noqa: E402
 
-DATABASE = "kawal_bench_invoice"
+DATABASE = database_name("kawal_bench_invoice")
 MONTH, FIRST, NEXT = "2025-03", date(2025, 3, 1), date(2025, 4, 1)
 PICKUPS, WEIGHINGS, PER_ROUND = 100_000, 6_000, 5
 
