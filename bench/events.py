@@ -19,7 +19,7 @@ from marshmallow import Schema, fields  # noqa: E402
 from sqlalchemy import Column, Integer, MetaData, Table, create_engine, insert, text  # noqa: E402
 from sqlalchemy.dialects.postgresql import UUID  # noqa: E402
 
-from harness import Comparison  # noqa: E402
+from harness import Comparison, database_name  # noqa: E402
 from shared import config, db, events, outbox  # noqa: E402
 from shared.consumer import Consumer, batch_handler  # noqa: E402
 from shared.db import platform_metadata  # noqa: E402
@@ -30,7 +30,7 @@ from tests.support.databases import recreate, url_for  # noqa: E402
 
 COUNT = int(os.environ.get("KAWAL_BENCH_EVENTS", "20000"))
 PACED = 2000
-DATABASE = "kawal_bench_events"
+DATABASE = database_name("kawal_bench_events")
 URL = url_for(DATABASE)
 SERVICE = "benchevents"
 TYPE = "bench.thing.happened"

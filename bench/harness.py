@@ -28,6 +28,13 @@ ROUNDS = int(os.environ.get("KAWAL_BENCH_ROUNDS", "3"))
 RESULTS_DIR = Path(__file__).resolve().parent.parent / ".run" / "bench"
 
 
+def database_name(base: str) -> str:
+    """A bench's own database, suffixed by KAWAL_BENCH_DB_SUFFIX so two people benching on one server never drop
+    each other's databases."""
+    suffix = os.environ.get("KAWAL_BENCH_DB_SUFFIX", "")
+    return f"{base}_{suffix}" if suffix else base
+
+
 @dataclass
 class Comparison:
     """One bench's figure against its baseline over several interleaved rounds."""

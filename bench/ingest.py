@@ -20,8 +20,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-DATABASE = "kawal_bench_ingest"
-
 
 def _free_port() -> int:
     import socket
@@ -47,8 +45,10 @@ CLOCK_ENV = {key: os.environ[key] for key in ("KAWAL_CLOCK_START", "KAWAL_CLOCK_
 
 from sqlalchemy import text  # noqa: E402
 
-from harness import ROUNDS, Comparison  # noqa: E402
+from harness import ROUNDS, Comparison, database_name  # noqa: E402
 from shared import auth, clock, db  # noqa: E402
+
+DATABASE = database_name("kawal_bench_ingest")
 
 
 def bare_app():

@@ -15,12 +15,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import text  # noqa: E402
 
 from services.billing import invoices, readmodel  # noqa: E402
-from harness import Comparison, interleave  # noqa: E402
-from shared import auth, clock, db  # noqa: E402
-from shared.events import Envelope  # noqa: E402
+from harness import Comparison, database_name, interleave  # noqa: E402
+from shared import auth, clock, db, events  # noqa: E402
 from tests.support.databases import migrate, recreate, url_for  # noqa: E402
 
-DATABASE = "kawal_bench_invoice"
+DATABASE = database_name("kawal_bench_invoice")
 MONTH, FIRST, NEXT = "2025-03", date(2025, 3, 1), date(2025, 4, 1)
 PICKUPS, WEIGHINGS, PER_ROUND = 100_000, 6_000, 5
 
@@ -29,7 +28,8 @@ SELECT (SELECT coalesce(sum(net_kg), 0) FROM weighings WHERE contract_id = CAST(
           AND weighed_at >= :from_at AND weighed_at < :to_at) AS kg,
        (SELECT count(*) FROM pickups WHERE contract_id = CAST(:c AS uuid) AND date >= :from_day AND date < :to_day
           AND NOT excused AND ((missed AND NOT confirmed) OR (confirmed AND off_site AND NOT verified))) AS missed,
-       (SELECT coalesce(sum(overdue_days), 0) FROM complaints WHERE contract_id = CAST(:c AS uuid)
+       (SELECT coalesce(sum(greatest(0, ceil(extract(epoch FROM resolved_at - due_at) / 86400))), 0)
+          FROM complaints WHERE contract_id = CAST(:c AS uuid)
           AND resolved_at >= :from_at AND resolved_at < :to_at) AS complaint_days,
        (SELECT count(*) FROM daily_evaluations WHERE contract_id = CAST(:c AS uuid) AND shortfall
           AND date >= :from_day AND date < :to_day) AS shortfall_days""")
@@ -38,14 +38,16 @@ SELECT (SELECT coalesce(sum(net_kg), 0) FROM weighings WHERE contract_id = CAST(
 def fill(url: str, contract_id: str) -> None:
     """The month's read model in set-based SQL: every pickup a deterministic mix of outcomes."""
     with db.unit_of_work(url) as session:
-        readmodel.contract_activated(session, Envelope("contracts.contract.activated", producer="contracts", data={
+        # through the event, as the consumer delivers it (the handler reads the envelope's data and occurrence)
+        readmodel.contract_activated(session, events.parse(events.make("contracts.contract.activated", {
             "contract_id": contract_id, "number": "BENCH/2025/001", "contractor_id": str(uuid.uuid4()),
-            "kawasan": "Bench", "kecamatan": ["Bench"],
-            "start_date": date(2025, 1, 1), "end_date": date(2025, 12, 31), "value_rp": 16_840_000_000,
+            "kawasan": "Kawasan 3", "kecamatan": ["Rumbai"], "activated_on": date(2025, 1, 1), "start_date": date(2025, 1, 1), "end_date": date(2025, 12, 31), "value_rp": 16_840_000_000,
             "unit_price_rp_per_ton": 235_000, "daily_target_kg": 260_000, "ppn_rate": 0.11,
-            "sla": {"shortfall_days_allowed": 3},
+            "sla": {"grace_minutes": 60, "geofence_m": 150, "sync_allowance_hours": 24, "min_on_time_ratio": 0.95,
+                    "complaint_hours_priority": 24, "complaint_hours_normal": 72, "shortfall_ratio": 0.5,
+                    "shortfall_days_allowed": 3},
             "penalties": {"missed_pickup_rp": 93_555, "complaint_day_rp": 93_555, "shortfall_day_rp": 93_555,
-                          "cap_rp": 842_000_000}}))
+                          "cap_ratio": 0.05, "cap_rp": 842_000_000}}, producer="contracts").to_json()))
         params = {"c": contract_id, "pickups": PICKUPS, "weighings": WEIGHINGS}
         session.execute(text("""
             INSERT INTO pickups (pickup_id, contract_id, date, missed, confirmed, off_site, verified, excused)
@@ -62,10 +64,9 @@ def fill(url: str, contract_id: str) -> None:
             SELECT CAST(:c AS uuid), DATE '2025-03-01' + d, 1, d % 5 = 0, 250000, 260000
             FROM generate_series(0, 30) d"""), params)
         session.execute(text("""
-            INSERT INTO complaints (complaint_id, contract_id, due_at, resolved_at, overdue_days)
+            INSERT INTO complaints (complaint_id, contract_id, due_at, resolved_at)
             SELECT gen_random_uuid(), CAST(:c AS uuid), TIMESTAMPTZ '2025-03-02 00:00+00' + n * interval '1 day',
-                   TIMESTAMPTZ '2025-03-02 00:00+00' + n * interval '1 day' + (n % 3) * interval '20 hours',
-                   CASE WHEN n % 3 = 0 THEN 0 ELSE 1 END
+                   TIMESTAMPTZ '2025-03-02 00:00+00' + n * interval '1 day' + (n % 3) * interval '20 hours'
             FROM generate_series(0, 19) n"""), params)
     with db.engine(url).connect() as connection:
         connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))

@@ -16,11 +16,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import psycopg  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
-from harness import Comparison  # noqa: E402
+from harness import Comparison, database_name  # noqa: E402
 from shared import clock, db  # noqa: E402
 from tests.support.databases import migrate, recreate, url_for  # noqa: E402
 
-DATABASE = "kawal_bench_sweep"
+DATABASE = database_name("kawal_bench_sweep")
 URL = url_for(DATABASE)
 DSN = f"postgresql://postgres@127.0.0.1:5432/{DATABASE}"
 STOPS, DAYS, OVERDUE_DAYS = 10, 100, 30  # pickups = routes x STOPS x DAYS; the first 30 days are overdue

@@ -6,7 +6,9 @@ import json
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from sqlalchemy import BigInteger, Column, DateTime, Identity, String, Table, select, text
+import psycopg
+from sqlalchemy import BigInteger, Column, DateTime, Identity, String, Table, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
@@ -32,15 +34,17 @@ audit_log = Table(
 )
 
 
-_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 # The database chains the entry: it reads the last hash and hashes it with the entry's canonical text in the
-# same statement, so an append is two round trips (lock, insert) and Python never waits for the last hash.
-_INSERT = text("""
+# INSERT, so Python never waits for the last hash. The lock must be held before the snapshot that reads the last
+# hash is taken (READ COMMITTED: each statement its own snapshot), so it is a statement of its own; the two go to
+# the server together in one psycopg pipeline: one round trip per append, the server running them in order.
+_LOCK = "SELECT pg_advisory_xact_lock(%(key)s)"
+_INSERT = """
 INSERT INTO audit_log (at, actor, role, action, object_type, object_id, detail, prev_hash, hash)
-SELECT :at, :actor, :role, :action, :object_type, :object_id, CAST(:detail AS jsonb), last.hash,
-       encode(sha256(convert_to(last.hash || :canonical, 'UTF8')), 'hex')
-FROM (SELECT coalesce((SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1), :genesis) AS hash) AS last
-""")
+SELECT %(at)s, %(actor)s, %(role)s, %(action)s, %(object_type)s, %(object_id)s, CAST(%(detail)s AS jsonb), last.hash,
+       encode(sha256(convert_to(last.hash || %(canonical)s, 'UTF8')), 'hex')
+FROM (SELECT coalesce((SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1), %(genesis)s) AS hash) AS last
+"""
 
 
 def canonical(at: str, actor: str, role: str, action: str, object_type: str, object_id: str,
@@ -57,16 +61,27 @@ def entry_hash(prev_hash: str, entry_canonical: str) -> str:
 def append(session: Session, principal, action: str, object_type: str, object_id: Any,
            detail: dict[str, Any] | None = None) -> None:
     """Add one entry in the caller's transaction, chained to the last one."""
-    # Two statements, not one: the lock must be held before the snapshot that reads the last hash is taken.
-    session.execute(_LOCK, {"key": _LOCK_KEY})
     at = clock.now()
     # round-trip the detail through JSON so the hash sees what the database stores
     stored_detail = json.loads(json.dumps(detail or {}, default=str))
-    row = {"at": at, "actor": principal.sub, "role": principal.role, "action": action,
-           "object_type": object_type, "object_id": str(object_id)}
-    session.execute(_INSERT, {**row, "detail": json.dumps(stored_detail), "genesis": GENESIS,
-                              "canonical": canonical(at.isoformat(), principal.sub, principal.role, action,
-                                                     object_type, str(object_id), stored_detail)})
+    params = {"at": at, "actor": principal.sub, "role": principal.role, "action": action,
+              "object_type": object_type, "object_id": str(object_id), "detail": json.dumps(stored_detail),
+              "genesis": GENESIS, "canonical": canonical(at.isoformat(), principal.sub, principal.role, action,
+                                                         object_type, str(object_id), stored_detail)}
+    session.flush()  # as session.execute would: the ORM's pending writes go first
+    connection = session.connection()  # the session's transaction, begun if it was not yet
+    raw: psycopg.Connection = connection.connection.driver_connection  # type: ignore[assignment]
+    try:
+        with raw.pipeline(), raw.cursor() as cursor:
+            cursor.execute(_LOCK, {"key": _LOCK_KEY})
+            cursor.execute(_INSERT, params)
+    except psycopg.Error as error:
+        # what SQLAlchemy does for its own statements: a lost connection is invalidated and the error is
+        # SQLAlchemy's (shared.errors answers 503 for it, as for any other statement's)
+        lost = connection.dialect.is_disconnect(error, raw, None)  # type: ignore[arg-type]
+        if lost:
+            connection.invalidate(error)
+        raise DBAPIError.instance(_INSERT, params, error, psycopg.Error, connection_invalidated=lost) from error
 
 
 @dataclass(frozen=True)

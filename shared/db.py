@@ -1,11 +1,13 @@
 """SQLAlchemy engines and sessions per service, the unit of work, and the platform's own tables' metadata."""
 from __future__ import annotations
 
+import select
 import uuid
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Any, Iterator
 
-from sqlalchemy import DateTime, MetaData, create_engine
+from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -42,10 +44,37 @@ _factories: dict[str, sessionmaker[Session]] = {}
 
 
 def engine(url: str) -> Engine:
-    """One pooled engine per database URL per process."""
+    """One pooled engine per database URL per process.
+
+    No pre-ping (a round trip before every transaction, a sixth of a confirmation's database time): a checkout
+    only looks whether the server has closed the idle connection (`_closed_by_server`, no round trip), which is
+    what a PostgreSQL restart or pg_terminate_backend does, and the pool then hands out a fresh one. A connection
+    that dies in use (or between that look and its first statement) fails its statement: SQLAlchemy marks the
+    whole pool stale, and the API answers 503 with Retry-After (shared.errors), which a client retries with the
+    same Idempotency-Key."""
     if url not in _engines:
-        _engines[url] = create_engine(url, pool_size=5, max_overflow=10, pool_pre_ping=True)
+        created = create_engine(url, pool_size=5, max_overflow=10)
+        event.listen(created, "checkout", _refuse_closed_connection)
+        _engines[url] = created
     return _engines[url]
+
+
+def _closed_by_server(dbapi_connection: Any) -> bool:
+    """An idle connection has nothing to read: readable means the server said goodbye (FATAL 57P01 on restart or
+    termination) or closed the socket. A zero-timeout poll, no round trip."""
+    try:
+        fd = dbapi_connection.fileno()
+    except Exception:  # psycopg raises when the connection is already closed
+        return True
+    poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLERR | select.POLLHUP)
+    return bool(poller.poll(0))
+
+
+def _refuse_closed_connection(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    if _closed_by_server(dbapi_connection):
+        # documented pool behaviour: the checkout discards this connection and tries a fresh one
+        raise DisconnectionError("the server closed this pooled connection")
 
 
 def session_factory(url: str) -> sessionmaker[Session]:

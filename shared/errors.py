@@ -5,7 +5,8 @@ from typing import Any
 
 from flask import Flask, jsonify
 from marshmallow import Schema, fields
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError, DisconnectionError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 
@@ -49,6 +50,18 @@ def body(status: int, code: str, message: str, fields: dict[str, Any] | None = N
     return jsonify({"error": {"code": code, "message": message, "fields": fields or {}}}), status
 
 
+RETRY_AFTER_SECONDS = 1
+
+
+def transient(error: BaseException) -> bool:
+    """A database failure that says nothing about the request and passes by itself: the connection was lost (a
+    restart, a terminated backend, the server unreachable), the pool had nothing free, or PostgreSQL asked for
+    the transaction to be retried (a serialization failure, a deadlock are OperationalErrors too)."""
+    if isinstance(error, (OperationalError, DisconnectionError, PoolTimeout)):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
 def _flatten_smorest_errors(messages: Any) -> dict[str, Any]:
     """flask-smorest nests errors by location (json, query, headers); the fields matter, not where."""
     if not isinstance(messages, dict):
@@ -84,6 +97,19 @@ def register(app: Flask) -> None:
         # schemas bound their fields (shared.fields), this is the net under what they miss
         app.logger.warning("database refused a value: %s", getattr(error, "orig", error))
         return body(422, "invalid", "A value is out of range or too long.")
+
+    @app.errorhandler(DBAPIError)
+    @app.errorhandler(DisconnectionError)
+    @app.errorhandler(PoolTimeout)
+    def _database_error(error: Exception):
+        if not transient(error):
+            return _unexpected(error)
+        # nothing was committed (or, if the commit itself was cut, a retry with the same Idempotency-Key gets
+        # the first answer): the client may simply try again
+        app.logger.warning("database unavailable, answered 503: %s", getattr(error, "orig", None) or error)
+        response, status = body(503, "unavailable", "The database is briefly unavailable; try again.")
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response, status
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):

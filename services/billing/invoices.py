@@ -20,11 +20,14 @@ NEXT_STATUS = {"issue": ("draft", "issued"), "approve": ("issued", "approved"), 
 REFRESH_BATCH = 50  # stale contracts repriced per tick
 
 
-def facts_query(session: Session, contract: Contract, timeline: Timeline, month: str,
-                as_of: datetime) -> facts.FactsQuery:
+def facts_query(session: Session, contract: Contract, timeline: Timeline, month: str, as_of: datetime,
+                frozen: list | None = None) -> facts.FactsQuery:
     """What the invoice of `month` bills (facts.FactsQuery): its own month and the earlier issued months (their late
-    facts become adjustments), on their days in force, complaint days counted up to `as_of`."""
-    months = facts.issued_months_before(session, contract.id, month) + (month,)
+    facts become adjustments), on their days in force, complaint days counted up to `as_of`. `frozen`: the
+    contract's frozen invoices when the caller has read them (frozen_invoices), else read here."""
+    before = (tuple(sorted(row.month for row in frozen if row.month < month)) if frozen is not None
+              else facts.issued_months_before(session, contract.id, month))
+    months = before + (month,)
     first = min(clock.month_bounds(m)[0] for m in months)
     following = clock.month_bounds(month)[1]
     in_force = tuple((day, terms.shortfall_days_allowed) for day, terms in timeline.days(first, following))
@@ -32,13 +35,22 @@ def facts_query(session: Session, contract: Contract, timeline: Timeline, month:
     return facts.FactsQuery(contract.id, month, months, in_force, as_of, complaint_days)
 
 
-def ledger_before(session: Session, contract_id: str, invoice_id: str | None) -> pricing.LedgerBefore:
-    row = session.execute(text(
-        "SELECT coalesce(sum(tonnage_rp), 0) AS tonnage, coalesce(sum(deductions_gross_rp), 0) AS assessed,"
-        " coalesce(sum(carried_out_rp - carried_in_rp), 0) AS carried, coalesce(sum(bond_claim_rp), 0) AS claimed"
-        " FROM invoices WHERE contract_id = CAST(:c AS uuid) AND status <> 'draft' AND id <> CAST(:i AS uuid)"),
-        {"c": contract_id, "i": invoice_id or "00000000-0000-0000-0000-000000000000"}).one()
-    return pricing.LedgerBefore(int(row.tonnage), int(row.assessed), int(row.carried), int(row.claimed))
+def frozen_invoices(session: Session, contract_id: str) -> list:
+    """The contract's invoices that are no longer drafts, with what the ledger sums of them: one read for both the
+    months a draft's scope adjusts and the ledger before it."""
+    return session.execute(text(
+        "SELECT id::text AS id, month, tonnage_rp, deductions_gross_rp, carried_out_rp - carried_in_rp AS carried,"
+        " bond_claim_rp FROM invoices WHERE contract_id = CAST(:c AS uuid) AND status <> 'draft'"),
+        {"c": contract_id}).all()
+
+
+def ledger_before(session: Session, contract_id: str, invoice_id: str | None,
+                  frozen: list | None = None) -> pricing.LedgerBefore:
+    """What the contract's frozen invoices other than this one billed and carried."""
+    rows = [row for row in (frozen if frozen is not None else frozen_invoices(session, contract_id))
+            if row.id != str(invoice_id)]
+    return pricing.LedgerBefore(sum(int(r.tonnage_rp) for r in rows), sum(int(r.deductions_gross_rp) for r in rows),
+                                  sum(int(r.carried) for r in rows), sum(int(r.bond_claim_rp) for r in rows))
 
 
 def recompute(session: Session, invoice: Invoice, contract: Contract | None = None) -> facts.FactsQuery:
@@ -49,11 +61,12 @@ def recompute(session: Session, invoice: Invoice, contract: Contract | None = No
     contract = contract or session.get(Contract, invoice.contract_id, with_for_update=True)
     timeline = timeline_of(session, contract)
     now = clock.now()
-    query = facts_query(session, contract, timeline, invoice.month, now)
+    frozen = frozen_invoices(session, contract.id)
+    query = facts_query(session, contract, timeline, invoice.month, now, frozen)
     invoice.kind = termin.kind_of(timeline, invoice.month)
     terms = termin.terms_for(timeline, invoice.month)
     lines = pricing.price_lines(facts.quantities(session, query), timeline.on)
-    computed = pricing.compute(terms, ledger_before(session, contract.id, invoice.id), lines,
+    computed = pricing.compute(terms, ledger_before(session, contract.id, invoice.id, frozen), lines,
                                final=invoice.kind != termin.TERMIN)
     session.execute(delete(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id))
     session.add_all(InvoiceLine(invoice_id=invoice.id, position=position, description=describe.line(line, terms),

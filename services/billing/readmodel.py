@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -42,12 +42,19 @@ def mark_stale(session: Session, contract_id) -> None:
 def timeline_of(session: Session, contract: Contract) -> Timeline:
     """The contract's terms by date and days in force, from its activation, amendments and lifecycle changes."""
     with session.no_autoflush:
-        amendments = session.execute(select(Amendment.amendment_no, Amendment.effective_from, Amendment.changes)
-                                     .where(Amendment.contract_id == contract.id)).all()
-        changes = session.execute(select(LifecycleChange.at, LifecycleChange.status)
-                                  .where(LifecycleChange.contract_id == contract.id)).all()
-    return Timeline.of(contract.base_terms, [tuple(row) for row in amendments], contract.activated_on,
-                       [tuple(row) for row in changes])
+        rows = session.execute(_TIMELINE, {"c": contract.id}).all()
+    amendments = [(row.amendment_no, row.effective_from, row.changes) for row in rows if row.amendment_no is not None]
+    changes = [(row.at, row.status) for row in rows if row.amendment_no is None]
+    return Timeline.of(contract.base_terms, amendments, contract.activated_on, changes)
+
+
+# The amendments and the lifecycle changes in one round trip (every draft and every terms event reads both).
+_TIMELINE = text("""
+SELECT amendment_no, effective_from, changes, NULL::timestamptz AS at, NULL::varchar AS status
+FROM amendments WHERE contract_id = CAST(:c AS uuid)
+UNION ALL
+SELECT NULL, NULL, NULL, at, status FROM lifecycle_changes WHERE contract_id = CAST(:c AS uuid)
+""")
 
 
 def _refold(session: Session, contract: Contract) -> None:

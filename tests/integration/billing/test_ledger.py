@@ -131,3 +131,51 @@ def test_an_event_about_an_unknown_contract_is_retried_not_dropped(billing_db):
     with pytest.raises(NotYetKnown):
         with db.unit_of_work(billing_db) as session:
             HANDLERS[event.type](session, event)
+
+
+def _general(session, scope) -> list:
+    """The month's quantities by the general per-ref diff of every fact against what frozen invoices billed."""
+    from services.billing import facts
+
+    rows = session.execute(text("WITH " + facts._FACTS + " SELECT kind, fact_date, sum(quantity) AS quantity, "
+                                "count(*) AS evidence FROM due WHERE quantity <> 0 GROUP BY kind, fact_date"),
+                           scope.params()).all()
+    return sorted((row.kind, row.fact_date, int(row.quantity), int(row.evidence)) for row in rows)
+
+
+def test_the_months_own_facts_summed_straight_equal_the_general_diff_and_frozen_evidence_of_it_falls_back(
+        billing, billing_db):
+    from services.billing import facts, invoices
+    from services.billing.models import Contract
+    from services.billing.readmodel import timeline_of
+    from shared import clock, db
+
+    march = March(World())
+    world, p, w = march.world, march.p, march.w
+    deliver(billing_db, march.events())
+    issued = post(billing, draft(billing, world, "2025-03")["id"], "issue")
+    deliver(billing_db, [world.confirmed(p[0], datetime(2025, 3, 10).date(), supersedes_missed=True),
+                         world.cleared(w[2], 50_000, datetime(2025, 3, 7, 3, 0, tzinfo=UTC))])
+    draft(billing, world, "2025-04")
+    with db.unit_of_work(billing_db) as session:
+        contract = session.get(Contract, world.contract_id)
+        scope = invoices.facts_query(session, contract, timeline_of(session, contract), "2025-04", clock.now())
+
+        def fast() -> list:
+            return sorted((g.kind, g.day, g.quantity, g.evidence) for g in facts.quantities(session, scope))
+
+        assert any(kind.startswith("adjustment_") for kind, *_ in fast())  # earlier months' diff included
+        assert fast() == _general(session, scope)
+        # a frozen invoice holding evidence of the month drafted (no flow makes one today): the general diff answers
+        before = _general(session, scope)
+        fact = session.execute(text("WITH " + facts._FACTS + " SELECT fact, ref, fact_month, fact_date, quantity "
+                                    "FROM due WHERE kind = 'tonnage' ORDER BY ref LIMIT 1"), scope.params()).one()
+        session.execute(text(
+            "INSERT INTO invoice_evidence (invoice_id, kind, ref, fact, fact_month, fact_date, quantity) "
+            "VALUES (CAST(:i AS uuid), 'tonnage', :ref, :fact, :month, :day, :quantity)"),
+            {"i": issued["id"], "ref": fact.ref, "fact": fact.fact, "month": fact.fact_month, "day": fact.fact_date,
+             "quantity": fact.quantity})
+        after = _general(session, scope)
+        assert after != before  # that fact now counts as billed
+        assert fast() == after
+        session.rollback()

@@ -1,5 +1,6 @@
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
 
 from shared import audit
@@ -58,3 +59,38 @@ def test_each_entry_records_who_what_and_when(session):
     _write_three(session)
     row = session.execute(text("SELECT actor, role, action, object_type, object_id FROM audit_log WHERE seq = 1")).one()
     assert tuple(row) == ("ppk-1", "dinas", "contract.create", "contract", "c-0")
+
+
+def test_concurrent_appends_make_one_unbroken_chain(engine, session):
+    """The lock and the chained INSERT go to the server in one pipeline: racing writers still make one chain."""
+    import threading
+
+    failures: list[BaseException] = []
+
+    def writer(n: int) -> None:
+        try:
+            for k in range(25):
+                with Session(engine) as own:
+                    audit.append(own, DINAS, "contract.create", "contract", f"c-{n}-{k}", {"k": k})
+                    own.commit()
+        except BaseException as error:  # surfaced below, with the chain's verdict
+            failures.append(error)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    verdict = audit.verify(session)
+    assert (verdict.entries, verdict.intact) == (150, True)
+
+
+def test_a_failed_append_rolls_back_with_its_transaction_and_the_chain_goes_on(session):
+    _write_three(session)
+    too_long = Principal(sub="x" * 201, role="dinas")  # the actor column holds 200
+    with pytest.raises(DataError):
+        audit.append(session, too_long, "contract.create", "contract", "c-x")
+    session.rollback()
+    _write_three(session)
+    assert (audit.verify(session).entries, audit.verify(session).intact) == (6, True)
