@@ -207,6 +207,13 @@ def celery_broker_url() -> str:
     return _env("KAWAL_CELERY_BROKER_URL", amqp_url("routes"))
 
 
+def worker_max_memory_per_child_kib() -> int:
+    """A Celery prefork child whose resident memory passed this after a task is replaced (Celery's own
+    worker_max_memory_per_child, in KiB): a bound on slow growth over months, not a limit any task reaches (a child
+    runs at about 80 MiB; the hour-long `make soak` saw the whole worker grow ~10 MiB)."""
+    return _int("KAWAL_WORKER_MAX_MEMORY_MIB", 256) * 1024
+
+
 def beat_intervals_seconds() -> dict[str, float]:
     """Periodic task intervals; the demo's accelerated clock shortens them."""
     return {

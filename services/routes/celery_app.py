@@ -57,6 +57,7 @@ def celery_config(database_url: str | None = None) -> dict:
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
+        "worker_max_memory_per_child": config.worker_max_memory_per_child_kib(),  # slow growth over months bounded
         "task_soft_time_limit": SOFT_TIME_LIMIT_SECONDS,
         "task_time_limit": TIME_LIMIT_SECONDS,
         "task_ignore_result": True,  # tasks log and count their small summaries; nobody waits on a result

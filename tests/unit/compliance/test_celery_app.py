@@ -18,6 +18,12 @@ def test_tasks_are_acknowledged_late_one_at_a_time_with_publisher_confirms_and_t
     assert 0 < conf["task_soft_time_limit"] < conf["task_time_limit"]
 
 
+def test_a_prefork_child_grown_past_the_configured_memory_is_replaced_after_its_task(monkeypatch):
+    assert celery_app.celery_config()["worker_max_memory_per_child"] == 256 * 1024  # KiB, Celery's unit
+    monkeypatch.setenv("KAWAL_WORKER_MAX_MEMORY_MIB", "300")
+    assert celery_app.celery_config()["worker_max_memory_per_child"] == 300 * 1024
+
+
 def test_the_broker_url_comes_from_shared_config(monkeypatch):
     monkeypatch.setenv("KAWAL_CELERY_BROKER_URL", "amqp://guest:guest@broker.example:5672/kawal")
     assert celery_app.celery_config()["broker_url"] == "amqp://guest:guest@broker.example:5672/kawal"
