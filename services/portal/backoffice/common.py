@@ -98,6 +98,18 @@ def day(value) -> str:
     return parsed.strftime("%d-%m-%Y")
 
 
+MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
+          "November", "Desember")
+
+
+def month_name(value: str | None) -> str:
+    """'2026-10' as people write it: Oktober 2026."""
+    if not value:
+        return "–"
+    year, month = value.split("-")[:2]
+    return f"{MONTHS[int(month) - 1]} {year}"
+
+
 KINDS = {  # evidence and deduction kinds, measures and units as people at the agency say them
     "tonnage": "Tonase (tonnage)", "missed_pickup": "Tidak diangkut (missed pickup)",
     "complaint_day": "Hari pengaduan lewat tenggat (complaint day)",
@@ -119,7 +131,7 @@ def unit(name: str) -> str:
     return UNITS.get(name, name)
 
 
-FILTERS = {"rupiah": rupiah, "number": number, "percent": percent, "tons": tons, "wib": wib, "day": day,
+FILTERS = {"month_name": month_name, "rupiah": rupiah, "number": number, "percent": percent, "tons": tons, "wib": wib, "day": day,
            "kind": kind, "unit": unit}
 
 

@@ -80,3 +80,15 @@ def ready_to_issue(invoice: dict, sync_allowance_hours: int, now: datetime) -> b
 def open_flags(weighings: list[dict]) -> list[dict]:
     """Flagged tickets nobody has cleared yet: the weighbridge desk's queue of decisions."""
     return [w for w in weighings if w["flags"] and not w["cleared"]]
+
+
+def month_shown(asked: str | None, latest_weighed_at: str | None, this_month: str) -> tuple[str, bool]:
+    """The month the Beranda shows and whether it chose it: the one asked for, else the latest month a truck was
+    weighed in (no later than this one), else this month. After `make demo` that is the simulated month, not the
+    new one nobody has worked yet (its pickups are only scheduled, or swept as missed with no truck out)."""
+    if asked:
+        return asked, False
+    if latest_weighed_at:
+        weighed = clock.month_of(clock.wib_date(datetime.fromisoformat(latest_weighed_at)))
+        return min(weighed, this_month), True
+    return this_month, True

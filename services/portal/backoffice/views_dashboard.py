@@ -30,32 +30,53 @@ def _ledger(client, contract_id: str) -> dict | None:
         raise
 
 
+def _latest_weighing(client) -> str | None:
+    """When the latest truck was weighed (the list runs oldest first: its last page of one)."""
+    first = client.get("routes", "/weighings", per_page=1)
+    pages = first["page"]["pages"]
+    last = first if pages <= 1 else client.get("routes", "/weighings", per_page=1, page=pages)
+    return last["items"][0]["weighed_at"] if last["items"] else None
+
+
+def _shift(month: str, by: int) -> str:
+    year, number = (int(part) for part in month.split("-"))
+    index = year * 12 + number - 1 + by
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
 @blp.get("/")
 @read_page
 def index():
-    client = api()
-    month = request.args.get("bulan") or this_month()
-    if not MONTH.match(month):
+    client = api()  # made here: together's threads have no request context
+    asked = request.args.get("bulan") or None
+    if asked and not MONTH.match(asked):
         abort(404)
+    current = this_month()
+    summary = {"summary": "true"}  # totals as stored: a draft's lines and evidence are the invoice page's
+    # first round: what does not depend on the month (and, unless one was asked for, which month to show)
+    got = together(
+        contracts=lambda: client.all_pages("contracts", "/contracts"),
+        latest=lambda: None if asked else _latest_weighing(client),
+        open=lambda: client.all_pages("routes", "/complaints", status="open"),
+        overdue=lambda: client.all_pages("routes", "/complaints", status="overdue"),
+        drafts=lambda: client.all_pages("billing", "/invoices", status="draft", **summary),
+        objections=lambda: client.all_pages("billing", "/objections", status="open"),
+        flagged=lambda: client.all_pages("routes", "/weighings", flagged="true"))
+    month, chosen = figures.month_shown(asked, got["latest"], current)
     first, following = clock.month_bounds(month)
     last = following.fromordinal(following.toordinal() - 1)
     span = {"from": first.isoformat(), "to": last.isoformat()}
-    got = together(
-        contracts=lambda: client.all_pages("contracts", "/contracts"),
-        days=lambda: client.all_pages("routes", "/compliance/daily", **span),
-        open=lambda: client.all_pages("routes", "/complaints", status="open"),
-        overdue=lambda: client.all_pages("routes", "/complaints", status="overdue"),
-        # this month's invoice is a draft until the month has ended: one call has it and the drafts to issue
-        drafts=lambda: client.all_pages("billing", "/invoices", status="draft"),
-        invoices=lambda: [] if month == this_month() else client.all_pages("billing", "/invoices", month=month),
-        objections=lambda: client.all_pages("billing", "/objections", status="open"),
-        flagged=lambda: client.all_pages("routes", "/weighings", flagged="true"))
     contracts = [c for c in got["contracts"] if c["status"] in ("active", "suspended")]
-    ledgers = together(**{c["id"]: (lambda c=c: _ledger(client, c["id"])) for c in contracts})
-    days, complaints = _by_contract(got["days"]), _by_contract(got["open"] + got["overdue"])
-    this_months = {i["contract_id"]: i for i in got["invoices"] + got["drafts"] if i["month"] == month}
+    # second round: the month's figures and each contract's ledger
+    more = together(
+        days=lambda: client.all_pages("routes", "/compliance/daily", **span),
+        # a month's invoice is a draft until the month has ended: the drafts already have it
+        invoices=lambda: [] if month == current else client.all_pages("billing", "/invoices", month=month, **summary),
+        **{f"ledger:{c['id']}": (lambda c=c: _ledger(client, c["id"])) for c in contracts})
+    days, complaints = _by_contract(more["days"]), _by_contract(got["open"] + got["overdue"])
+    this_months = {i["contract_id"]: i for i in more["invoices"] + got["drafts"] if i["month"] == month}
     rows = [figures.contract_month(c, days.get(c["id"], []), complaints.get(c["id"], []), this_months.get(c["id"]),
-                                   ledgers[c["id"]]) for c in contracts]
+                                   more[f"ledger:{c['id']}"]) for c in contracts]
     sync = {c["id"]: c["sla"]["sync_allowance_hours"] for c in contracts}
     now = clock.now()
     decisions = {
@@ -65,7 +86,6 @@ def index():
         "invoices": [i for i in got["drafts"] if figures.ready_to_issue(i, sync.get(i["contract_id"], 24), now)],
     }
     numbers = {c["id"]: c["number"] for c in got["contracts"]}
-    first_of_this = clock.month_bounds(this_month())[0]
-    previous = clock.month_of(first_of_this.fromordinal(first_of_this.toordinal() - 1))
-    return render_template("backoffice/dashboard.html", month=month, rows=rows, decisions=decisions, numbers=numbers,
-                           previous=previous, current=this_month())
+    return render_template("backoffice/dashboard.html", month=month, chosen=chosen, rows=rows, decisions=decisions,
+                           numbers=numbers, current=current, previous=_shift(month, -1),
+                           following=_shift(month, 1) if month < current else None)

@@ -123,6 +123,16 @@ def test_an_invoice_line_opens_to_the_pickups_photo_and_map_and_an_accepted_obje
     page = browse("ppk")
     browse.screens.shot(page, "beranda")
     expect(page.locator(".tiles")).to_contain_text("1 keberatan terbuka")
+    # on 2 April nobody has weighed a truck yet: the Beranda shows March, the latest month with weighings, and says so
+    expect(page.locator("#bulan-ini")).to_contain_text("Maret 2026")
+    expect(page.locator("main")).to_contain_text("bulan ini, April 2026, belum ada")
+    card = page.locator(".card", has_text="KTR-01/DLHK/2026")
+    expect(card).to_contain_text("8,0 t")  # March's weighing: 14 t gross, 6 t tare
+    page.fill("#bulan", "2026-04")
+    page.get_by_role("button", name="Tampilkan").click()
+    expect(page.locator("#bulan-ini")).to_contain_text("April 2026")
+    expect(page).to_have_url(re.compile(r"bulan=2026-04"))
+    page.goto("/kantor/")
     page.get_by_role("link", name="Tagihan", exact=True).click()
     browse.screens.shot(page, "tagihan")
     page.get_by_role("link", name="KTR-01/DLHK/2026").click()

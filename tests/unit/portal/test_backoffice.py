@@ -106,3 +106,16 @@ def test_oidc_claims_name_the_role_and_a_contractor_accounts_contractor():
 def test_oidc_claims_without_a_kawal_role_or_a_contractors_id_are_refused(claims):
     with pytest.raises(oidc.Refused):
         oidc.map_claims(claims, "kawal_role", "kawal_contractor_id")
+
+
+def test_the_beranda_shows_the_month_asked_for_else_the_latest_weighed_one_never_a_later_one():
+    assert figures.month_shown("2026-08", "2026-10-30T01:00:00+00:00", "2026-11") == ("2026-08", False)
+    # 31 Oct 18:00 UTC is 1 Nov 01:00 WIB: a November weighing
+    assert figures.month_shown(None, "2026-10-31T18:00:00+00:00", "2026-11") == ("2026-11", True)
+    assert figures.month_shown(None, "2026-10-31T16:00:00+00:00", "2026-11") == ("2026-10", True)
+    assert figures.month_shown(None, "2027-01-02T01:00:00+00:00", "2026-11") == ("2026-11", True)
+    assert figures.month_shown(None, None, "2026-11") == ("2026-11", True)
+
+
+def test_months_are_named_as_people_write_them():
+    assert [common.month_name(m) for m in ("2026-01", "2026-10", None)] == ["Januari 2026", "Oktober 2026", "–"]
