@@ -88,6 +88,17 @@ def test_a_list_exports_as_csv_with_a_bom_and_as_xlsx_with_numbers_kept_numbers(
         ["Kontrak", "Total (Rp)", "Kecamatan"], ["KTR-01/2026", 255_855_000, "Rumbai, Sail"]]
 
 
+def test_an_export_column_may_name_its_codes_as_the_pages_do():
+    columns = [("kind", "Jenis", common.kind), ("status", "Status", common.status), ("ref", "Bukti")]
+    rows = [{"kind": "complaint_day", "status": "accepted", "ref": "k1/2"}, {"kind": "tonnage", "status": None}]
+    text = common.export("keberatan", columns, rows, "csv").get_data(as_text=True)
+    assert list(csv.reader(io.StringIO(text.lstrip("\ufeff")))) == [
+        ["Jenis", "Status", "Bukti"], ["Hari pengaduan lewat tenggat (complaint day)", "diterima", "k1/2"],
+        ["Tonase (tonnage)", "", ""]]
+    assert [common.invoice_kind("final"), common.point_kind("pasar"), common.channel("walk_in")] == [
+        "Termin akhir (final)", "Pasar (market)", "Datang langsung (walk-in)"]
+
+
 def test_oidc_claims_name_the_role_and_a_contractor_accounts_contractor():
     claims = {"iss": "https://sso.pekanbaru.go.id", "sub": "u-17", "name": "Siti Rahma", "kawal_role": "dinas"}
     mapped = oidc.map_claims(claims, "kawal_role", "kawal_contractor_id")
