@@ -157,13 +157,20 @@ def kind(name: str) -> str:
     return KINDS.get(name, name)
 
 
+def measure_value(value, measure: str) -> str:
+    """A breach's value or threshold: a ratio as a percentage, a count as a whole number."""
+    if value is None:
+        return "–"
+    return percent(value) if measure.endswith("ratio") else number(value)
+
+
 def unit(name: str) -> str:
     return UNITS.get(name, name)
 
 
 FILTERS = {"month_name": month_name, "rupiah": rupiah, "number": number, "percent": percent, "tons": tons, "wib": wib, "day": day,
            "kind": kind, "unit": unit, "status": status, "invoice_kind": invoice_kind,
-           "point_kind": point_kind, "channel": channel}
+           "point_kind": point_kind, "channel": channel, "measure_value": measure_value}
 
 
 # --- exports: every list as CSV and XLSX ---------------------------------------------------------------------

@@ -9,7 +9,7 @@ from shared import clock
 from services.portal.apiclient import ApiProblem
 from services.portal.backoffice import figures, forms
 from services.portal.backoffice.common import agency_page, api, export, export_format, today, together, write_action
-from services.portal.backoffice.common import channel, status
+from services.portal.backoffice.common import channel, status, wib
 
 blp = Blueprint("bo_desks", __name__, url_prefix="/kantor")
 
@@ -145,5 +145,5 @@ def open_complaint():
             raise
         forms.flash_refusal(problem)
         return redirect(url_for(".complaints"), code=303)
-    flash(f"Pengaduan dicatat; tenggat {created['due_at'][:16].replace('T', ' ')} UTC.", "ok")
+    flash(f"Pengaduan dicatat; tenggat {wib(created['due_at'])} WIB.", "ok")
     return redirect(url_for(".complaints"), code=303)

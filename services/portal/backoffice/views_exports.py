@@ -10,7 +10,8 @@ from openpyxl.styles import Font
 
 from kawal.demo import figures as report_figures
 from shared import clock
-from services.portal.backoffice.common import api, cells, kind, read_page, status, this_month, unit, write_sheet, xlsx_response
+from services.portal.backoffice.common import (api, cells, kind, measure_value, read_page, status, this_month, unit,
+                                              write_sheet, xlsx_response)
 
 blp = Blueprint("bo_exports", __name__, url_prefix="/kantor")
 
@@ -69,7 +70,7 @@ def compliance_workbook(month):
                "misses_billed": total.misses_billed, "tonnage_kg": tonnage.cleared_kg, "target_kg": target,
                "held": tonnage.held, "shortfall_days": sum(1 for d in daily if d.get("shortfall")),
                "warnings": ", ".join(w["level"] for w in contract.get("warnings") or []) or "-",
-               "breaches": "; ".join(f"{kind(b['measure'])} {b['value']} vs {b['threshold']}" for b in breaches) or "-",
+               "breaches": "; ".join(_breach(b) for b in breaches) or "-",
                "invoice_status": status(invoice["status"]) if invoice else "-",
                "deductions_rp": invoice["deductions_rp"] if invoice else None,
                "total_rp": invoice["total_rp"] if invoice else None}
@@ -103,6 +104,12 @@ def compliance_workbook(month):
                           ("warnings", "Peringatan"), ("breaches", "Pelanggaran"), ("invoice_status", "Tagihan"),
                           ("deductions_rp", "Potongan (Rp)"), ("total_rp", "Total (Rp)")], summary_rows)
     return xlsx_response(book, f"laporan-kepatuhan-{month}")
+
+
+def _breach(breach: dict) -> str:
+    measure = breach["measure"]
+    return (f"{kind(measure)} {measure_value(breach['value'], measure)} "
+            f"(ambang {measure_value(breach['threshold'], measure)})")
 
 
 def _table(sheet, columns, rows) -> None:

@@ -112,7 +112,7 @@ def test_the_complaint_desk_the_map_and_the_route_planner_write_through_the_apis
     page.fill("#fm-kec", "Rumbai")
     page.fill("#fm-reason", "Banjir Sungai Siak, jalan Yos Sudarso tergenang")
     page.get_by_role("button", name="Nyatakan").click()
-    expect(page.locator(".flash.ok")).to_have_text("Keadaan kahar 2026-04-07 dicatat; 2 pengangkutan dimaafkan.")
+    expect(page.locator(".flash.ok")).to_have_text("Keadaan kahar 07-04-2026 dicatat; 2 pengangkutan dimaafkan.")
     expect(page.locator("tbody tr")).to_contain_text(["07-04-2026"])
     browse.screens.shot(page, "kahar")
     excused = city.get("routes", "/pickups", date="2026-04-07", contract_id=world["ka"]["id"])["items"]

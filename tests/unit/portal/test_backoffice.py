@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from services.portal.backoffice import common, figures, oidc
+from services.portal.apiclient import ApiProblem
+from services.portal.backoffice import common, figures, forms, oidc
 
 UTC = timezone.utc
 CONTRACT = {"id": "k1", "number": "KTR-01/2026", "kawasan": "Kawasan 3", "status": "active",
@@ -130,3 +131,22 @@ def test_the_beranda_shows_the_month_asked_for_else_the_latest_weighed_one_never
 
 def test_months_are_named_as_people_write_them():
     assert [common.month_name(m) for m in ("2026-01", "2026-10", None)] == ["Januari 2026", "Oktober 2026", "–"]
+
+
+def test_an_api_refusal_reads_in_indonesian_with_each_field_at_fault():
+    npwp = ApiProblem(422, "invalid_npwp", "An NPWP has 15 or 16 digits, e.g. 01.234.567.8-901.000.",
+                      {"npwp": ["Must be 15 or 16 digits (dots, dashes and spaces are ignored)."]})
+    assert forms.refusal(npwp) == ("NPWP terdiri atas 15 atau 16 digit, mis. 01.234.567.8-901.000.",
+                                   {"npwp": "Harus 15 atau 16 digit (titik, strip dan spasi diabaikan)."})
+    bad = ApiProblem(422, "invalid", "Invalid request", {
+        "gross_kg": ["Must be greater than or equal to 1 and less than or equal to 200000."],
+        "sla": {"grace_minutes": ["Not a valid integer."]}, "note": ["Something only this API says."]})
+    assert forms.refusal(bad) == ("Periksa isian yang ditandai (check the marked fields).", {
+        "gross_kg": "Harus antara 1 dan 200000.", "sla.grace_minutes": "Harus bilangan bulat.",
+        "note": "Something only this API says."})
+    assert forms.refusal(ApiProblem(409, "month_not_ended", "Month not ended"))[0].startswith("Bulan ini belum")
+
+
+def test_a_breach_reads_as_a_percentage_or_a_count():
+    assert [common.measure_value(0.95, "on_time_ratio"), common.measure_value(31.0, "shortfall_days"),
+            common.measure_value(None, "complaints_overdue")] == ["95,0 %", "31", "–"]
