@@ -7,7 +7,7 @@ from services.billing import invoices, ledger
 from services.billing.schemas import (DraftRequest, EvidenceFilter, EvidenceSchema, InvoiceFilter, InvoiceSchema,
                                       LedgerSchema)
 from shared import auth
-from shared.pagination import page_of
+from shared.pagination import PageArgs, page_of
 from shared.web import transaction
 
 invoices_blp = Blueprint("invoices", __name__, url_prefix="/invoices", description="Monthly invoices (termin).")
@@ -68,6 +68,16 @@ def _transition(action: str, summary: str):
 _transition("issue", "Issue a draft once its month and sync allowance have passed: repriced once more and frozen.")
 _transition("approve", "Approve an issued invoice.")
 _transition("pay", "Record an approved invoice as paid.")
+
+
+@ledger_blp.route("/ledgers", methods=["GET"])
+@auth.roles(*auth.READERS)
+@ledger_blp.arguments(PageArgs, location="query")
+@ledger_blp.response(200, page_of(LedgerSchema))
+def list_ledgers(args):
+    """Every contract's ledger (a contractor sees its own), by contract number: the dashboard's one read."""
+    with transaction() as session:
+        return ledger.listing(session, args["page"], args["per_page"])
 
 
 @ledger_blp.route("/<uuid:contract_id>/ledger", methods=["GET"])

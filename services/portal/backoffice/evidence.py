@@ -5,6 +5,7 @@ what the routes API answered (plain values, unit-tested); `gather` makes the few
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import partial
 from typing import Any, Callable
 
 from shared import clock
@@ -104,22 +105,27 @@ def label(kind: str, ref: str, found: dict[str, Any]) -> str:
     return fallback(kind, ref)
 
 
-def gather(client, invoice: dict) -> dict[str, Any]:
-    """The routes API's answers behind the refs the invoice page lists: a handful of list calls at once (the
-    contract's missed pickups, complaints, daily results and weighings over the lines' dates, its routes, the
-    points), then any pickup the lists did not have (an adjustment's) one by one, up to FETCHED_ALONE."""
-    contract_id = invoice["contract_id"]
-    lines = [line for line in invoice["lines"] if line.get("evidence") and line.get("first_date")]
+def gather(client, contract_id: str, lines: list[dict]) -> dict[str, Any]:
+    """The routes API's answers behind the refs of `lines` (an invoice's lines, or its objections as lines of one
+    ref: kind, evidence, first_date, last_date): a handful of calls at once. A few pickups (up to FETCHED_ALONE) are
+    read one by one; more, from the contract's missed pickups over the lines' dates, then any the list did not have
+    (an adjustment's, from an earlier month) one by one, up to FETCHED_ALONE."""
+    lines = [line for line in lines if line.get("evidence") and line.get("first_date")]
     kinds = {base(line["kind"]) for line in lines}
     if not kinds:
         return {}
-    span = {"from": min(line["first_date"] for line in lines), "to": max(line["last_date"] for line in lines)}
+    span = {"from": min(str(line["first_date"]) for line in lines),
+            "to": max(str(line["last_date"]) for line in lines)}
     mine = {"contract_id": contract_id}
+    pickup_refs = [ref for line in lines if base(line["kind"]) == "missed_pickup" for ref in line["evidence"][:SHOWN]]
+    few = len(pickup_refs) <= FETCHED_ALONE
     calls: dict[str, Callable[[], Any]] = {
         "points": lambda: client.all_pages("routes", "/points"),
         "routes": lambda: client.all_pages("routes", "/routes", **mine)}
-    if "missed_pickup" in kinds:
+    if pickup_refs and not few:
         calls["pickups"] = lambda: client.all_pages("routes", "/pickups", status="missed", **mine, **span)
+    for ref in pickup_refs if few else []:
+        calls[f"pickup:{ref}"] = partial(_pickup_or_none, client, ref)
     if "complaint_day" in kinds:
         calls["complaints"] = lambda: client.all_pages("routes", "/complaints", **mine)
     if "shortfall_day" in kinds:
@@ -133,8 +139,9 @@ def gather(client, invoice: dict) -> dict[str, Any]:
         "complaints": {c["id"]: c for c in got.get("complaints", [])},
         "daily": {d["date"]: d for d in got.get("daily", [])},
         "weighings": {w["id"]: w for w in got.get("weighings", [])}}
-    missing = [ref for line in lines if base(line["kind"]) == "missed_pickup" for ref in line["evidence"][:SHOWN]
-               if ref not in found["pickups"]][:FETCHED_ALONE]
+    found["pickups"].update({name[len("pickup:"):]: pickup for name, pickup in got.items()
+                             if name.startswith("pickup:") and pickup})
+    missing = [] if few else [ref for ref in pickup_refs if ref not in found["pickups"]][:FETCHED_ALONE]
     if missing:
         alone = together(**{ref: (lambda ref=ref: _pickup_or_none(client, ref)) for ref in missing})
         found["pickups"].update({ref: pickup for ref, pickup in alone.items() if pickup})

@@ -82,13 +82,12 @@ def open_flags(weighings: list[dict]) -> list[dict]:
     return [w for w in weighings if w["flags"] and not w["cleared"]]
 
 
-def month_shown(asked: str | None, latest_weighed_at: str | None, this_month: str) -> tuple[str, bool]:
-    """The month the Beranda shows and whether it chose it: the one asked for, else the latest month a truck was
-    weighed in (no later than this one), else this month. After `make demo` that is the simulated month, not the
-    new one nobody has worked yet (its pickups are only scheduled, or swept as missed with no truck out)."""
+def month_shown(asked: str | None, days: list[dict], this_month: str, previous: str) -> tuple[str, bool]:
+    """The month the Beranda shows and whether it chose it: the one asked for, else this month once a truck has been
+    weighed in it (a day's evaluation with net tonnage), else the previous month if one was, else this month. After
+    `make demo` that is the simulated month, not the new one nobody has worked yet (its pickups only scheduled, or
+    swept as missed with no truck out). `days` are the daily evaluations of both months."""
     if asked:
         return asked, False
-    if latest_weighed_at:
-        weighed = clock.month_of(clock.wib_date(datetime.fromisoformat(latest_weighed_at)))
-        return min(weighed, this_month), True
-    return this_month, True
+    weighed = {str(d["date"])[:7] for d in days if d.get("net_kg")}
+    return next((month for month in (this_month, previous) if month in weighed), this_month), True

@@ -6,7 +6,6 @@ import re
 from flask import Blueprint, abort, render_template, request
 
 from shared import clock
-from services.portal.apiclient import ApiProblem
 from services.portal.backoffice import figures
 from services.portal.backoffice.common import api, read_page, this_month, together
 
@@ -21,27 +20,16 @@ def _by_contract(items: list[dict]) -> dict[str, list[dict]]:
     return grouped
 
 
-def _ledger(client, contract_id: str) -> dict | None:
-    try:
-        return client.get("billing", f"/contracts/{contract_id}/ledger")
-    except ApiProblem as problem:
-        if problem.status == 404:  # billing has not received the activation event yet
-            return None
-        raise
-
-
-def _latest_weighing(client) -> str | None:
-    """When the latest truck was weighed (the list runs oldest first: its last page of one)."""
-    first = client.get("routes", "/weighings", per_page=1)
-    pages = first["page"]["pages"]
-    last = first if pages <= 1 else client.get("routes", "/weighings", per_page=1, page=pages)
-    return last["items"][0]["weighed_at"] if last["items"] else None
-
-
 def _shift(month: str, by: int) -> str:
     year, number = (int(part) for part in month.split("-"))
     index = year * 12 + number - 1 + by
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def _span(first_month: str, last_month: str) -> dict[str, str]:
+    following = clock.month_bounds(last_month)[1]
+    return {"from": clock.month_bounds(first_month)[0].isoformat(),
+            "to": following.fromordinal(following.toordinal() - 1).isoformat()}
 
 
 @blp.get("/")
@@ -52,31 +40,32 @@ def index():
     if asked and not MONTH.match(asked):
         abort(404)
     current = this_month()
+    previous = _shift(current, -1)
+    # one round of calls at once; unless a month was asked for, this month's and the previous one's daily results
+    # (which of the two to show is known from them) and the previous month's invoices
+    span = _span(asked, asked) if asked else _span(previous, current)
+    past = asked if asked and asked != current else (None if asked else previous)
     summary = {"summary": "true"}  # totals as stored: a draft's lines and evidence are the invoice page's
-    # first round: what does not depend on the month (and, unless one was asked for, which month to show)
     got = together(
         contracts=lambda: client.all_pages("contracts", "/contracts"),
-        latest=lambda: None if asked else _latest_weighing(client),
+        days=lambda: client.all_pages("routes", "/compliance/daily", **span),
         open=lambda: client.all_pages("routes", "/complaints", status="open"),
         overdue=lambda: client.all_pages("routes", "/complaints", status="overdue"),
+        # a month's invoice is a draft until the month has ended: the drafts have this month's
         drafts=lambda: client.all_pages("billing", "/invoices", status="draft", **summary),
+        invoices=lambda: client.all_pages("billing", "/invoices", month=past, **summary) if past else [],
+        ledgers=lambda: client.all_pages("billing", "/contracts/ledgers"),
         objections=lambda: client.all_pages("billing", "/objections", status="open"),
         flagged=lambda: client.all_pages("routes", "/weighings", flagged="true"))
-    month, chosen = figures.month_shown(asked, got["latest"], current)
-    first, following = clock.month_bounds(month)
-    last = following.fromordinal(following.toordinal() - 1)
-    span = {"from": first.isoformat(), "to": last.isoformat()}
+    month, chosen = figures.month_shown(asked, got["days"], current, previous)
     contracts = [c for c in got["contracts"] if c["status"] in ("active", "suspended")]
-    # second round: the month's figures and each contract's ledger
-    more = together(
-        days=lambda: client.all_pages("routes", "/compliance/daily", **span),
-        # a month's invoice is a draft until the month has ended: the drafts already have it
-        invoices=lambda: [] if month == current else client.all_pages("billing", "/invoices", month=month, **summary),
-        **{f"ledger:{c['id']}": (lambda c=c: _ledger(client, c["id"])) for c in contracts})
-    days, complaints = _by_contract(more["days"]), _by_contract(got["open"] + got["overdue"])
-    this_months = {i["contract_id"]: i for i in more["invoices"] + got["drafts"] if i["month"] == month}
+    days = _by_contract([d for d in got["days"] if str(d["date"])[:7] == month])
+    complaints = _by_contract(got["open"] + got["overdue"])
+    # a contract billing has not heard of yet (its activation event on the way) has no ledger: shown from its terms
+    ledgers = {ledger["contract_id"]: ledger for ledger in got["ledgers"]}
+    this_months = {i["contract_id"]: i for i in got["invoices"] + got["drafts"] if i["month"] == month}
     rows = [figures.contract_month(c, days.get(c["id"], []), complaints.get(c["id"], []), this_months.get(c["id"]),
-                                   more[f"ledger:{c['id']}"]) for c in contracts]
+                                   ledgers.get(c["id"])) for c in contracts]
     sync = {c["id"]: c["sla"]["sync_allowance_hours"] for c in contracts}
     now = clock.now()
     decisions = {

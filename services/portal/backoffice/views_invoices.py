@@ -66,19 +66,38 @@ def draft():
 @blp.get("/tagihan/<uuid:invoice_id>")
 @read_page
 def invoice(invoice_id):
+    """The lines with their evidence by short names (each line's full names load when its list is opened: see
+    evidence_list), the objections with their evidence named in full."""
     client = api()
     item = client.get("billing", f"/invoices/{invoice_id}")
+    objected_lines = [{"kind": o["kind"], "evidence": [o["ref"]], "first_date": o["fact_date"],
+                       "last_date": o["fact_date"]} for o in item.get("objections", [])]
     got = together(contract=lambda: client.get("contracts", f"/contracts/{item['contract_id']}"),
-                   found=lambda: evidence_labels.gather(client, item))
+                   found=lambda: evidence_labels.gather(client, item["contract_id"], objected_lines))
     contract, found = got["contract"], got["found"]
     objected = {(o["kind"], o["ref"]): o for o in item.get("objections", [])}
-    labels = {(line["kind"], ref): evidence_labels.label(line["kind"], ref, found)
-              for line in item["lines"] for ref in line["evidence"][:evidence_labels.SHOWN]}
-    labels.update({(o["kind"], o["ref"]): evidence_labels.label(o["kind"], o["ref"], found)
-                   for o in item.get("objections", []) if (o["kind"], o["ref"]) not in labels})
+    labels = {(o["kind"], o["ref"]): evidence_labels.label(o["kind"], o["ref"], found)
+              for o in item.get("objections", [])}
     ready = figures.ready_to_issue(item, contract["sla"]["sync_allowance_hours"], clock.now())
     return render_template("backoffice/invoice.html", inv=item, contract=contract, objected=objected, ready=ready,
-                           labels=labels, shown=evidence_labels.SHOWN)
+                           labels=labels, shown=evidence_labels.SHOWN, fallback=evidence_labels.fallback)
+
+
+@blp.get("/tagihan/<uuid:invoice_id>/bukti-baris/<int:position>")
+@read_page
+def evidence_list(invoice_id, position):
+    """One line's evidence named in full (htmx loads it when the line's list is opened; also a page of its own)."""
+    client = api()
+    item = client.get("billing", f"/invoices/{invoice_id}")
+    if not 1 <= position <= len(item["lines"]):  # the line's place on the invoice, as the page numbers them
+        abort(404)
+    line = item["lines"][position - 1]
+    found = evidence_labels.gather(client, item["contract_id"], [line])
+    labels = {(line["kind"], ref): evidence_labels.label(line["kind"], ref, found)
+              for ref in line["evidence"][:evidence_labels.SHOWN]}
+    objected = {(o["kind"], o["ref"]): o for o in item.get("objections", [])}
+    return render_template("backoffice/_evidence_list.html", inv=item, line=line, position=position, labels=labels,
+                           objected=objected, shown=evidence_labels.SHOWN, fallback=evidence_labels.fallback)
 
 
 @blp.post("/tagihan/<uuid:invoice_id>/<any(issue, approve, pay):action>")

@@ -105,6 +105,18 @@ def test_the_summary_list_has_the_stored_totals_without_lines_or_evidence(billin
     assert (refused.status_code, list(refused.get_json()["error"]["fields"])) == (422, ["summary"])
 
 
+def test_every_contracts_ledger_in_one_read_as_each_alone_and_scoped_to_the_contractor(billing, issued):
+    world, march, _ = issued
+    alone = billing.get(f"/api/v1/contracts/{world.contract_id}/ledger", headers=DINAS).get_json()
+    listed = billing.get("/api/v1/contracts/ledgers", headers=DINAS).get_json()
+    assert (listed["items"], listed["page"]["total"]) == ([alone], 1)
+    assert alone["invoices"] == 1 and alone["deductions_rp"] == march["deductions_rp"]
+    own, other = token("contractor", world.contractor_id), token("contractor", str(uuid.uuid4()))
+    assert [billing.get("/api/v1/contracts/ledgers", headers=h).get_json()["page"]["total"] for h in (own, other)] == [
+        1, 0]
+    assert billing.get("/api/v1/contracts/ledgers").status_code == 401
+
+
 def test_every_write_is_in_the_audit_log(billing, billing_db, issued):
     _, march, _ = issued
     post(billing, march["id"], "approve")
