@@ -368,7 +368,7 @@ def test_a_fleet_of_fifty_trucks_is_narrowed_by_typing_part_of_the_plate_and_cho
     for n in range(49):  # A runs fifty trucks, as the reference city's contractors do
         city.post("/vehicles", {"plate": f"BM {8200 + n} {'RU' if n % 2 else 'AK'}", "contractor_id": city.a,
                                 "type": "pikap", "capacity_m3": 6, "tare_kg": 2500})
-    screens = Screens(tmp_path, "kru")
+    screens = Screens(tmp_path, "kru-armada")
     frozen_clock(wib(5, 10))
     context = phone(browser, portal_url, STOPS[0])
     context.clock.set_fixed_time(wib(5, 10))
