@@ -88,6 +88,16 @@ def fallback(kind: str, ref: str) -> str:
     return f"{names.get(kind, kind)} {ref[:8].upper()}"
 
 
+BREACH_KINDS = {"on_time_ratio": "missed_pickup", "shortfall_days": "shortfall_day",
+                "complaints_overdue": "complaint_day"}  # a breach's measure -> the kind of its evidence refs
+
+
+def short(ref: str, kind: str) -> str:
+    """A ref's short name without asking any API (a list of many: Penjemputan 5B65E483); a breach's measure or an
+    invoice line's kind."""
+    return fallback(BREACH_KINDS.get(kind, kind), str(ref))
+
+
 def label(kind: str, ref: str, found: dict[str, Any]) -> str:
     """One ref of a line of `kind` as a sentence, from `found` (what gather fetched)."""
     points, routes = found.get("points", {}), found.get("routes", {})

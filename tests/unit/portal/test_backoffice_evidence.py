@@ -37,3 +37,8 @@ def test_a_ref_the_api_did_not_answer_for_stays_readable():
     assert evidence.label("missed_pickup", "9f8e7d6c-aaaa", {}) == "Penjemputan 9F8E7D6C"
     assert evidence.label("complaint_day", "abcdef12-3456/4", {}) == "Pengaduan no. ABCDEF12: hari ke-4 lewat tenggat"
     assert evidence.label("adjustment_shortfall_day", "2026-10-06", {}) == "Hari kurang tonase 6 Okt 2026"
+
+
+def test_a_breachs_evidence_has_a_short_name_without_asking_an_api():
+    assert evidence.short("9f8e7d6c-aaaa", "on_time_ratio") == "Penjemputan 9F8E7D6C"
+    assert evidence.short("2026-10-06", "shortfall_days") == "Hari kurang tonase 6 Okt 2026"
