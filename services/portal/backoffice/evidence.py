@@ -14,6 +14,7 @@ from services.portal.backoffice.common import together, tons
 
 SHORT_MONTHS = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
 SHOWN = 200  # refs listed per line on the invoice page (the rest in the export)
+LIST_PAGE = 1000  # the APIs' largest page: a month's misses or tickets of a contract in one or two reads
 FETCHED_ALONE = 25  # refs the lists did not answer (an adjustment's older pickup) fetched one by one, at most
 
 
@@ -133,7 +134,8 @@ def gather(client, contract_id: str, lines: list[dict]) -> dict[str, Any]:
         "points": lambda: client.all_pages("routes", "/points"),
         "routes": lambda: client.all_pages("routes", "/routes", **mine)}
     if pickup_refs and not few:
-        calls["pickups"] = lambda: client.all_pages("routes", "/pickups", status="missed", **mine, **span)
+        calls["pickups"] = lambda: client.all_pages("routes", "/pickups", status="missed", per_page=LIST_PAGE, **mine,
+                                                    **span)
     for ref in pickup_refs if few else []:
         calls[f"pickup:{ref}"] = partial(_pickup_or_none, client, ref)
     if "complaint_day" in kinds:
@@ -141,7 +143,7 @@ def gather(client, contract_id: str, lines: list[dict]) -> dict[str, Any]:
     if "shortfall_day" in kinds:
         calls["daily"] = lambda: client.all_pages("routes", "/compliance/daily", **mine, **span)
     if "tonnage" in kinds:
-        calls["weighings"] = lambda: client.all_pages("routes", "/weighings", **mine, **span)
+        calls["weighings"] = lambda: client.all_pages("routes", "/weighings", per_page=LIST_PAGE, **mine, **span)
     got = together(**calls)
     found: dict[str, Any] = {
         "points": {p["id"]: p for p in got["points"]}, "routes": {r["id"]: r["code"] for r in got["routes"]},
