@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 from shared import clock
 from services.portal.apiclient import ApiProblem
-from services.portal.backoffice.common import together, tons
+from services.portal.backoffice.common import channel, together, tons
 
 SHORT_MONTHS = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
 SHOWN = 200  # refs listed per line on the invoice page (the rest in the export)
@@ -54,7 +54,7 @@ def complaint_label(complaint: dict, day_no: str, point: dict | None) -> str:
     """Pengaduan no. 1A2B3C4D (3 Mar 2026, whatsapp), titik ...: hari ke-2 lewat tenggat."""
     reported = _wib(complaint["reported_at"])
     when = short_day(reported.date()) if reported else "–"
-    return (f"Pengaduan no. {complaint_number(complaint['id'])} ({when}, {complaint['channel']}), "
+    return (f"Pengaduan no. {complaint_number(complaint['id'])} ({when}, {channel(complaint['channel'])}), "
             f"{_place(point, complaint.get('point_id'))}: hari ke-{day_no} lewat tenggat")
 
 

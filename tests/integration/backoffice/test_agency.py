@@ -150,7 +150,7 @@ def test_an_invoice_line_opens_to_the_pickups_photo_and_map_and_an_accepted_obje
                                                                  "titik TPS-RMB-001 · TPS Yos Sudarso 1")
     expect(off_site).to_be_visible()
     complaint_no = world["complaint"]["id"][:8].upper()
-    expect(page.locator("main")).to_contain_text(f"Pengaduan no. {complaint_no} (2 Mar 2026, whatsapp), "
+    expect(page.locator("main")).to_contain_text(f"Pengaduan no. {complaint_no} (2 Mar 2026, WhatsApp), "
                                                  "titik TPS-RMB-002 · TPS Yos Sudarso 2: hari ke-1")
     expect(page.locator("main")).to_contain_text("Tiket timbang JT-0301, BM 8123 RU, 2 Mar 2026 08.00, neto 8.000 kg")
     expect(page.locator("main")).not_to_contain_text(world["off_site"]["id"])

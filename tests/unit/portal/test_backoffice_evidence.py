@@ -23,7 +23,7 @@ def test_a_missed_pickup_is_named_by_its_day_window_route_and_point_in_wib():
 def test_a_complaint_day_is_named_by_the_complaints_number_date_place_and_which_day_overdue():
     # reported 20:30 UTC on 2 October is 03:30 WIB on 3 October
     assert evidence.label("complaint_day", f"{COMPLAINT['id']}/2", FOUND) == (
-        "Pengaduan no. 1A2B3C4D (3 Okt 2026, whatsapp), titik TPS-RMB-001 · TPS Jl. Yos Sudarso 1: "
+        "Pengaduan no. 1A2B3C4D (3 Okt 2026, WhatsApp), titik TPS-RMB-001 · TPS Jl. Yos Sudarso 1: "
         "hari ke-2 lewat tenggat")
 
 
