@@ -242,7 +242,16 @@ def _line_refs(line: InvoiceLine, refs: dict[str, list[tuple[date, str]]]) -> li
     return [ref for day, ref in refs.get(line.kind, []) if line.first_date <= day <= line.last_date]
 
 
-def listing(session: Session, contract_id=None, month=None, status=None, page: int = 1, per_page: int = 50) -> dict:
+def summary_view(session: Session, invoice: Invoice) -> dict:
+    """The invoice's stored totals and its contract's number, without lines, evidence or objections: a draft's
+    evidence needs its scope (the contract's timeline and complaint days), which a list of totals does not."""
+    body = {column.name: getattr(invoice, column.name) for column in Invoice.__table__.columns}
+    body["contract_number"] = session.get(Contract, invoice.contract_id).number
+    return body
+
+
+def listing(session: Session, contract_id=None, month=None, status=None, page: int = 1, per_page: int = 50,
+            summary: bool = False) -> dict:
     query = auth.scope(select(Invoice), Invoice.contractor_id)
     if contract_id:
         query = query.where(Invoice.contract_id == str(contract_id))
@@ -251,7 +260,8 @@ def listing(session: Session, contract_id=None, month=None, status=None, page: i
     if status:
         query = query.where(Invoice.status == status)
     result = paginate(session, query.order_by(Invoice.month.desc(), Invoice.id), page, per_page)
-    result["items"] = [view(session, invoice) for invoice in result["items"]]
+    shown = summary_view if summary else view
+    result["items"] = [shown(session, invoice) for invoice in result["items"]]
     return result
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from services.billing.models import Contract
 from shared import auth
 from shared.errors import not_found
+from shared.pagination import paginate
 
 _TOTALS = text("""
 SELECT count(*) AS invoices, coalesce(sum(tonnage_rp), 0) AS tonnage_rp,
@@ -36,6 +37,18 @@ def of_contract(session: Session, contract_id) -> dict:
     contract = session.execute(query).scalar_one_or_none()
     if contract is None:
         raise not_found("Contract")
+    return _ledger(session, contract)
+
+
+def listing(session: Session, page: int, per_page: int) -> dict:
+    """Every contract's ledger the caller may see (a contractor its own), by number: one read for a dashboard."""
+    query = auth.scope(select(Contract), Contract.contractor_id).order_by(Contract.number, Contract.id)
+    result = paginate(session, query, page, per_page)
+    result["items"] = [_ledger(session, contract) for contract in result["items"]]
+    return result
+
+
+def _ledger(session: Session, contract: Contract) -> dict:
     totals = session.execute(_TOTALS, {"c": contract.id}).one()._asdict()
     by_kind = {row.kind: int(row.amount_rp) for row in session.execute(_BY_KIND, {"c": contract.id})}
     return {"contract_id": contract.id, "number": contract.number, "status": contract.status,

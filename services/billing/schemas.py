@@ -20,6 +20,9 @@ class InvoiceFilter(PageArgs):
     contract_id = fields.UUID()
     month = fields.String(validate=MONTH)
     status = fields.String(validate=validate.OneOf(STATUSES))
+    summary = fields.Boolean(load_default=False, metadata={
+        "description": "true: the invoices' totals only, as stored (no lines, evidence or objections): the cheap "
+                       "read for lists and dashboards"})
 
 
 class EvidenceFilter(PageArgs):

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, redirect, request, url_for
 
 from shared import config
+from services.portal.backoffice import evidence
 from services.portal.backoffice.common import FILTERS, can_write
 from services.portal.backoffice.views_contracts import blp as contracts_pages
 from services.portal.backoffice.views_dashboard import blp as dashboard_pages
@@ -31,7 +32,7 @@ def _install(state) -> None:
         ("flash:" + app.config["KAWAL_PORTAL_SECRET_KEY"]).encode()).hexdigest()
     app.config.update(SESSION_COOKIE_NAME="kawal_flash", SESSION_COOKIE_SAMESITE="Lax",
                       SESSION_COOKIE_SECURE=app.config["KAWAL_SECURE_COOKIES"])
-    app.jinja_env.filters.update(FILTERS)
+    app.jinja_env.filters.update(FILTERS, evidence_short=evidence.short)
     app.jinja_env.globals.update(can_write=can_write, grafana_url=settings.grafana_url, map_tiles=settings.map_tiles)
     if "kru.app" not in app.view_functions:
         # the crew app lives in its own branch; until it is merged a contractor's start page is the back office

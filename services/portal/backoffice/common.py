@@ -98,6 +98,18 @@ def day(value) -> str:
     return parsed.strftime("%d-%m-%Y")
 
 
+MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
+          "November", "Desember")
+
+
+def month_name(value: str | None) -> str:
+    """'2026-10' as people write it: Oktober 2026."""
+    if not value:
+        return "–"
+    year, month = value.split("-")[:2]
+    return f"{MONTHS[int(month) - 1]} {year}"
+
+
 KINDS = {  # evidence and deduction kinds, measures and units as people at the agency say them
     "tonnage": "Tonase (tonnage)", "missed_pickup": "Tidak diangkut (missed pickup)",
     "complaint_day": "Hari pengaduan lewat tenggat (complaint day)",
@@ -109,18 +121,56 @@ KINDS = {  # evidence and deduction kinds, measures and units as people at the a
 UNITS = {"kg": "kg", "pickup": "kali", "day": "hari", "carry": ""}
 
 
+STATUSES = {  # every status the back office shows, Indonesian first (contracts, invoices, objections, complaints,
+    # pickups); the English term beside where the agency's documents use it
+    "draft": "draf", "active": "aktif", "suspended": "ditangguhkan", "terminated": "diputus", "expired": "berakhir",
+    "issued": "terbit", "approved": "disetujui", "paid": "lunas",
+    "open": "terbuka", "accepted": "diterima", "rejected": "ditolak", "overdue": "lewat tenggat", "resolved": "selesai",
+    "scheduled": "terjadwal", "confirmed": "diangkut", "missed": "tidak diangkut", "excused": "dimaafkan",
+}
+POINT_KINDS = {"tps": "TPS (collection point)", "tps_liar": "TPS liar (illegal dump)", "depo": "Depo (depot)",
+               "jalan_protokol": "Jalan protokol (main road)", "pasar": "Pasar (market)"}
+CHANNELS = {"phone": "Telepon (phone)", "whatsapp": "WhatsApp", "lapor": "LAPOR!", "walk_in": "Datang langsung (walk-in)",
+            "social_media": "Media sosial (social media)"}
+INVOICE_KINDS = {"termin": "Termin (monthly)", "final": "Termin akhir (final)", "closing": "Penutup (closing)"}
+
+
+def status(name: str | None) -> str:
+    return STATUSES.get(name or "", name or "–")
+
+
+def invoice_kind(name: str | None) -> str:
+    return INVOICE_KINDS.get(name or "", name or "–")
+
+
+def point_kind(name: str | None) -> str:
+    return POINT_KINDS.get(name or "", name or "–")
+
+
+def channel(name: str | None) -> str:
+    return CHANNELS.get(name or "", name or "–")
+
+
 def kind(name: str) -> str:
     if name.startswith("adjustment_"):
         return f"Penyesuaian {KINDS.get(name[len('adjustment_'):], name)} (adjustment)"
     return KINDS.get(name, name)
 
 
+def measure_value(value, measure: str) -> str:
+    """A breach's value or threshold: a ratio as a percentage, a count as a whole number."""
+    if value is None:
+        return "–"
+    return percent(value) if measure.endswith("ratio") else number(value)
+
+
 def unit(name: str) -> str:
     return UNITS.get(name, name)
 
 
-FILTERS = {"rupiah": rupiah, "number": number, "percent": percent, "tons": tons, "wib": wib, "day": day,
-           "kind": kind, "unit": unit}
+FILTERS = {"month_name": month_name, "rupiah": rupiah, "number": number, "percent": percent, "tons": tons, "wib": wib, "day": day,
+           "kind": kind, "unit": unit, "status": status, "invoice_kind": invoice_kind,
+           "point_kind": point_kind, "channel": channel, "measure_value": measure_value}
 
 
 # --- exports: every list as CSV and XLSX ---------------------------------------------------------------------
@@ -132,14 +182,18 @@ def export_format() -> str | None:
     return wanted
 
 
-def export(name: str, columns: list[tuple[str, str]], rows: list[dict], wanted: str) -> Response:
-    """`columns` are (key, header) pairs; values exported raw (integers stay numbers in the workbook)."""
+Column = tuple  # (key, header) or (key, header, format): format turns a raw code into its label (kind, status)
+
+
+def export(name: str, columns: list[Column], rows: list[dict], wanted: str) -> Response:
+    """`columns` are (key, header[, format]); values exported raw (integers stay numbers in the workbook) unless the
+    column has a format: codes such as kinds and statuses leave as the labels the pages show."""
     if wanted == "csv":
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow([header for _, header in columns])
+        writer.writerow([column[1] for column in columns])
         for row in rows:
-            writer.writerow([_cell(row.get(key)) for key, _ in columns])
+            writer.writerow(cells(columns, row))
         # a BOM so that Excel on a city's Windows PC opens the UTF-8 file with its accents intact
         return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
@@ -150,14 +204,19 @@ def export(name: str, columns: list[tuple[str, str]], rows: list[dict], wanted: 
     return xlsx_response(book, name)
 
 
-def write_sheet(sheet, columns: list[tuple[str, str]], rows: list[dict]) -> None:
-    sheet.append([header for _, header in columns])
+def cells(columns: list[Column], row: dict) -> list:
+    return [_cell(column[2](row[column[0]]) if len(column) > 2 and row.get(column[0]) is not None
+                  else row.get(column[0])) for column in columns]
+
+
+def write_sheet(sheet, columns: list[Column], rows: list[dict]) -> None:
+    sheet.append([column[1] for column in columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([_cell(row.get(key)) for key, _ in columns])
-    for index, (_, header) in enumerate(columns, start=1):
-        sheet.column_dimensions[sheet.cell(1, index).column_letter].width = max(12, min(48, len(header) + 4))
+        sheet.append(cells(columns, row))
+    for index, column in enumerate(columns, start=1):
+        sheet.column_dimensions[sheet.cell(1, index).column_letter].width = max(12, min(48, len(column[1]) + 4))
     sheet.freeze_panes = "A2"
 
 

@@ -80,3 +80,14 @@ def ready_to_issue(invoice: dict, sync_allowance_hours: int, now: datetime) -> b
 def open_flags(weighings: list[dict]) -> list[dict]:
     """Flagged tickets nobody has cleared yet: the weighbridge desk's queue of decisions."""
     return [w for w in weighings if w["flags"] and not w["cleared"]]
+
+
+def month_shown(asked: str | None, days: list[dict], this_month: str, previous: str) -> tuple[str, bool]:
+    """The month the Beranda shows and whether it chose it: the one asked for, else this month once a truck has been
+    weighed in it (a day's evaluation with net tonnage), else the previous month if one was, else this month. After
+    `make demo` that is the simulated month, not the new one nobody has worked yet (its pickups only scheduled, or
+    swept as missed with no truck out). `days` are the daily evaluations of both months."""
+    if asked:
+        return asked, False
+    weighed = {str(d["date"])[:7] for d in days if d.get("net_kg")}
+    return next((month for month in (this_month, previous) if month in weighed), this_month), True

@@ -7,6 +7,7 @@ from shared.city import KAWASAN, KECAMATAN
 from services.portal.apiclient import ApiProblem
 from services.portal.backoffice import forms
 from services.portal.backoffice.common import api, export, export_format, read_page, together, write_action
+from services.portal.backoffice.common import status
 
 blp = Blueprint("bo_contracts", __name__, url_prefix="/kantor")
 
@@ -14,7 +15,7 @@ CONTRACTOR_COLUMNS = [("name", "Nama"), ("npwp", "NPWP"), ("address", "Alamat"),
                       ("email", "Email"), ("registered_at", "Terdaftar")]
 CONTRACT_COLUMNS = [("number", "Nomor"), ("contractor", "Penyedia"), ("kawasan", "Kawasan"),
                     ("kecamatan", "Kecamatan"), ("start_date", "Mulai"), ("end_date", "Selesai"),
-                    ("value_rp", "Nilai (Rp)"), ("status", "Status")]
+                    ("value_rp", "Nilai (Rp)"), ("status", "Status", status)]
 ACTIONS = {  # path -> (label, needs a reason)
     "activate": ("Aktifkan (activate)", False),
     "suspend": ("Hentikan sementara (suspend)", True),

@@ -9,19 +9,20 @@ from shared import clock
 from services.portal.apiclient import ApiProblem
 from services.portal.backoffice import figures, forms
 from services.portal.backoffice.common import agency_page, api, export, export_format, today, together, write_action
+from services.portal.backoffice.common import channel, status, wib
 
 blp = Blueprint("bo_desks", __name__, url_prefix="/kantor")
 
-WEIGHING_COLUMNS = [("ticket_no", "Tiket"), ("plate", "Nomor polisi"), ("contract", "Kontrak"),
-                    ("gross_kg", "Bruto (kg)"), ("tare_kg", "Tara (kg)"), ("net_kg", "Neto (kg)"),
-                    ("weighed_at", "Ditimbang"), ("flags", "Tanda"), ("cleared", "Dibersihkan"),
-                    ("clear_reason", "Alasan")]
-COMPLAINT_COLUMNS = [("reported_at", "Dilaporkan"), ("point", "Titik"), ("description", "Uraian"),
-                     ("channel", "Saluran"), ("contract", "Kontrak"), ("priority", "Prioritas"),
-                     ("due_at", "Tenggat"), ("status", "Status"), ("overdue_days", "Hari lewat"),
-                     ("resolved_at", "Selesai"), ("resolution_note", "Catatan penyelesaian")]
 FLAGS = {"overload": "melebihi kapasitas (overload)", "tare_mismatch": "tara tidak cocok (tare mismatch)",
          "double_weighing": "timbang ganda (double weighing)", "unassigned": "tanpa rute hari itu (unassigned)"}
+WEIGHING_COLUMNS = [("ticket_no", "Tiket"), ("plate", "Nomor polisi"), ("contract", "Kontrak"),
+                    ("gross_kg", "Bruto (kg)"), ("tare_kg", "Tara (kg)"), ("net_kg", "Neto (kg)"),
+                    ("weighed_at", "Ditimbang"), ("flags", "Tanda", lambda flags: [FLAGS.get(f, f) for f in flags]),
+                    ("cleared", "Dibersihkan"), ("clear_reason", "Alasan")]
+COMPLAINT_COLUMNS = [("reported_at", "Dilaporkan"), ("point", "Titik"), ("description", "Uraian"),
+                     ("channel", "Saluran", channel), ("contract", "Kontrak"), ("priority", "Prioritas"),
+                     ("due_at", "Tenggat"), ("status", "Status", status), ("overdue_days", "Hari lewat"),
+                     ("resolved_at", "Selesai"), ("resolution_note", "Catatan penyelesaian")]
 
 
 def _numbers() -> dict[str, str]:
@@ -144,5 +145,5 @@ def open_complaint():
             raise
         forms.flash_refusal(problem)
         return redirect(url_for(".complaints"), code=303)
-    flash(f"Pengaduan dicatat; tenggat {created['due_at'][:16].replace('T', ' ')} UTC.", "ok")
+    flash(f"Pengaduan dicatat; tenggat {wib(created['due_at'])} WIB.", "ok")
     return redirect(url_for(".complaints"), code=303)

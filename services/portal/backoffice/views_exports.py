@@ -10,7 +10,8 @@ from openpyxl.styles import Font
 
 from kawal.demo import figures as report_figures
 from shared import clock
-from services.portal.backoffice.common import api, read_page, this_month, write_sheet, xlsx_response
+from services.portal.backoffice.common import (api, cells, kind, measure_value, read_page, status, this_month, unit,
+                                              write_sheet, xlsx_response)
 
 blp = Blueprint("bo_exports", __name__, url_prefix="/kantor")
 
@@ -19,8 +20,8 @@ KECAMATAN_COLUMNS = [("kecamatan", "Kecamatan"), ("scheduled", "Jadwal / Schedul
                      ("late", "Terlambat / Late"), ("missed", "Tidak diangkut / Missed"),
                      ("off_site_unverified", "Di luar lokasi / Off-site"), ("excused", "Dimaafkan / Excused"),
                      ("pending", "Belum jatuh tempo / Not yet due"), ("on_time_ratio", "Rasio tepat waktu / On-time ratio")]
-LINE_COLUMNS = [("kind", "Jenis / Kind"), ("first_date", "Dari"), ("last_date", "Sampai"), ("quantity", "Jumlah"),
-                ("unit", "Satuan"), ("unit_rp", "Harga satuan (Rp)"), ("amount_rp", "Nilai (Rp)"),
+LINE_COLUMNS = [("kind", "Jenis / Kind", kind), ("first_date", "Dari"), ("last_date", "Sampai"), ("quantity", "Jumlah"),
+                ("unit", "Satuan", unit), ("unit_rp", "Harga satuan (Rp)"), ("amount_rp", "Nilai (Rp)"),
                 ("evidence_count", "Bukti / Evidence")]
 
 
@@ -64,13 +65,13 @@ def compliance_workbook(month):
         breaches = client.all_pages("routes", "/compliance/breaches", contract_id=contract["id"], month=month)
         invoices = client.all_pages("billing", "/invoices", contract_id=contract["id"], month=month)
         invoice = invoices[0] if invoices else None
-        row = {"number": contract["number"], "status": contract["status"], "scheduled": total.scheduled,
+        row = {"number": contract["number"], "status": status(contract["status"]), "scheduled": total.scheduled,
                "on_time_ratio": None if total.on_time_ratio is None else round(total.on_time_ratio, 4),
                "misses_billed": total.misses_billed, "tonnage_kg": tonnage.cleared_kg, "target_kg": target,
                "held": tonnage.held, "shortfall_days": sum(1 for d in daily if d.get("shortfall")),
                "warnings": ", ".join(w["level"] for w in contract.get("warnings") or []) or "-",
-               "breaches": "; ".join(f"{b['measure']} {b['value']} vs {b['threshold']}" for b in breaches) or "-",
-               "invoice_status": invoice["status"] if invoice else "-",
+               "breaches": "; ".join(_breach(b) for b in breaches) or "-",
+               "invoice_status": status(invoice["status"]) if invoice else "-",
                "deductions_rp": invoice["deductions_rp"] if invoice else None,
                "total_rp": invoice["total_rp"] if invoice else None}
         summary_rows.append(row)
@@ -92,7 +93,7 @@ def compliance_workbook(month):
         _table(sheet, KECAMATAN_COLUMNS, rows)
         if invoice:
             sheet.append([])
-            sheet.append([f"Rincian tagihan / Invoice lines ({invoice['status']})"])
+            sheet.append([f"Rincian tagihan / Invoice lines ({status(invoice['status'])})"])
             sheet.cell(sheet.max_row, 1).font = Font(bold=True)
             _table(sheet, LINE_COLUMNS, invoice["lines"])
         sheet.column_dimensions["A"].width = 38
@@ -105,9 +106,15 @@ def compliance_workbook(month):
     return xlsx_response(book, f"laporan-kepatuhan-{month}")
 
 
+def _breach(breach: dict) -> str:
+    measure = breach["measure"]
+    return (f"{kind(measure)} {measure_value(breach['value'], measure)} "
+            f"(ambang {measure_value(breach['threshold'], measure)})")
+
+
 def _table(sheet, columns, rows) -> None:
-    sheet.append([header for _, header in columns])
+    sheet.append([column[1] for column in columns])
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([row.get(key) for key, _ in columns])
+        sheet.append(cells(columns, row))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from services.portal.backoffice import forms
-from services.portal.backoffice.common import agency_page, api, export, export_format, write_action
+from services.portal.backoffice.common import agency_page, api, day, export, export_format, write_action
 
 blp = Blueprint("bo_force_majeure", __name__, url_prefix="/kantor")
 
@@ -36,5 +36,5 @@ def declare():
                           "reason": form.get("reason", "").strip(), "kecamatan": [k.strip() for k in form.get("kecamatan", "").split(",") if k.strip()]})
     declared = forms.attempt(lambda: api().post("routes", "/force-majeure", body))
     if declared is not None:
-        flash(f"Keadaan kahar {declared['date']} dicatat; {declared['pickups_excused']} pengangkutan dimaafkan.", "ok")
+        flash(f"Keadaan kahar {day(declared['date'])} dicatat; {declared['pickups_excused']} pengangkutan dimaafkan.", "ok")
     return redirect(url_for(".days"), code=303)

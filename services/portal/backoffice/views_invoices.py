@@ -7,18 +7,20 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 
 from services.portal.apiclient import ApiProblem
 from shared import clock
+from services.portal.backoffice import evidence as evidence_labels
 from services.portal.backoffice import figures, forms
+from services.portal.backoffice.common import invoice_kind, status
 from services.portal.backoffice.common import kind as common_kind
 from services.portal.backoffice.common import api, export, export_format, read_page, this_month, together, write_action
 
 blp = Blueprint("bo_invoices", __name__, url_prefix="/kantor")
 
-INVOICE_COLUMNS = [("number", "Kontrak"), ("month", "Bulan"), ("kind", "Jenis"), ("status", "Status"),
+INVOICE_COLUMNS = [("number", "Kontrak"), ("month", "Bulan"), ("kind", "Jenis", invoice_kind), ("status", "Status", status),
                    ("tonnage_kg", "Tonase (kg)"), ("tonnage_rp", "Tonase (Rp)"), ("deductions_rp", "Potongan (Rp)"),
                    ("capped_rp", "Melebihi batas (Rp)"), ("dpp_rp", "DPP (Rp)"), ("ppn_rp", "PPN (Rp)"),
                    ("total_rp", "Total (Rp)"), ("computed_at", "Dihitung"), ("issued_at", "Terbit")]
-OBJECTION_COLUMNS = [("number", "Kontrak"), ("month", "Bulan tagihan"), ("kind", "Jenis"), ("ref", "Bukti"),
-                     ("fact_date", "Tanggal"), ("reason", "Alasan"), ("status", "Status"),
+OBJECTION_COLUMNS = [("number", "Kontrak"), ("month", "Bulan tagihan"), ("kind", "Jenis", common_kind), ("ref", "Bukti"),
+                     ("fact_date", "Tanggal"), ("reason", "Alasan"), ("status", "Status", status),
                      ("decision_reason", "Alasan keputusan"), ("decided_at", "Diputuskan")]
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 UUID = re.compile(r"^[0-9a-f-]{36}$")
@@ -33,7 +35,9 @@ def _numbers(client) -> dict[str, str]:
 def invoices():
     args = {k: request.args.get(k) or None for k in ("contract_id", "status", "month")}
     client = api()  # made here: together's threads have no request context
-    got = together(items=lambda: client.all_pages("billing", "/invoices", **args), numbers=lambda: _numbers(client))
+    # totals only (summary): the list shows no lines, and a draft's evidence is costly to gather
+    got = together(items=lambda: client.all_pages("billing", "/invoices", summary="true", **args),
+                   numbers=lambda: _numbers(client))
     items, numbers = got["items"], got["numbers"]
     for item in items:
         item["number"] = numbers.get(item["contract_id"], item["contract_id"])
@@ -62,11 +66,38 @@ def draft():
 @blp.get("/tagihan/<uuid:invoice_id>")
 @read_page
 def invoice(invoice_id):
-    item = api().get("billing", f"/invoices/{invoice_id}")
-    contract = api().get("contracts", f"/contracts/{item['contract_id']}")
+    """The lines with their evidence by short names (each line's full names load when its list is opened: see
+    evidence_list), the objections with their evidence named in full."""
+    client = api()
+    item = client.get("billing", f"/invoices/{invoice_id}")
+    objected_lines = [{"kind": o["kind"], "evidence": [o["ref"]], "first_date": o["fact_date"],
+                       "last_date": o["fact_date"]} for o in item.get("objections", [])]
+    got = together(contract=lambda: client.get("contracts", f"/contracts/{item['contract_id']}"),
+                   found=lambda: evidence_labels.gather(client, item["contract_id"], objected_lines))
+    contract, found = got["contract"], got["found"]
     objected = {(o["kind"], o["ref"]): o for o in item.get("objections", [])}
+    labels = {(o["kind"], o["ref"]): evidence_labels.label(o["kind"], o["ref"], found)
+              for o in item.get("objections", [])}
     ready = figures.ready_to_issue(item, contract["sla"]["sync_allowance_hours"], clock.now())
-    return render_template("backoffice/invoice.html", inv=item, contract=contract, objected=objected, ready=ready)
+    return render_template("backoffice/invoice.html", inv=item, contract=contract, objected=objected, ready=ready,
+                           labels=labels, shown=evidence_labels.SHOWN, fallback=evidence_labels.fallback)
+
+
+@blp.get("/tagihan/<uuid:invoice_id>/bukti-baris/<int:position>")
+@read_page
+def evidence_list(invoice_id, position):
+    """One line's evidence named in full (htmx loads it when the line's list is opened; also a page of its own)."""
+    client = api()
+    item = client.get("billing", f"/invoices/{invoice_id}")
+    if not 1 <= position <= len(item["lines"]):  # the line's place on the invoice, as the page numbers them
+        abort(404)
+    line = item["lines"][position - 1]
+    found = evidence_labels.gather(client, item["contract_id"], [line])
+    labels = {(line["kind"], ref): evidence_labels.label(line["kind"], ref, found)
+              for ref in line["evidence"][:evidence_labels.SHOWN]}
+    objected = {(o["kind"], o["ref"]): o for o in item.get("objections", [])}
+    return render_template("backoffice/_evidence_list.html", inv=item, line=line, position=position, labels=labels,
+                           objected=objected, shown=evidence_labels.SHOWN, fallback=evidence_labels.fallback)
 
 
 @blp.post("/tagihan/<uuid:invoice_id>/<any(issue, approve, pay):action>")
@@ -104,16 +135,27 @@ def evidence(invoice_id, kind, ref):
         abort(404)  # only what the invoice itself cites
     contract = client.get("contracts", f"/contracts/{item['contract_id']}")
     context = {"inv": item, "contract": contract, "kind": kind, "ref": ref, "line_name": common_kind(kind)}
+    found = {}
     if base_kind == "missed_pickup" and UUID.match(ref):
-        pickup = client.get("routes", f"/pickups/{ref}")
-        point = next((p for p in client.all_pages("routes", "/points") if p["id"] == pickup["point_id"]), None)
+        got = together(pickup=lambda: client.get("routes", f"/pickups/{ref}"),
+                       points=lambda: client.all_pages("routes", "/points"),
+                       routes=lambda: client.all_pages("routes", "/routes", contract_id=item["contract_id"]))
+        pickup = got["pickup"]
+        point = next((p for p in got["points"] if p["id"] == pickup["point_id"]), None)
+        found = {"pickups": {ref: pickup}, "points": {p["id"]: p for p in got["points"]},
+                 "routes": {r["id"]: r["code"] for r in got["routes"]}}
         context.update(pickup=pickup, point=point, confirmation=pickup.get("confirmation"))
     elif base_kind == "complaint_day":
         complaint_id = ref.split("/")[0]
-        context.update(complaint=client.get("routes", f"/complaints/{complaint_id}"), day_no=ref.split("/")[-1])
+        got = together(complaint=lambda: client.get("routes", f"/complaints/{complaint_id}"),
+                       points=lambda: client.all_pages("routes", "/points"))
+        found = {"complaints": {complaint_id: got["complaint"]}, "points": {p["id"]: p for p in got["points"]}}
+        context.update(complaint=got["complaint"], day_no=ref.split("/")[-1])
     elif base_kind == "shortfall_day":
         days = client.all_pages("routes", "/compliance/daily", contract_id=item["contract_id"], **{"from": ref, "to": ref})
+        found = {"daily": {d["date"]: d for d in days}}
         context.update(daily=days[0] if days else None)
+    context["label"] = evidence_labels.label(kind, ref, found)
     return render_template("backoffice/evidence.html", **context)
 
 

@@ -8,10 +8,11 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from shared.city import KECAMATAN, POINT_KINDS
 from services.portal.backoffice import forms
 from services.portal.backoffice.common import agency_page, api, export, export_format, write_action
+from services.portal.backoffice.common import point_kind
 
 blp = Blueprint("bo_network", __name__, url_prefix="/kantor")
 
-POINT_COLUMNS = [("code", "Kode"), ("name", "Nama"), ("kind", "Jenis"), ("kecamatan", "Kecamatan"),
+POINT_COLUMNS = [("code", "Kode"), ("name", "Nama"), ("kind", "Jenis", point_kind), ("kecamatan", "Kecamatan"),
                  ("kelurahan", "Kelurahan"), ("lat", "Lintang"), ("lon", "Bujur")]
 ROUTE_COLUMNS = [("code", "Kode"), ("contract", "Kontrak"), ("plate", "Kendaraan"), ("window", "Jendela"),
                  ("weekdays", "Hari"), ("stop_codes", "Titik berurutan")]

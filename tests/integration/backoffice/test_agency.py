@@ -42,10 +42,10 @@ def test_the_ppk_registers_a_contractor_and_a_contract_and_activates_it(city, br
     browse.screens.shot(page, "kontrak-baru")
     page.click("form[action$='/kontrak'] button[type=submit]")
     expect(page.locator("h1")).to_contain_text("KTR-07/DLHK/2026")
-    expect(page.locator("h1 .badge")).to_have_text("draft")
+    expect(page.locator("h1 .badge")).to_have_text("draf")
     page.get_by_role("button", name=re.compile("Aktifkan")).click()
     expect(page.locator(".flash.ok")).to_have_text("Kontrak diaktifkan.")
-    expect(page.locator("h1 .badge")).to_have_text("active")
+    expect(page.locator("h1 .badge")).to_have_text("aktif")
     # no grounds to terminate yet: the page says why and offers no terminate button
     expect(page.locator("body")).to_contain_text("pemutusan perlu SP3 atau batas potongan tercapai")
     expect(page.get_by_role("button", name=re.compile("Putus kontrak"))).to_have_count(0)
@@ -123,6 +123,16 @@ def test_an_invoice_line_opens_to_the_pickups_photo_and_map_and_an_accepted_obje
     page = browse("ppk")
     browse.screens.shot(page, "beranda")
     expect(page.locator(".tiles")).to_contain_text("1 keberatan terbuka")
+    # on 2 April nobody has weighed a truck yet: the Beranda shows March, the latest month with weighings, and says so
+    expect(page.locator("#bulan-ini")).to_contain_text("Maret 2026")
+    expect(page.locator("main")).to_contain_text("bulan ini, April 2026, belum ada")
+    card = page.locator(".card", has_text="KTR-01/DLHK/2026")
+    expect(card).to_contain_text("8,0 t")  # March's weighing: 14 t gross, 6 t tare
+    page.fill("#bulan", "2026-04")
+    page.get_by_role("button", name="Tampilkan").click()
+    expect(page.locator("#bulan-ini")).to_contain_text("April 2026")
+    expect(page).to_have_url(re.compile(r"bulan=2026-04"))
+    page.goto("/kantor/")
     page.get_by_role("link", name="Tagihan", exact=True).click()
     browse.screens.shot(page, "tagihan")
     page.get_by_role("link", name="KTR-01/DLHK/2026").click()
@@ -132,9 +142,21 @@ def test_an_invoice_line_opens_to_the_pickups_photo_and_map_and_an_accepted_obje
     assert berita_acara.body().startswith(b"%PDF")
     missed_line = next(line for line in world["invoices"]["a"]["lines"] if line["kind"] == "missed_pickup")
     assert world["off_site"]["id"] in missed_line["evidence"]
-    page.locator("summary", has_text="Bukti").first.click()
+    # each line's evidence is named in full once its list is opened (htmx asks for that line alone)
+    for short in ("Tiket timbang", "Pengaduan no.", "Penjemputan"):
+        page.locator("details", has_text=short).locator("summary").click()
+    # evidence named as people name it: the day and window (WIB), the route and the point, the complaint's number
+    off_site = page.locator(".evidence").get_by_role("link", name="Penjemputan 2 Mar 2026 05.00–07.00, Rute R3-PAGI (ke-1), "
+                                                                 "titik TPS-RMB-001 · TPS Yos Sudarso 1")
+    expect(off_site).to_be_visible()
+    complaint_no = world["complaint"]["id"][:8].upper()
+    expect(page.locator("main")).to_contain_text(f"Pengaduan no. {complaint_no} (2 Mar 2026, WhatsApp), "
+                                                 "titik TPS-RMB-002 · TPS Yos Sudarso 2: hari ke-1")
+    expect(page.locator("main")).to_contain_text("Tiket timbang JT-0301, BM 8123 RU, 2 Mar 2026 08.00, neto 8.000 kg")
+    expect(page.locator("main")).not_to_contain_text(world["off_site"]["id"])
     browse.screens.shot(page, "tagihan-rincian")
-    page.get_by_role("link", name=world["off_site"]["id"]).click()
+    off_site.click()
+    expect(page.locator(".evidence-name")).to_contain_text("Penjemputan 2 Mar 2026 05.00–07.00, Rute R3-PAGI")
     expect(page.locator("h1")).to_contain_text("Tidak diangkut")
     body = page.locator("main")
     expect(body).to_contain_text("02-03-2026 05:00 – 02-03-2026 07:00")  # the window, WIB

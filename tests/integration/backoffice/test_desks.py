@@ -112,7 +112,7 @@ def test_the_complaint_desk_the_map_and_the_route_planner_write_through_the_apis
     page.fill("#fm-kec", "Rumbai")
     page.fill("#fm-reason", "Banjir Sungai Siak, jalan Yos Sudarso tergenang")
     page.get_by_role("button", name="Nyatakan").click()
-    expect(page.locator(".flash.ok")).to_have_text("Keadaan kahar 2026-04-07 dicatat; 2 pengangkutan dimaafkan.")
+    expect(page.locator(".flash.ok")).to_have_text("Keadaan kahar 07-04-2026 dicatat; 2 pengangkutan dimaafkan.")
     expect(page.locator("tbody tr")).to_contain_text(["07-04-2026"])
     browse.screens.shot(page, "kahar")
     excused = city.get("routes", "/pickups", date="2026-04-07", contract_id=world["ka"]["id"])["items"]
@@ -125,7 +125,7 @@ def test_every_list_exports_as_csv_and_xlsx_and_the_months_report_is_a_workbook_
     city.user("bpk", "auditor")
     page = browse("bpk")
     for path, expected in (("/kantor/kontrak", "KTR-02/DLHK/2026"), ("/kantor/penyedia", "PT Lain Sejahtera"),
-                           ("/kantor/tagihan", "KTR-01/DLHK/2026"), ("/kantor/keberatan", "missed_pickup"),
+                           ("/kantor/tagihan", "KTR-01/DLHK/2026"), ("/kantor/keberatan", "Tidak diangkut (missed pickup)"),
                            ("/kantor/timbang?tanggal=2026-03-02", "JT-0301"), ("/kantor/pengaduan", "Sampah menumpuk"),
                            ("/kantor/titik", "TPS-SAIL-001"), ("/kantor/rute", "R3-PAGI")):
         glue = "&" if "?" in path else "?"
@@ -145,4 +145,7 @@ def test_every_list_exports_as_csv_and_xlsx_and_the_months_report_is_a_workbook_
     sheet = [row for row in book["KTR-01-DLHK-2026"].iter_rows(values_only=True)]
     # as `kawal report` counts: the off-site confirmation is not on time (a confirmation, so "late") and off-site
     assert [row[:9] for row in sheet if row[0] == "Rumbai"] == [("Rumbai", 4, 0, 1, 3, 1, 0, 0, 0)], sheet
-    assert any(row[0] == "missed_pickup" and row[6] == 2_000_000 for row in sheet)
+    # kinds, units and statuses as the pages name them, the English term beside
+    assert any(row[0] == "Tidak diangkut (missed pickup)" and row[4] == "kali" and row[6] == 2_000_000 for row in sheet)
+    assert ("Tagihan / Invoice", "terbit") in [row[:2] for row in sheet]
+    assert not {"missed_pickup", "issued"} & {cell for row in sheet for cell in row}

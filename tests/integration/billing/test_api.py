@@ -91,6 +91,32 @@ def test_evidence_is_listed_page_by_page(billing, issued):
     assert page["items"][0]["fact_month"] == "2025-03"
 
 
+def test_the_summary_list_has_the_stored_totals_without_lines_or_evidence(billing, issued):
+    world, march, april = issued
+    full = billing.get("/api/v1/invoices", headers=DINAS).get_json()["items"]
+    brief = billing.get("/api/v1/invoices?summary=true", headers=DINAS).get_json()["items"]
+    assert [i["id"] for i in brief] == [i["id"] for i in full] == [april["id"], march["id"]]
+    for short, whole in zip(brief, full):
+        assert "lines" not in short and "objections" not in short
+        assert {k: v for k, v in whole.items() if k not in ("lines", "objections", "sha256")} == short
+    drafts = billing.get("/api/v1/invoices?summary=true&status=draft", headers=DINAS).get_json()
+    assert [(i["month"], i["deductions_rp"]) for i in drafts["items"]] == [("2025-04", april["deductions_rp"])]
+    refused = billing.get("/api/v1/invoices?summary=maybe", headers=DINAS)
+    assert (refused.status_code, list(refused.get_json()["error"]["fields"])) == (422, ["summary"])
+
+
+def test_every_contracts_ledger_in_one_read_as_each_alone_and_scoped_to_the_contractor(billing, issued):
+    world, march, _ = issued
+    alone = billing.get(f"/api/v1/contracts/{world.contract_id}/ledger", headers=DINAS).get_json()
+    listed = billing.get("/api/v1/contracts/ledgers", headers=DINAS).get_json()
+    assert (listed["items"], listed["page"]["total"]) == ([alone], 1)
+    assert alone["invoices"] == 1 and alone["deductions_rp"] == march["deductions_rp"]
+    own, other = token("contractor", world.contractor_id), token("contractor", str(uuid.uuid4()))
+    assert [billing.get("/api/v1/contracts/ledgers", headers=h).get_json()["page"]["total"] for h in (own, other)] == [
+        1, 0]
+    assert billing.get("/api/v1/contracts/ledgers").status_code == 401
+
+
 def test_every_write_is_in_the_audit_log(billing, billing_db, issued):
     _, march, _ = issued
     post(billing, march["id"], "approve")

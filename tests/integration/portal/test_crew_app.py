@@ -362,6 +362,49 @@ def test_a_contractor_never_sees_or_confirms_another_contractors_pickups(system,
     context.close()
 
 
+def test_a_fleet_of_fifty_trucks_is_narrowed_by_typing_part_of_the_plate_and_chosen_by_keyboard(
+        system, browser, tmp_path, frozen_clock):
+    city, portal_url = system
+    for n in range(49):  # A runs fifty trucks, as the reference city's contractors do
+        city.post("/vehicles", {"plate": f"BM {8200 + n} {'RU' if n % 2 else 'AK'}", "contractor_id": city.a,
+                                "type": "pikap", "capacity_m3": 6, "tare_kg": 2500})
+    screens = Screens(tmp_path, "kru-armada")
+    frozen_clock(wib(5, 10))
+    context = phone(browser, portal_url, STOPS[0])
+    context.clock.set_fixed_time(wib(5, 10))
+    page = context.new_page()
+    page.goto("/masuk?next=/kru")
+    sign_in(page, "kru-a")
+    trucks = page.locator("#vehicles button:visible")
+    expect(trucks).to_have_count(50)
+    expect(page.locator("#plate-count")).to_have_text("50 kendaraan")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # nothing wider than the phone
+    screens.shot(page, "pilih-kendaraan-50", full_page=False)
+    page.locator("#plate-filter").press_sequentially("82 1")  # part of the plate, spaces as typed
+    expect(trucks).to_have_text(["BM 8210 AK", "BM 8211 RU", "BM 8212 AK", "BM 8213 RU", "BM 8214 AK",
+                                 "BM 8215 RU", "BM 8216 AK", "BM 8217 RU", "BM 8218 AK", "BM 8219 RU"])
+    expect(page.locator("#plate-count")).to_have_text("10 dari 50 kendaraan")
+    page.locator("#plate-filter").fill("zz")
+    expect(trucks).to_have_count(0)
+    expect(page.locator("#plate-count")).to_have_text("Tidak ada kendaraan dengan nomor itu.")
+    page.locator("#plate-filter").fill("")
+    page.locator("#plate-filter").press_sequentially("bm8123")  # lower case, no space: still the truck
+    expect(trucks).to_have_text(["BM 8123 RU"])
+    screens.shot(page, "pilih-kendaraan-saring")
+    page.locator("#plate-filter").press("ArrowDown")  # into the list, then Enter as a keyboard user does
+    expect(page.get_by_role("button", name="BM 8123 RU")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#day-title")).to_have_text("BM 8123 RU")
+    expect(page.locator("#stops li.card")).to_have_count(5)
+    page.get_by_role("button", name="Ganti kendaraan").click()
+    expect(trucks).to_have_count(50)  # the filter starts empty again
+    page.locator("#plate-filter").fill("8248")
+    page.locator("#plate-filter").press("Enter")  # Enter in the filter takes the first truck left
+    expect(page.locator("#day-title")).to_have_text("BM 8248 AK")
+    screens.publish()
+    context.close()
+
+
 def test_sign_in_refuses_a_wrong_password_locks_after_five_and_refuses_a_form_without_its_token(
         system, browser, tmp_path):
     city, portal_url = system

@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from services.portal.backoffice import common, figures, oidc
+from services.portal.apiclient import ApiProblem
+from services.portal.backoffice import common, figures, forms, oidc
 
 UTC = timezone.utc
 CONTRACT = {"id": "k1", "number": "KTR-01/2026", "kawasan": "Kawasan 3", "status": "active",
@@ -88,6 +89,17 @@ def test_a_list_exports_as_csv_with_a_bom_and_as_xlsx_with_numbers_kept_numbers(
         ["Kontrak", "Total (Rp)", "Kecamatan"], ["KTR-01/2026", 255_855_000, "Rumbai, Sail"]]
 
 
+def test_an_export_column_may_name_its_codes_as_the_pages_do():
+    columns = [("kind", "Jenis", common.kind), ("status", "Status", common.status), ("ref", "Bukti")]
+    rows = [{"kind": "complaint_day", "status": "accepted", "ref": "k1/2"}, {"kind": "tonnage", "status": None}]
+    text = common.export("keberatan", columns, rows, "csv").get_data(as_text=True)
+    assert list(csv.reader(io.StringIO(text.lstrip("\ufeff")))) == [
+        ["Jenis", "Status", "Bukti"], ["Hari pengaduan lewat tenggat (complaint day)", "diterima", "k1/2"],
+        ["Tonase (tonnage)", "", ""]]
+    assert [common.invoice_kind("final"), common.point_kind("pasar"), common.channel("walk_in")] == [
+        "Termin akhir (final)", "Pasar (market)", "Datang langsung (walk-in)"]
+
+
 def test_oidc_claims_name_the_role_and_a_contractor_accounts_contractor():
     claims = {"iss": "https://sso.pekanbaru.go.id", "sub": "u-17", "name": "Siti Rahma", "kawal_role": "dinas"}
     mapped = oidc.map_claims(claims, "kawal_role", "kawal_contractor_id")
@@ -106,3 +118,36 @@ def test_oidc_claims_name_the_role_and_a_contractor_accounts_contractor():
 def test_oidc_claims_without_a_kawal_role_or_a_contractors_id_are_refused(claims):
     with pytest.raises(oidc.Refused):
         oidc.map_claims(claims, "kawal_role", "kawal_contractor_id")
+
+
+def test_the_beranda_shows_the_month_asked_for_else_this_or_the_previous_month_a_truck_was_weighed_in():
+    weighed_october = [{"date": "2026-10-30", "net_kg": 12_000}, {"date": "2026-11-01", "net_kg": 0}]
+    assert figures.month_shown("2026-08", weighed_october, "2026-11", "2026-10") == ("2026-08", False)
+    # after make demo: November has days evaluated (pickups swept as missed) but no truck weighed
+    assert figures.month_shown(None, weighed_october, "2026-11", "2026-10") == ("2026-10", True)
+    weighed_november = weighed_october + [{"date": "2026-11-02", "net_kg": 8_000}]
+    assert figures.month_shown(None, weighed_november, "2026-11", "2026-10") == ("2026-11", True)
+    assert figures.month_shown(None, [], "2026-11", "2026-10") == ("2026-11", True)
+
+
+def test_months_are_named_as_people_write_them():
+    assert [common.month_name(m) for m in ("2026-01", "2026-10", None)] == ["Januari 2026", "Oktober 2026", "–"]
+
+
+def test_an_api_refusal_reads_in_indonesian_with_each_field_at_fault():
+    npwp = ApiProblem(422, "invalid_npwp", "An NPWP has 15 or 16 digits, e.g. 01.234.567.8-901.000.",
+                      {"npwp": ["Must be 15 or 16 digits (dots, dashes and spaces are ignored)."]})
+    assert forms.refusal(npwp) == ("NPWP terdiri atas 15 atau 16 digit, mis. 01.234.567.8-901.000.",
+                                   {"npwp": "Harus 15 atau 16 digit (titik, strip dan spasi diabaikan)."})
+    bad = ApiProblem(422, "invalid", "Invalid request", {
+        "gross_kg": ["Must be greater than or equal to 1 and less than or equal to 200000."],
+        "sla": {"grace_minutes": ["Not a valid integer."]}, "note": ["Something only this API says."]})
+    assert forms.refusal(bad) == ("Periksa isian yang ditandai (check the marked fields).", {
+        "gross_kg": "Harus antara 1 dan 200000.", "sla.grace_minutes": "Harus bilangan bulat.",
+        "note": "Something only this API says."})
+    assert forms.refusal(ApiProblem(409, "month_not_ended", "Month not ended"))[0].startswith("Bulan ini belum")
+
+
+def test_a_breach_reads_as_a_percentage_or_a_count():
+    assert [common.measure_value(0.95, "on_time_ratio"), common.measure_value(31.0, "shortfall_days"),
+            common.measure_value(None, "complaints_overdue")] == ["95,0 %", "31", "–"]

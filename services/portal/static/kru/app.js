@@ -271,25 +271,68 @@ async function loadDay() {
   }
 }
 
+const PLATE_FILTER_FROM = 6;  // a longer list gets the plate filter (a contractor may run 50 trucks)
+
+function plateKey(text) {
+  return text.toUpperCase().replace(/[^0-9A-Z]/g, "");  // "bm8123", "BM 8123 RU" and "8123 ru" all match
+}
+
 async function chooseVehicle() {
   showTab("kendaraan");
   const list = $("vehicles");
+  const find = $("plate-find");
+  find.hidden = true;
   list.replaceChildren(el("li", { className: "muted" }, "Memuat kendaraan…"));
   try {
     const vehicles = (await getJSON("/kru/api/vehicles")).items;
-    list.replaceChildren(...vehicles.map((vehicle) => el("li", {}, button(vehicle.plate, async () => {
-      state.vehicle = { id: vehicle.id, plate: vehicle.plate, date: today() };
-      remember("vehicle", state.vehicle);
-      state.day = null;
-      showTab("hari");
-      await loadDay();
-      render();
-    }, "button wide"))));
+    const items = vehicles.map((vehicle) => {
+      const item = el("li", {}, button(vehicle.plate, () => pickVehicle(vehicle), "button wide"));
+      item.dataset.key = plateKey(vehicle.plate);
+      return item;
+    });
+    list.replaceChildren(...items);
     if (!vehicles.length) list.replaceChildren(el("li", {}, "Belum ada kendaraan untuk perusahaan Anda."));
+    if (vehicles.length >= PLATE_FILTER_FROM) {
+      const input = $("plate-filter");
+      input.value = "";
+      find.hidden = false;
+      filterPlates(items);
+      input.oninput = () => filterPlates(items);
+      input.onkeydown = (event) => {  // Enter takes the first truck left; the arrow down moves into the list
+        const shown = items.filter((item) => !item.hidden);
+        if (event.key === "Enter" && shown.length) {
+          event.preventDefault();
+          shown[0].querySelector("button").click();
+        } else if (event.key === "ArrowDown" && shown.length) {
+          event.preventDefault();
+          shown[0].querySelector("button").focus();
+        }
+      };
+    }
   } catch (error) {
     list.replaceChildren(el("li", { className: "notice" }, error.signin
       ? "Masuk lagi untuk memilih kendaraan." : "Tidak ada sinyal. Pilih kendaraan saat ada sinyal."));
   }
+}
+
+function filterPlates(items) {
+  const wanted = plateKey($("plate-filter").value);
+  let shown = 0;
+  for (const item of items) {
+    item.hidden = !item.dataset.key.includes(wanted);
+    if (!item.hidden) shown += 1;
+  }
+  $("plate-count").textContent = !wanted ? `${items.length} kendaraan`
+    : shown ? `${shown} dari ${items.length} kendaraan` : "Tidak ada kendaraan dengan nomor itu.";
+}
+
+async function pickVehicle(vehicle) {
+  state.vehicle = { id: vehicle.id, plate: vehicle.plate, date: today() };
+  remember("vehicle", state.vehicle);
+  state.day = null;
+  showTab("hari");
+  await loadDay();
+  render();
 }
 
 function today() {
