@@ -54,8 +54,7 @@ def signed_in(portal: str, portal_db: str) -> requests.Session:
 def main() -> None:
     real_now = time.time()
     demo = plan(clock.wib_date(clock.now()), real_now, DAY_SECONDS, LEAD_SECONDS)
-    env = {"KAWAL_CLOCK_START": demo.start.isoformat(), "KAWAL_CLOCK_EPOCH": repr(real_now),
-           "KAWAL_CLOCK_SPEED": str(demo.speed)}
+    env = demo.env()  # the clock stands on the month's eve for LEAD_SECONDS (seeding), then runs
     with running_system(suffix="bench_portal", extra_env=env) as system:
         restore = system.apply_env()
         clock.set_for_tests(None)  # the shared clock now reads the same START/EPOCH/SPEED as the processes

@@ -14,7 +14,9 @@ _override: datetime | None = None
 
 
 def now() -> datetime:
-    """Now, as an aware UTC datetime: START + (real now - EPOCH) x SPEED when configured."""
+    """Now, as an aware UTC datetime: START + (real now - EPOCH) x SPEED when configured. Before EPOCH the clock
+    stands at START (the demo starts its processes with EPOCH a lead time ahead: the clock waits, on the evening
+    before the simulated month, until start-up and seeding are done)."""
     if _override is not None:
         return _override
     settings = config.clock()
@@ -23,7 +25,7 @@ def now() -> datetime:
         return datetime.fromtimestamp(real, UTC)
     start = parse_instant(settings.start)
     epoch = settings.epoch if settings.epoch is not None else real
-    return start + timedelta(seconds=(real - epoch) * settings.speed)
+    return start + timedelta(seconds=max(0.0, real - epoch) * settings.speed)
 
 
 def set_for_tests(instant: datetime | None) -> None:

@@ -64,7 +64,7 @@ def simulate(days: int, speed: float | None, seed: int, start: datetime | None, 
     if speed is not None and abs(speed - configured) > 1e-9:
         raise click.UsageError(f"the services' clock runs at KAWAL_CLOCK_SPEED={configured:g}; every process must "
                                f"share one clock, so restart them with KAWAL_CLOCK_SPEED={speed:g} "
-                               f"(scripts/demo.sh does this)")
+                               f"(`kawal demo start` does this)")
     rates = replace(Rates(), **{k: v for k, v in overrides.items() if v is not None})
     if missed is not None:
         rates = rates.with_missed(missed)
