@@ -55,3 +55,13 @@ def test_the_demo_renames_config_databases_and_vhost_without_repeating_them(nowh
     monkeypatch.setenv("KAWAL_ROUTES_DATABASE_URL", nowhere.database_url("routes").render_as_string(False))
     assert nowhere.database_url("routes").database == "kawal_routes_demo_cli"  # applied twice, renamed once
     assert nowhere.broker_env()["KAWAL_AMQP_URL"].endswith("/kawal_demo_cli")
+
+
+def test_postgresql_not_answering_is_one_line_not_a_traceback(nowhere, monkeypatch):
+    for service in ("contracts", "routes", "billing", "portal"):  # a port nothing listens on
+        monkeypatch.setenv(f"KAWAL_{service.upper()}_MIGRATE_DATABASE_URL",
+                           f"postgresql+psycopg://postgres@127.0.0.1:1/kawal_{service}")
+    result = CliRunner().invoke(main, ["demo", "reset"])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1, result.output
+    assert result.output.startswith("kawal: PostgreSQL is not reachable")
