@@ -101,6 +101,7 @@ class ClockSettings:
     start: str | None = None  # ISO instant
     epoch: float | None = None  # unix seconds
     speed: float = 1.0
+    epoch_file: str | None = None  # holds the epoch once written; until then the clock stands at START (the demo)
 
 
 def clock() -> ClockSettings:
@@ -109,6 +110,7 @@ def clock() -> ClockSettings:
         start=_env("KAWAL_CLOCK_START"),
         epoch=float(epoch) if epoch else None,
         speed=_float("KAWAL_CLOCK_SPEED", 1.0),
+        epoch_file=_env("KAWAL_CLOCK_EPOCH_FILE"),
     )
 
 
@@ -118,7 +120,6 @@ class DemoSettings:
     name: str = "demo"
     home: str | None = None  # where its processes run and keep .run/ (default: the checkout)
     day_seconds: float = 10.0  # real seconds per simulated day
-    lead_seconds: float = 50.0  # real seconds the clock stands on the evening before the month (start-up, seeding)
     days: int | None = None  # simulated days; None: the whole month
     seed: int = 7
     ready_timeout_seconds: float = 120.0
@@ -131,7 +132,6 @@ def demo() -> DemoSettings:
         name=_env("KAWAL_DEMO_NAME", DemoSettings.name),
         home=_env("KAWAL_DEMO_HOME"),
         day_seconds=_float("KAWAL_DEMO_DAY_SECONDS", DemoSettings.day_seconds),
-        lead_seconds=_float("KAWAL_DEMO_LEAD_SECONDS", DemoSettings.lead_seconds),
         days=int(days) if days else None,
         seed=_int("KAWAL_DEMO_SEED", DemoSettings.seed),
         ready_timeout_seconds=_float("KAWAL_DEMO_READY_TIMEOUT", DemoSettings.ready_timeout_seconds),

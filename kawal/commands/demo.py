@@ -16,6 +16,7 @@ import requests
 from rich.console import Console
 
 from kawal.demo import clockplan, instance
+from kawal.demo.client import ApiFailure
 from kawal.demo.instance import BEAT, VENV_BIN, WEB, Demo, DemoError
 from shared import brokerusers, clock, config
 
@@ -88,9 +89,8 @@ def reset() -> None:
 def start(small: bool) -> None:
     """Reset the demo city, start every process, seed, simulate the previous month, report; leave it running.
 
-    Tunables (environment): KAWAL_DEMO_DAY_SECONDS [10] real seconds per simulated day, KAWAL_DEMO_LEAD_SECONDS [50]
-    real seconds the clock stands on the month's eve for start-up and seeding, KAWAL_DEMO_DAYS [the whole month],
-    KAWAL_DEMO_SEED [7]."""
+    Tunables (environment): KAWAL_DEMO_DAY_SECONDS [10] real seconds per simulated day, KAWAL_DEMO_DAYS [the whole
+    month], KAWAL_DEMO_SEED [7], KAWAL_DEMO_ISSUE_WAIT_SECONDS [120]."""
     began = time.monotonic()
     here, settings = Demo.configured(), config.demo()
     _stop_running(here)
@@ -101,32 +101,39 @@ def start(small: bool) -> None:
              f"the demo with KAWAL_<SERVICE>_PORT / KAWAL_<PROCESS>_METRICS_PORT")
     _reset(here)
 
-    # one clock for every process: it stands on the month's eve until start-up and seeding are done, then runs
-    real_now = time.time()
-    plan = clockplan.plan(clock.wib_date(datetime.fromtimestamp(real_now, clock.UTC)), real_now,
-                          settings.day_seconds, settings.lead_seconds, settings.days)
+    # one clock for every process: it stands on the month's eve until the city is seeded, then runs; the real date,
+    # once, only chooses which month the demo replays
+    plan = clockplan.plan(clock.wib_date(datetime.now(clock.UTC)), settings.day_seconds, here.epoch_file,
+                          settings.days)
+    plan.stand()
     env = {**here.database_env(), **here.broker_env(), **plan.env(),
            **{name: os.environ.get(name) or value for name, value in BEAT.items()},
            "KAWAL_JWT_SECRET": instance.jwt_secret()}
     instance.write_env_file(here, env)
     os.environ.update(env)  # this process's kawal commands (seed, simulate, report) on the same clock and databases
-    step(plan.describe(settings.lead_seconds))
+    step(plan.describe())
     _management_plugin()
-    pid = instance.start_supervisor(here, {**os.environ, "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '')}",
-                                           "PYTHONUNBUFFERED": "1"})
-    step(f"Proses / processes: supervisor pid {pid}, log {here.log_file}")
-    _wait_ready(here, settings.ready_timeout_seconds)
+    supervisor = instance.start_supervisor(here, {**os.environ, "PYTHONUNBUFFERED": "1",
+                                                  "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '')}"})
+    step(f"Proses / processes: supervisor pid {supervisor.pid}, log {here.log_file}")
+    _wait_ready(here, supervisor, settings.ready_timeout_seconds)
 
+    try:
+        _city(here, plan, settings, small)
+    except ApiFailure as error:  # a step's call had to succeed: one line, and the services stay up to look at
+        fail(f"{error}; the services keep running (`make down` stops them), log {here.log_file}")
+    _tour(here, plan, time.monotonic() - began)
+
+
+def _city(here: Demo, plan: clockplan.DemoClock, settings: config.DemoSettings, small: bool) -> None:
+    """Seed, simulate, report, dispute, berita acara: each the kawal command of that name, in this process."""
     from kawal import commands  # the package's commands (its modules' names are taken by the commands)
     ctx = click.get_current_context()
     first_day = datetime.combine(plan.first_day, datetime.min.time())
     ctx.invoke(commands.seed, start=first_day, small=small)
-    waiting = plan.epoch - time.time()
-    if clock.now() >= clockplan.first_midnight(plan) - clockplan.PLAN_AHEAD:
-        console.print(f"[yellow]start-up and seeding took longer than the clock's lead ({settings.lead_seconds:g} s): "
-                      f"the first day may miss pickups; raise KAWAL_DEMO_LEAD_SECONDS[/]")
-    elif waiting > 0:
-        step(f"Jam demo mulai berjalan dalam {waiting:.0f} s / the clock starts running in {waiting:.0f} s")
+    plan.run()
+    step(f"Kota siap: jam demo berjalan dari {clock.to_wib(plan.start):%Y-%m-%d %H:%M} WIB / the city is seeded: "
+         f"the clock runs")
     ctx.invoke(commands.simulate, days=plan.days, speed=plan.speed, start=first_day, seed=settings.seed)
     for module in ("report", "dispute"):  # wide tables, as the reader's terminal allows or wider
         shown = importlib.import_module(f"kawal.commands.{module}").console
@@ -138,7 +145,6 @@ def start(small: bool) -> None:
     # one berita acara per issued invoice, with the objections and their decisions on it
     ctx.invoke(importlib.import_module("kawal.commands.invoice").berita_acara, month=plan.month,
                directory=here.run_dir)
-    _tour(here, plan, time.monotonic() - began)
 
 
 def _stop_running(here: Demo) -> None:
@@ -178,16 +184,20 @@ def ready(service: str) -> bool:
         return False
 
 
-def _wait_ready(here: Demo, timeout: float) -> None:
+def _wait_ready(here: Demo, supervisor: subprocess.Popen, timeout: float) -> None:
+    """Each service's /readyz; when the supervisor exits or the time is up: stop what runs, say where the log is."""
     began = time.monotonic()
     deadline = began + timeout
     pending = list(WEB)
     with console.status("Menunggu layanan siap / waiting for the services' /readyz ...") as spinner:
         while pending:
-            if here.pid() is None:
-                fail(f"the supervisor stopped; see {here.log_file}:\n{instance.log_tail(here)}")
+            if supervisor.poll() is not None:
+                fail(f"the supervisor exited with {supervisor.returncode}; see {here.log_file}:\n"
+                     f"{instance.log_tail(here)}")
             if time.monotonic() > deadline:
-                fail(f"{', '.join(pending)} not ready after {timeout:g} s; see {here.log_file}:\n{instance.log_tail(here)}")
+                instance.stop(here)
+                fail(f"{', '.join(pending)} not ready after {timeout:g} s (stopped); see {here.log_file}:\n"
+                     f"{instance.log_tail(here)}")
             pending = [service for service in pending if not ready(service)]
             spinner.update(f"Menunggu layanan siap / waiting for /readyz: {', '.join(pending)}")
             time.sleep(0.5)

@@ -65,6 +65,11 @@ class Demo:
         return self._file("-broker.env")
 
     @property
+    def epoch_file(self) -> Path:
+        """Written when the city is seeded: from then on the demo's clock runs (kawal/demo/clockplan.py)."""
+        return self._file("-clock-epoch")
+
+    @property
     def state_file(self) -> Path:
         return self._file("-supervisor.json")
 
@@ -111,8 +116,10 @@ class Demo:
             command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         except (OSError, ValueError):
             return None
-        # `kawal supervise`, or for an instant after the start the `kawal demo start` it is forked from
-        return pid if any(os.path.basename(part) == b"kawal" for part in command) and _alive(pid) else None
+        # `kawal supervise`; for an instant after its start the `kawal demo start` it is forked from, or nothing yet
+        # (the kernel shows an empty command line while the new program is being loaded)
+        ours = any(os.path.basename(part) == b"kawal" for part in command) or not any(command)
+        return pid if ours and _alive(pid) else None
 
     def ports(self) -> dict[str, int]:
         """Every port the demo's processes bind: the APIs, the portal and each process's /metrics."""
@@ -175,8 +182,9 @@ def recreate_vhost(demo: Demo) -> None:
 
 
 def remove_run_files(demo: Demo) -> None:
-    """What the old run left in .run/: its clock, the beat's last-run times, its berita acara."""
-    for path in [demo.env_file, demo.run_dir / "celerybeat-schedule", *demo.run_dir.glob("berita-acara-*.pdf")]:
+    """What the old run left in .run/: its clock and epoch, the beat's last-run times, its berita acara."""
+    for path in [demo.env_file, demo.epoch_file, demo.run_dir / "celerybeat-schedule",
+                 *demo.run_dir.glob("berita-acara-*.pdf")]:
         path.unlink(missing_ok=True)
 
 
@@ -195,7 +203,7 @@ def write_env_file(demo: Demo, env: dict[str, str]) -> None:
             handle.write(f"export {name}='{value}'\n")
 
 
-def start_supervisor(demo: Demo, env: dict[str, str]) -> int:
+def start_supervisor(demo: Demo, env: dict[str, str]) -> subprocess.Popen:
     """Every Procfile process under `kawal supervise`, in the background, leading its own process group."""
     (demo.run_dir / "prom").mkdir(parents=True, exist_ok=True)
     with open(demo.log_file, "wb") as log:
@@ -204,7 +212,7 @@ def start_supervisor(demo: Demo, env: dict[str, str]) -> int:
                                    cwd=demo.home, env=env, stdout=log, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, start_new_session=True)
     demo.pid_file.write_text(f"{process.pid}\n")
-    return process.pid
+    return process
 
 
 def log_tail(demo: Demo, lines: int = 15) -> str:
