@@ -17,6 +17,7 @@ from rich.console import Console
 
 from kawal.demo import clockplan, instance
 from kawal.demo.client import ApiFailure
+from kawal.demo.simulator import Simulation
 from kawal.demo.instance import BEAT, VENV_BIN, WEB, Demo, DemoError
 from shared import brokerusers, clock, config
 
@@ -119,13 +120,13 @@ def start(small: bool) -> None:
     _wait_ready(here, supervisor, settings.ready_timeout_seconds)
 
     try:
-        _city(here, plan, settings, small)
+        simulation = _city(here, plan, settings, small)
     except ApiFailure as error:  # a step's call had to succeed: one line, and the services stay up to look at
         fail(f"{error}; the services keep running (`make down` stops them), log {here.log_file}")
-    _tour(here, plan, time.monotonic() - began)
+    _tour(here, plan, simulation, time.monotonic() - began)
 
 
-def _city(here: Demo, plan: clockplan.DemoClock, settings: config.DemoSettings, small: bool) -> None:
+def _city(here: Demo, plan: clockplan.DemoClock, settings: config.DemoSettings, small: bool) -> Simulation:
     """Seed, simulate, report, dispute, berita acara: each the kawal command of that name, in this process."""
     from kawal import commands  # the package's commands (its modules' names are taken by the commands)
     ctx = click.get_current_context()
@@ -134,7 +135,7 @@ def _city(here: Demo, plan: clockplan.DemoClock, settings: config.DemoSettings, 
     plan.run()
     step(f"Kota siap: jam demo berjalan dari {clock.to_wib(plan.start):%Y-%m-%d %H:%M} WIB / the city is seeded: "
          f"the clock runs")
-    ctx.invoke(commands.simulate, days=plan.days, speed=plan.speed, start=first_day, seed=settings.seed)
+    simulation = ctx.invoke(commands.simulate, days=plan.days, speed=plan.speed, start=first_day, seed=settings.seed)
     for module in ("report", "dispute"):  # wide tables, as the reader's terminal allows or wider
         shown = importlib.import_module(f"kawal.commands.{module}").console
         shown.width = max(shown.width, REPORT_COLUMNS)
@@ -145,6 +146,7 @@ def _city(here: Demo, plan: clockplan.DemoClock, settings: config.DemoSettings, 
     # one berita acara per issued invoice, with the objections and their decisions on it
     ctx.invoke(importlib.import_module("kawal.commands.invoice").berita_acara, month=plan.month,
                directory=here.run_dir)
+    return simulation
 
 
 def _stop_running(here: Demo) -> None:
@@ -217,9 +219,18 @@ def _management_plugin() -> None:
         console.print("note: could not enable the RabbitMQ management plugin")
 
 
-def _tour(here: Demo, plan: clockplan.DemoClock, seconds: float) -> None:
+def _tour(here: Demo, plan: clockplan.DemoClock, simulation: Simulation, seconds: float) -> None:
     minutes, rest = divmod(int(seconds), 60)
-    say(f"\n[bold]Demo selesai dalam {minutes} m {rest:02d} s[/] / the demo took {minutes} m {rest:02d} s; "
+    outcomes = simulation.tally.outcomes
+    confirmed = sum(n for (kind, _, outcome), n in outcomes.items() if kind == "confirm" and outcome == "accepted")
+    behind = sum(n for (_, _, outcome), n in outcomes.items() if outcome.startswith("skipped"))
+    issued = len(list(here.run_dir.glob("berita-acara-*.pdf")))  # one per issued invoice (the reset removed older)
+    say(f"\n[bold]{plan.month}[/]: {confirmed:,} konfirmasi diterima / confirmations accepted, {behind:,} dilewati / "
+        f"skipped (simulator behind), {issued} tagihan terbit / invoices issued")
+    if behind:
+        say(f"[yellow]The machine was too busy for a day every {86_400 / plan.speed:g} s: "
+            f"`KAWAL_DEMO_DAY_SECONDS=30 make demo` gives each day more time.[/]")
+    say(f"[bold]Demo selesai dalam {minutes} m {rest:02d} s[/] / the demo took {minutes} m {rest:02d} s; "
                   f"Kawal is running (the clock keeps running at x{plan.speed:g}; `make down` stops everything).")
     for service in config.SERVICES:
         say(f"  {service + ' API docs':<20} {config.service_url(service)}/docs")

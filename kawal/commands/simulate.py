@@ -58,7 +58,7 @@ def summary_table(simulation: Simulation) -> Table:
               help="pickups never confirmed; sets --on-time to what the other rates leave [default 0.015]")
 @rate_options
 def simulate(days: int, speed: float | None, seed: int, start: datetime | None, threads: int, warn: bool,
-             missed: float | None, **overrides) -> None:
+             missed: float | None, **overrides) -> Simulation:
     """Confirmations, weighings, complaints and resolutions drawn from stated rates, sent on the shared clock."""
     configured = config.clock().speed
     if speed is not None and abs(speed - configured) > 1e-9:
@@ -94,3 +94,4 @@ def simulate(days: int, speed: float | None, seed: int, start: datetime | None, 
         months = sorted({clock.month_of(simulation.first + timedelta(days=i)) for i in range(days)})
         for (what, outcome), n in warn_on_breaches(Kawal(), months).items():
             console.print(f"{what}: {outcome} x{n}")
+    return simulation  # for `kawal demo start` (ctx.invoke); the command line ignores it

@@ -98,6 +98,7 @@ def test_the_second_run_confirms_pickups_again(two_runs):
     first, second = two_runs
     assert accepted_confirmations(first) > 0, first
     assert accepted_confirmations(second) > 0, second  # a run on the old city sent none: all already confirmed
+    assert re.search(r"\d{4}-\d\d: [1-9][\d,]* konfirmasi diterima / confirmations accepted", second), second[-2000:]
     assert "409" not in second.split("Simulation summary")[1].split("Laporan")[0]
 
 
