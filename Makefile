@@ -39,11 +39,12 @@ up: db ## run every process in the foreground, each restarted if it dies (Ctrl-C
 	  KAWAL_JWT_SECRET="$${KAWAL_JWT_SECRET:-$$(bash scripts/jwt-secret.sh)}" PATH="$(CURDIR)/$(VENV)/bin:$$PATH" \
 	  $(KAWAL) supervise -f Procfile
 
-down: ## stop what `make demo` started
-	@bash scripts/demo.sh stop
+down: venv ## stop what `make demo` started (kawal demo stop)
+	@$(KAWAL) demo stop
 
-demo: db ## seed the reference city, simulate a month, print compliance and invoices
-	@bash scripts/demo.sh start
+# the demo resets its own databases (kawal_<service>_demo) and broker vhost (kawal_demo) itself: `make up`'s stay
+demo: venv services ## a clean demo city: seed it, simulate last month, print compliance and invoices (kawal demo start)
+	@$(KAWAL) demo start
 
 test: venv services tools ## the whole suite against real PostgreSQL and RabbitMQ
 	$(PY) -m pytest -q tests

@@ -5,6 +5,7 @@ import sys
 
 import click
 import pika.exceptions
+import psycopg
 import requests
 import sqlalchemy.exc
 
@@ -16,6 +17,7 @@ _UNREACHABLE = (
     (requests.ConnectionError, "a Kawal service is not answering ({detail}); is it running? (`make up` or `make demo`)"),
     (pika.exceptions.AMQPConnectionError, "RabbitMQ is not reachable ({detail}); check KAWAL_AMQP_URL and that the broker runs"),
     (sqlalchemy.exc.OperationalError, "PostgreSQL is not reachable ({detail}); check the KAWAL_*_DATABASE_URL settings"),
+    (psycopg.OperationalError, "PostgreSQL is not reachable ({detail}); check the KAWAL_*_DATABASE_URL settings"),
 )
 
 

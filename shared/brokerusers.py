@@ -27,6 +27,9 @@ class Admin(Protocol):
     def apply(self, definitions: dict) -> None:
         """Import users, permissions and policies (RabbitMQ's definitions format): created or updated, never removed."""
 
+    def delete_vhost(self, name: str) -> None:
+        """Delete a vhost with everything in it (queues, messages, exchanges, permissions); absent is fine."""
+
 
 class Rabbitmqctl:
     """The broker's own CLI (needs the node's Erlang cookie: run where RabbitMQ runs), one import for everything:
@@ -38,6 +41,11 @@ class Rabbitmqctl:
                               input=json.dumps(definitions), capture_output=True, text=True, timeout=120)
         if done.returncode != 0:
             raise RuntimeError(f"rabbitmqctl import_definitions failed: {done.stderr.strip() or done.stdout.strip()}")
+
+    def delete_vhost(self, name: str) -> None:
+        done = subprocess.run(["rabbitmqctl", "-q", "delete_vhost", name], capture_output=True, text=True, timeout=120)
+        if done.returncode != 0 and "does not exist" not in done.stdout + done.stderr:
+            raise RuntimeError(f"rabbitmqctl delete_vhost failed: {done.stderr.strip() or done.stdout.strip()}")
 
 
 class ManagementApi:
@@ -52,6 +60,11 @@ class ManagementApi:
         response = self.session.post(f"{self.base_url}/api/definitions", json=definitions, timeout=60)
         if response.status_code not in (200, 201, 204):
             raise RuntimeError(f"POST /api/definitions: {response.status_code} {response.text[:200]}")
+
+    def delete_vhost(self, name: str) -> None:
+        response = self.session.delete(f"{self.base_url}/api/vhosts/{quote(name, safe='')}", timeout=60)
+        if response.status_code not in (200, 204, 404):
+            raise RuntimeError(f"DELETE /api/vhosts/{name}: {response.status_code} {response.text[:200]}")
 
 
 def admin_for(admin_url: str) -> Admin:
@@ -151,6 +164,24 @@ def _wait_until_accepted(url: str, timeout: float = 60.0) -> None:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
+
+
+def with_vhost(url: str, vhost: str) -> str:
+    """The same broker URL on another vhost."""
+    return urlsplit(url)._replace(path="/" + quote(vhost, safe="")).geturl()
+
+
+def recreate_vhost(admin_url: str, vhost: str, admin: Admin | None = None) -> str:
+    """Delete `vhost` with all it holds and create it empty, the administrator (admin_url's user) allowed everything
+    in it; returns the administrator's URL on it. What a demo's reset needs: no queued event of the old city left."""
+    admin = admin or admin_for(admin_url)
+    admin.delete_vhost(vhost)
+    user = unquote(urlsplit(admin_url).username or "guest")
+    admin.apply({"vhosts": [{"name": vhost}],
+                 "permissions": [{"user": user, "vhost": vhost, "configure": ".*", "write": ".*", "read": ".*"}]})
+    url = with_vhost(admin_url, vhost)
+    _wait_until_accepted(url)
+    return url
 
 
 def declare_policies(admin_url: str, services: list[str], admin: Admin | None = None) -> None:

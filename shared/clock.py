@@ -11,10 +11,14 @@ UTC = timezone.utc
 WIB = ZoneInfo("Asia/Jakarta")
 
 _override: datetime | None = None
+_epochs: dict[str, float] = {}  # epoch file -> the epoch read from it (written once per run)
 
 
 def now() -> datetime:
-    """Now, as an aware UTC datetime: START + (real now - EPOCH) x SPEED when configured."""
+    """Now, as an aware UTC datetime: START + (real now - EPOCH) x SPEED when configured. EPOCH is
+    KAWAL_CLOCK_EPOCH, or the number in KAWAL_CLOCK_EPOCH_FILE once that file exists; until then the clock stands at
+    START (the demo starts its processes so, and writes the file once its city is seeded). Before EPOCH it stands
+    at START too: it never runs backwards."""
     if _override is not None:
         return _override
     settings = config.clock()
@@ -22,8 +26,22 @@ def now() -> datetime:
     if settings.start is None:
         return datetime.fromtimestamp(real, UTC)
     start = parse_instant(settings.start)
-    epoch = settings.epoch if settings.epoch is not None else real
-    return start + timedelta(seconds=(real - epoch) * settings.speed)
+    epoch = settings.epoch if settings.epoch is not None else _epoch_in(settings.epoch_file)
+    if epoch is None:
+        return start
+    return start + timedelta(seconds=max(0.0, real - epoch) * settings.speed)
+
+
+def _epoch_in(path: str | None) -> float | None:
+    if path is None:
+        return None
+    if path not in _epochs:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                _epochs[path] = float(handle.read())
+        except (FileNotFoundError, ValueError):  # not written yet (it is written whole, by a rename): still standing
+            return None
+    return _epochs[path]
 
 
 def set_for_tests(instant: datetime | None) -> None:

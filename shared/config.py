@@ -101,6 +101,7 @@ class ClockSettings:
     start: str | None = None  # ISO instant
     epoch: float | None = None  # unix seconds
     speed: float = 1.0
+    epoch_file: str | None = None  # holds the epoch once written; until then the clock stands at START (the demo)
 
 
 def clock() -> ClockSettings:
@@ -109,6 +110,32 @@ def clock() -> ClockSettings:
         start=_env("KAWAL_CLOCK_START"),
         epoch=float(epoch) if epoch else None,
         speed=_float("KAWAL_CLOCK_SPEED", 1.0),
+        epoch_file=_env("KAWAL_CLOCK_EPOCH_FILE"),
+    )
+
+
+@dataclass(frozen=True)
+class DemoSettings:
+    """`kawal demo` (`make demo`): its own databases (kawal_<service>_<name>), vhost (kawal_<name>) and broker users."""
+    name: str = "demo"
+    home: str | None = None  # where its processes run and keep .run/ (default: the checkout)
+    day_seconds: float = 10.0  # real seconds per simulated day
+    days: int | None = None  # simulated days; None: the whole month
+    seed: int = 7
+    ready_timeout_seconds: float = 120.0
+    issue_wait_seconds: float = 120.0  # how long the report waits for the month's invoices to become issuable
+
+
+def demo() -> DemoSettings:
+    days = _env("KAWAL_DEMO_DAYS")
+    return DemoSettings(
+        name=_env("KAWAL_DEMO_NAME", DemoSettings.name),
+        home=_env("KAWAL_DEMO_HOME"),
+        day_seconds=_float("KAWAL_DEMO_DAY_SECONDS", DemoSettings.day_seconds),
+        days=int(days) if days else None,
+        seed=_int("KAWAL_DEMO_SEED", DemoSettings.seed),
+        ready_timeout_seconds=_float("KAWAL_DEMO_READY_TIMEOUT", DemoSettings.ready_timeout_seconds),
+        issue_wait_seconds=_float("KAWAL_DEMO_ISSUE_WAIT_SECONDS", DemoSettings.issue_wait_seconds),
     )
 
 

@@ -23,6 +23,12 @@ def events() -> None:
 def declare(users: bool, env_file: str | None, user_prefix: str) -> None:
     """Declare the exchange, every service's queues and bindings and the delivery-limit policies, as an
     administrator (KAWAL_AMQP_ADMIN_URL, else KAWAL_AMQP_URL), before any process starts."""
+    declare_topology(users, env_file, user_prefix)
+
+
+def declare_topology(users: bool, env_file: str | None, user_prefix: str = "kawal-", say=console.print) -> None:
+    """What `kawal events declare` does (`kawal demo` too, on its own vhost); `say` gets each progress line, while
+    a failure to declare users and policies is always printed."""
     import importlib
 
     import pika
@@ -41,12 +47,12 @@ def declare(users: bool, env_file: str | None, user_prefix: str) -> None:
             # An exchange from an older Kawal (no alternate exchange): replace it; the bindings follow below.
             channel = connection.channel()
             channel.exchange_delete(config.events().exchange)
-            console.print(f"replaced {config.events().exchange} (declared by an older version)")
+            say(f"replaced {config.events().exchange} (declared by an older version)")
         for service in config.SERVICES:
             handlers = importlib.import_module(f"services.{service}.handlers").HANDLERS
             topology.declare_service(channel, service, handlers)
             channel = connection.channel()
-            console.print(f"{service}: queue bound to {len(handlers)} event types")
+            say(f"{service}: queue bound to {len(handlers)} event types")
     finally:
         topology.close_quietly(connection)
     # Users, permissions and the delivery-limit policies in one import (each rabbitmqctl call costs seconds).
@@ -64,11 +70,11 @@ def declare(users: bool, env_file: str | None, user_prefix: str) -> None:
         if env_file:  # `make up` sources it: keep what an earlier run wrote, or leave it empty
             brokerusers.write_env_file(env_file, brokerusers.read_env_file(env_file))
         return
-    console.print(f"delivery limit {topology.DELIVERY_LIMIT} on every service queue (policy)")
+    say(f"delivery limit {topology.DELIVERY_LIMIT} on every service queue (policy)")
     for user in declared:
-        console.print(f"{user.service}: broker user {user.name} (least permissions)")
+        say(f"{user.service}: broker user {user.name} (least permissions)")
     if env_file:
-        console.print(f"wrote {env_file}: source it so each process connects as its own service's user")
+        say(f"wrote {env_file}: source it so each process connects as its own service's user")
 
 
 @events.group("parked")

@@ -58,13 +58,13 @@ def summary_table(simulation: Simulation) -> Table:
               help="pickups never confirmed; sets --on-time to what the other rates leave [default 0.015]")
 @rate_options
 def simulate(days: int, speed: float | None, seed: int, start: datetime | None, threads: int, warn: bool,
-             missed: float | None, **overrides) -> None:
+             missed: float | None, **overrides) -> Simulation:
     """Confirmations, weighings, complaints and resolutions drawn from stated rates, sent on the shared clock."""
     configured = config.clock().speed
     if speed is not None and abs(speed - configured) > 1e-9:
         raise click.UsageError(f"the services' clock runs at KAWAL_CLOCK_SPEED={configured:g}; every process must "
                                f"share one clock, so restart them with KAWAL_CLOCK_SPEED={speed:g} "
-                               f"(scripts/demo.sh does this)")
+                               f"(`kawal demo start` does this)")
     rates = replace(Rates(), **{k: v for k, v in overrides.items() if v is not None})
     if missed is not None:
         rates = rates.with_missed(missed)
@@ -94,3 +94,4 @@ def simulate(days: int, speed: float | None, seed: int, start: datetime | None, 
         months = sorted({clock.month_of(simulation.first + timedelta(days=i)) for i in range(days)})
         for (what, outcome), n in warn_on_breaches(Kawal(), months).items():
             console.print(f"{what}: {outcome} x{n}")
+    return simulation  # for `kawal demo start` (ctx.invoke); the command line ignores it

@@ -55,3 +55,28 @@ def test_a_frozen_clock_answers_its_instant_until_released():
     finally:
         clock.set_for_tests(None)
     assert clock.now() != instant
+
+
+def test_before_its_epoch_the_clock_stands_at_its_start(monkeypatch):
+    """An epoch still ahead: the clock waits at its start, it never runs backwards."""
+    monkeypatch.setenv("KAWAL_CLOCK_START", "2026-09-30T21:00:00+07:00")
+    monkeypatch.setenv("KAWAL_CLOCK_SPEED", "8640")
+    monkeypatch.setenv("KAWAL_CLOCK_EPOCH", "1000050")
+    monkeypatch.setattr(clock.time, "time", lambda: 1_000_000.0)
+    assert clock.now() == datetime(2026, 9, 30, 14, 0, tzinfo=timezone.utc)
+    monkeypatch.setattr(clock.time, "time", lambda: 1_000_060.0)
+    assert clock.now() == datetime(2026, 9, 30, 14, 0, tzinfo=timezone.utc) + timedelta(days=1)
+
+
+def test_with_an_epoch_file_the_clock_stands_until_the_file_is_written(monkeypatch, tmp_path):
+    epoch_file = tmp_path / "epoch"
+    monkeypatch.setattr(clock, "_epochs", {})
+    monkeypatch.setenv("KAWAL_CLOCK_START", "2026-09-30T21:00:00+07:00")
+    monkeypatch.setenv("KAWAL_CLOCK_SPEED", "8640")
+    monkeypatch.delenv("KAWAL_CLOCK_EPOCH", raising=False)
+    monkeypatch.setenv("KAWAL_CLOCK_EPOCH_FILE", str(epoch_file))
+    monkeypatch.setattr(clock.time, "time", lambda: 1_000_000.0)
+    assert clock.now() == datetime(2026, 9, 30, 14, 0, tzinfo=timezone.utc)
+    epoch_file.write_text("1000000.000\n")
+    monkeypatch.setattr(clock.time, "time", lambda: 1_000_010.0)
+    assert clock.now() == datetime(2026, 9, 30, 14, 0, tzinfo=timezone.utc) + timedelta(days=1)
