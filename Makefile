@@ -55,8 +55,9 @@ lock: venv ## regenerate requirements.lock from pyproject.toml (pip-compile, run
 	$(VENV)/bin/pip-compile -q --extra test --strip-extras --no-emit-index-url --no-emit-find-links \
 	  -o requirements.lock pyproject.toml
 
-lint: venv ## ruff and mypy on shared/ and services/ (configured in pyproject.toml; make test runs them too)
-	$(VENV)/bin/ruff check shared services
+lint: venv ## ruff (lint and format) and mypy on shared/, services/ (and kawal/ for ruff) (configured in pyproject.toml; make test runs them too)
+	$(VENV)/bin/ruff check shared services kawal
+	$(VENV)/bin/ruff format --check shared services kawal
 	$(VENV)/bin/mypy
 
 test-unit: venv ## unit tests only

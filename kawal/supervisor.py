@@ -6,6 +6,7 @@ line runs in its own process group; when its main process exits, whatever it lef
 dying within 10 s of starting). SIGTERM or SIGINT stops them all. The state (pid, starts, last exit) of every
 process is written to a JSON file after each change, for operators and for the chaos harness.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -52,13 +53,25 @@ class Child:
     process: subprocess.Popen | None = field(default=None, repr=False)
 
     def state(self) -> dict:
-        return {"command": self.command, "pid": self.pid, "starts": self.starts, "started_at": self.started_at,
-                "last_exit": self.last_exit, "last_exit_at": self.last_exit_at}
+        return {
+            "command": self.command,
+            "pid": self.pid,
+            "starts": self.starts,
+            "started_at": self.started_at,
+            "last_exit": self.last_exit,
+            "last_exit_at": self.last_exit_at,
+        }
 
 
 class Supervisor:
-    def __init__(self, entries: dict[str, str], state_path: str | Path, cwd: str | None = None,
-                 env: dict[str, str] | None = None, out=None):
+    def __init__(
+        self,
+        entries: dict[str, str],
+        state_path: str | Path,
+        cwd: str | None = None,
+        env: dict[str, str] | None = None,
+        out=None,
+    ):
         self.children = [Child(name, command) for name, command in entries.items()]
         self.state_path, self.cwd, self.env = Path(state_path), cwd, env
         self.out = out or sys.stdout
@@ -73,9 +86,15 @@ class Supervisor:
             self.out.flush()
 
     def start(self, child: Child) -> None:
-        child.process = subprocess.Popen(["/bin/sh", "-c", f"exec {child.command}"], cwd=self.cwd, env=self.env,
-                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                         preexec_fn=_die_with_parent)
+        child.process = subprocess.Popen(
+            ["/bin/sh", "-c", f"exec {child.command}"],
+            cwd=self.cwd,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent,
+        )
         child.pid, child.starts, child.started_at = child.process.pid, child.starts + 1, time.time()
         threading.Thread(target=self._pipe, args=(child, child.process), daemon=True).start()
         self.say("system", f"{child.name} started (pid {child.pid}, start {child.starts})")
@@ -108,8 +127,12 @@ class Supervisor:
         with self.state_lock:
             try:
                 tmp = self.state_path.with_suffix(".tmp")
-                tmp.write_text(json.dumps({"supervisor_pid": os.getpid(),
-                                           "processes": {c.name: c.state() for c in self.children}}, indent=1))
+                tmp.write_text(
+                    json.dumps(
+                        {"supervisor_pid": os.getpid(), "processes": {c.name: c.state() for c in self.children}},
+                        indent=1,
+                    )
+                )
                 tmp.replace(self.state_path)
             except OSError as error:
                 self.say("system", f"state file not written: {error}")

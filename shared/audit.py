@@ -1,4 +1,5 @@
 """The append-only, hash-chained audit log of every write, kept in each service's database."""
+
 from __future__ import annotations
 
 import hashlib
@@ -8,8 +9,8 @@ from typing import Any, Iterable
 
 import psycopg
 from sqlalchemy import BigInteger, Column, DateTime, Identity, String, Table, select
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from shared import clock
@@ -47,10 +48,12 @@ FROM (SELECT coalesce((SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1), %(
 """
 
 
-def canonical(at: str, actor: str, role: str, action: str, object_type: str, object_id: str,
-              detail: dict[str, Any]) -> str:
-    return json.dumps([at, actor, role, action, object_type, object_id, detail],
-                      sort_keys=True, separators=(",", ":"), default=str)
+def canonical(
+    at: str, actor: str, role: str, action: str, object_type: str, object_id: str, detail: dict[str, Any]
+) -> str:
+    return json.dumps(
+        [at, actor, role, action, object_type, object_id, detail], sort_keys=True, separators=(",", ":"), default=str
+    )
 
 
 def entry_hash(prev_hash: str, entry_canonical: str) -> str:
@@ -58,16 +61,26 @@ def entry_hash(prev_hash: str, entry_canonical: str) -> str:
     return hashlib.sha256((prev_hash + entry_canonical).encode()).hexdigest()
 
 
-def append(session: Session, principal, action: str, object_type: str, object_id: Any,
-           detail: dict[str, Any] | None = None) -> None:
+def append(
+    session: Session, principal, action: str, object_type: str, object_id: Any, detail: dict[str, Any] | None = None
+) -> None:
     """Add one entry in the caller's transaction, chained to the last one."""
     at = clock.now()
     # round-trip the detail through JSON so the hash sees what the database stores
     stored_detail = json.loads(json.dumps(detail or {}, default=str))
-    params = {"at": at, "actor": principal.sub, "role": principal.role, "action": action,
-              "object_type": object_type, "object_id": str(object_id), "detail": json.dumps(stored_detail),
-              "genesis": GENESIS, "canonical": canonical(at.isoformat(), principal.sub, principal.role, action,
-                                                         object_type, str(object_id), stored_detail)}
+    params = {
+        "at": at,
+        "actor": principal.sub,
+        "role": principal.role,
+        "action": action,
+        "object_type": object_type,
+        "object_id": str(object_id),
+        "detail": json.dumps(stored_detail),
+        "genesis": GENESIS,
+        "canonical": canonical(
+            at.isoformat(), principal.sub, principal.role, action, object_type, str(object_id), stored_detail
+        ),
+    }
     session.flush()  # as session.execute would: the ORM's pending writes go first
     connection = session.connection()  # the session's transaction, begun if it was not yet
     raw: psycopg.Connection = connection.connection.driver_connection  # type: ignore[assignment]
@@ -98,8 +111,18 @@ def verify_rows(rows: Iterable) -> Verdict:
     prev, count = GENESIS, 0
     for row in rows:
         count += 1
-        expected = entry_hash(prev, canonical(row.at.astimezone(clock.UTC).isoformat(), row.actor, row.role,
-                                              row.action, row.object_type, row.object_id, row.detail))
+        expected = entry_hash(
+            prev,
+            canonical(
+                row.at.astimezone(clock.UTC).isoformat(),
+                row.actor,
+                row.role,
+                row.action,
+                row.object_type,
+                row.object_id,
+                row.detail,
+            ),
+        )
         if row.prev_hash != prev or row.hash != expected:
             return Verdict(entries=count, broken_at=row.seq)
         prev = row.hash

@@ -6,6 +6,7 @@ TRUNCATE) and the application connects as a role that may only INSERT and read i
 cannot even disable the trigger; (2) every few minutes each events process publishes the chain's head
 (`<service>.audit.head_published`) and the broker keeps the recent heads in the `kawal.audit-heads` queue;
 (3) `kawal audit verify` checks every kept head against the table: a recomputed chain no longer matches."""
+
 from __future__ import annotations
 
 import json
@@ -84,8 +85,10 @@ def record_head(session: Session, service: str) -> dict[str, Any] | None:
     head = current_head(session)
     if head is None:
         return None
-    last = session.execute(text("SELECT envelope -> 'data' ->> 'hash' FROM outbox WHERE type = :type "
-                                "ORDER BY seq DESC LIMIT 1"), {"type": head_type(service)}).scalar()
+    last = session.execute(
+        text("SELECT envelope -> 'data' ->> 'hash' FROM outbox WHERE type = :type ORDER BY seq DESC LIMIT 1"),
+        {"type": head_type(service)},
+    ).scalar()
     if last == head["hash"]:
         return None
     outbox.record(session, head_type(service), head, producer=service)
@@ -103,8 +106,7 @@ def publisher(service: str) -> Callable[[Session], None]:
 
 def declare(channel, exchange: str) -> None:
     """The queue that keeps the recent heads (declared with the exchange)."""
-    channel.queue_declare(HEADS_QUEUE, durable=True,
-                          arguments={"x-max-length": HEADS_KEPT, "x-overflow": "drop-head"})
+    channel.queue_declare(HEADS_QUEUE, durable=True, arguments={"x-max-length": HEADS_KEPT, "x-overflow": "drop-head"})
     channel.queue_bind(HEADS_QUEUE, exchange, routing_key="*.audit.head_published")
 
 
@@ -122,8 +124,9 @@ def published_heads(amqp_url: str) -> list[dict[str, Any]]:
             try:
                 envelope = json.loads(body)
                 service = envelope["type"].removesuffix(".audit.head_published")
-                heads.append({"service": service, "seq": int(envelope["data"]["seq"]),
-                              "hash": str(envelope["data"]["hash"])})
+                heads.append(
+                    {"service": service, "seq": int(envelope["data"]["seq"]), "hash": str(envelope["data"]["hash"])}
+                )
             except (ValueError, KeyError, TypeError, AttributeError):
                 continue  # not a head: nothing to compare
     finally:
@@ -144,6 +147,9 @@ def mismatches(session: Session, heads: list[dict[str, Any]]) -> list[int]:
     """Seqs of published heads the table no longer matches (entry missing or hash changed)."""
     if not heads:
         return []
-    stored = dict(session.execute(text("SELECT seq, hash FROM audit_log WHERE seq = ANY(:seqs)"),
-                                  {"seqs": sorted({h["seq"] for h in heads})}).all())
+    stored = dict(
+        session.execute(
+            text("SELECT seq, hash FROM audit_log WHERE seq = ANY(:seqs)"), {"seqs": sorted({h["seq"] for h in heads})}
+        ).all()
+    )
     return sorted({h["seq"] for h in heads if stored.get(h["seq"]) != h["hash"]})

@@ -1,4 +1,5 @@
 """Bearer JWTs: verification, per-endpoint roles, and scoping a contractor's queries to its own rows."""
+
 from __future__ import annotations
 
 import threading
@@ -122,8 +123,13 @@ def verify(token: str, settings: config.AuthSettings | None = None, now: float |
     return principal
 
 
-def mint(role: str, sub: str | None = None, contractor_id: str | None = None, ttl_seconds: int = 12 * 3600,
-         settings: config.AuthSettings | None = None) -> str:
+def mint(
+    role: str,
+    sub: str | None = None,
+    contractor_id: str | None = None,
+    ttl_seconds: int = 12 * 3600,
+    settings: config.AuthSettings | None = None,
+) -> str:
     """A development token signed with the shared HS256 secret (`kawal token`)."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {ROLES}")

@@ -8,6 +8,7 @@ What stays per process on purpose, because it is per process by nature: the pool
 database URL, so two apps on two databases never share one), the logging set-up (the root logger), the counters and
 histograms of `shared.metrics` (Prometheus' process registry or multiprocess files) and the clock (`shared.clock`:
 one time for every process of a run; tests freeze it with `set_for_tests`)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -37,8 +38,11 @@ class Settings:
         """The environment's settings, with a Flask config's KAWAL_DATABASE_URL / KAWAL_AMQP_URL taking precedence
         (what `create_app({...})` in a test passes)."""
         overrides = overrides or {}
-        return cls(service, overrides.get("KAWAL_DATABASE_URL") or config.database_url(service),
-                   overrides.get("KAWAL_AMQP_URL") or config.amqp_url(service))
+        return cls(
+            service,
+            overrides.get("KAWAL_DATABASE_URL") or config.database_url(service),
+            overrides.get("KAWAL_AMQP_URL") or config.amqp_url(service),
+        )
 
 
 @dataclass(frozen=True)
@@ -55,8 +59,13 @@ class Service:
         return self.settings.service
 
 
-def build(settings: Settings, *, gauges: RegisterGauges | None = None, handlers: Mapping[str, Handler] | None = None,
-          periodic: Sequence[Periodic] = ()) -> Service:
+def build(
+    settings: Settings,
+    *,
+    gauges: RegisterGauges | None = None,
+    handlers: Mapping[str, Handler] | None = None,
+    periodic: Sequence[Periodic] = (),
+) -> Service:
     logs.configure(settings.service)
     registry = CollectorRegistry(auto_describe=False)
     if gauges is not None:

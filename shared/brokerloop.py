@@ -1,4 +1,5 @@
 """The loop the relay and the consumer share: a pika SelectConnection driven until stopped, reconnecting on failure."""
+
 from __future__ import annotations
 
 import functools
@@ -57,8 +58,14 @@ class BrokerLoop(ABC):
                 if self.stopping.is_set():
                     break
                 self.failures += 1
-                log.warning("%s %s: %s; reconnecting in %.1fs", self.kind, self.service, error, backoff,
-                            extra={"service": self.service, "process_kind": self.kind})
+                log.warning(
+                    "%s %s: %s; reconnecting in %.1fs",
+                    self.kind,
+                    self.service,
+                    error,
+                    backoff,
+                    extra={"service": self.service, "process_kind": self.kind},
+                )
                 self.stopping.wait(backoff)
                 backoff = min(backoff * 2, 30.0)
 
@@ -69,7 +76,8 @@ class BrokerLoop(ABC):
             topology.parameters(self.amqp_url, f"{self.service}.{self.kind}"),
             on_open_callback=self.guarded(self._on_open),
             on_open_error_callback=self._on_open_error,
-            on_close_callback=self._on_connection_closed)
+            on_close_callback=self._on_connection_closed,
+        )
         self._tick()
         try:
             self._connection.ioloop.start()
@@ -88,12 +96,14 @@ class BrokerLoop(ABC):
 
     def guarded(self, callback: Callable) -> Callable:
         """Wrap a pika callback: an exception in it closes the connection and is raised from run()."""
+
         @functools.wraps(callback)
         def call(*args, **kwargs):
             try:
                 return callback(*args, **kwargs)
             except Exception as error:  # noqa: BLE001 - handed to the reconnect loop
                 self.fail(error)
+
         return call
 
     def fail(self, error: BaseException) -> None:
@@ -146,8 +156,9 @@ class BrokerLoop(ABC):
         """Give back what a half-done unit of work holds (a database transaction); called after _on_close."""
 
 
-def declare_with(amqp_url: str, name: str, declare: Callable[[pika.adapters.blocking_connection.BlockingChannel], None]
-                 ) -> None:
+def declare_with(
+    amqp_url: str, name: str, declare: Callable[[pika.adapters.blocking_connection.BlockingChannel], None]
+) -> None:
     """Run declarations on a short-lived blocking connection (setup only: the hot path is asynchronous)."""
     connection = pika.BlockingConnection(topology.parameters(amqp_url, name))
     try:

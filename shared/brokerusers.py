@@ -3,6 +3,7 @@
 Users, permissions and policies are not AMQP operations: they go through `rabbitmqctl` on the broker's host, or
 the management HTTP API (KAWAL_RABBITMQ_MANAGEMENT_URL) where rabbitmqctl is not at hand. Deployments that boot
 the broker from deploy/rabbitmq/definitions.json get the same users there."""
+
 from __future__ import annotations
 
 import json
@@ -37,8 +38,13 @@ class Rabbitmqctl:
     The definitions (with passwords) go on standard input, never into a file or onto a command line."""
 
     def apply(self, definitions: dict) -> None:
-        done = subprocess.run(["rabbitmqctl", "-q", "import_definitions", "--format", "json"],  # stdin
-                              input=json.dumps(definitions), capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            ["rabbitmqctl", "-q", "import_definitions", "--format", "json"],  # stdin
+            input=json.dumps(definitions),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         if done.returncode != 0:
             raise RuntimeError(f"rabbitmqctl import_definitions failed: {done.stderr.strip() or done.stdout.strip()}")
 
@@ -53,6 +59,7 @@ class ManagementApi:
 
     def __init__(self, base_url: str, user: str, password: str):
         import requests
+
         self.base_url, self.session = base_url.rstrip("/"), requests.Session()
         self.session.auth = (user, password)
 
@@ -71,8 +78,9 @@ def admin_for(admin_url: str) -> Admin:
     management = os.environ.get("KAWAL_RABBITMQ_MANAGEMENT_URL")
     if management or not shutil.which("rabbitmqctl"):
         params = pika.URLParameters(admin_url)
-        return ManagementApi(management or f"http://{params.host}:15672", params.credentials.username,
-                             params.credentials.password)
+        return ManagementApi(
+            management or f"http://{params.host}:15672", params.credentials.username, params.credentials.password
+        )
     return Rabbitmqctl()
 
 
@@ -113,9 +121,14 @@ def write_env_file(path: str, values: dict[str, str]) -> None:
             handle.write(f"export {name}='{value}'\n")
 
 
-def declare_users(admin_url: str, services: dict[str, str | dict | None], prefix: str = "kawal-",
-                  env_file: str | None = None, admin: Admin | None = None,
-                  policies_for: list[str] | tuple[str, ...] = ()) -> list[ServiceUser]:
+def declare_users(
+    admin_url: str,
+    services: dict[str, str | dict | None],
+    prefix: str = "kawal-",
+    env_file: str | None = None,
+    admin: Admin | None = None,
+    policies_for: list[str] | tuple[str, ...] = (),
+) -> list[ServiceUser]:
     """Create or update one user per service ({service: extra resource pattern}) with topology.permissions on
     the admin URL's vhost (and the delivery-limit policies of `policies_for`), in one import. Passwords already in
     env_file are kept (so a restart changes nothing); new ones are random. Returns the users with their URLs, and
@@ -177,8 +190,12 @@ def recreate_vhost(admin_url: str, vhost: str, admin: Admin | None = None) -> st
     admin = admin or admin_for(admin_url)
     admin.delete_vhost(vhost)
     user = unquote(urlsplit(admin_url).username or "guest")
-    admin.apply({"vhosts": [{"name": vhost}],
-                 "permissions": [{"user": user, "vhost": vhost, "configure": ".*", "write": ".*", "read": ".*"}]})
+    admin.apply(
+        {
+            "vhosts": [{"name": vhost}],
+            "permissions": [{"user": user, "vhost": vhost, "configure": ".*", "write": ".*", "read": ".*"}],
+        }
+    )
     url = with_vhost(admin_url, vhost)
     _wait_until_accepted(url)
     return url

@@ -1,8 +1,20 @@
 """The reference city: Pekanbaru's 15 kecamatan (since 2021) and the three kawasan of the 2025 contract."""
 
 KECAMATAN = (
-    "Binawidya", "Tuah Madani", "Marpoyan Damai", "Bukit Raya", "Tenayan Raya", "Kulim", "Sail",
-    "Pekanbaru Kota", "Limapuluh", "Sukajadi", "Payung Sekaki", "Senapelan", "Rumbai", "Rumbai Barat",
+    "Binawidya",
+    "Tuah Madani",
+    "Marpoyan Damai",
+    "Bukit Raya",
+    "Tenayan Raya",
+    "Kulim",
+    "Sail",
+    "Pekanbaru Kota",
+    "Limapuluh",
+    "Sukajadi",
+    "Payung Sekaki",
+    "Senapelan",
+    "Rumbai",
+    "Rumbai Barat",
     "Rumbai Timur",
 )
 

@@ -1,8 +1,10 @@
 """The one source of time: real UTC by default, or an accelerated clock shared by every process of a run."""
+
 from __future__ import annotations
 
 import time
-from datetime import date, datetime, time as dtime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+from datetime import time as dtime
 from zoneinfo import ZoneInfo
 
 from shared import config

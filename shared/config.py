@@ -1,9 +1,10 @@
 """Every setting of every process, read from the environment in this one place."""
+
 from __future__ import annotations
 
 import os
-from typing import overload
 from dataclasses import dataclass
+from typing import overload
 
 SERVICES = ("contracts", "routes", "billing")  # the event-driven services (queues, outbox relays)
 PORTAL = "portal"  # pages; its own database of accounts and sessions, no events
@@ -31,17 +32,21 @@ def _int(name: str, default: int) -> int:
 def database_url(service: str) -> str:
     """What the service's processes connect as: by default kawal_<service>_app, a role that owns nothing and may
     only append to the audit log (granted by `kawal db upgrade`), never a superuser."""
-    return _env(f"KAWAL_{service.upper()}_DATABASE_URL",
-                f"postgresql+psycopg://kawal_{service}_app@127.0.0.1:5432/kawal_{service}")
+    return _env(
+        f"KAWAL_{service.upper()}_DATABASE_URL",
+        f"postgresql+psycopg://kawal_{service}_app@127.0.0.1:5432/kawal_{service}",
+    )
 
 
 def migration_database_url(service: str) -> str:
     """What `kawal db upgrade` connects as: the database's owner (creates tables, the application role, grants).
     KAWAL_<SERVICE>_MIGRATE_DATABASE_URL; else an explicit KAWAL_<SERVICE>_DATABASE_URL (a test's database);
     else the local superuser."""
-    return (_env(f"KAWAL_{service.upper()}_MIGRATE_DATABASE_URL")
-            or _env(f"KAWAL_{service.upper()}_DATABASE_URL")
-            or f"postgresql+psycopg://postgres@127.0.0.1:5432/kawal_{service}")
+    return (
+        _env(f"KAWAL_{service.upper()}_MIGRATE_DATABASE_URL")
+        or _env(f"KAWAL_{service.upper()}_DATABASE_URL")
+        or f"postgresql+psycopg://postgres@127.0.0.1:5432/kawal_{service}"
+    )
 
 
 def amqp_url(service: str | None = None) -> str:
@@ -60,6 +65,7 @@ def broker_user(producer: str) -> str:
     """The broker user whose messages may claim `producer`: `KAWAL_<PRODUCER>_BROKER_USER`, else the user of that
     service's AMQP URL. A consumer needs only the names, never the other services' passwords."""
     from urllib.parse import unquote, urlsplit
+
     named = _env(f"KAWAL_{producer.upper()}_BROKER_USER")
     return named or unquote(urlsplit(amqp_url(producer)).username or "guest")
 
@@ -70,8 +76,16 @@ def port(service: str) -> int:
 
 # Every process serves /metrics on a port of its own, never on an API port a contractor reaches: metrics carry
 # every contractor's figures (ARCHITECTURE.md, Security).
-DEFAULT_METRICS_PORTS = {"contracts_events": 9101, "routes_events": 9102, "billing_events": 9103,
-                         "routes_worker": 9104, "portal": 9110, "contracts_api": 9111, "routes_api": 9112, "billing_api": 9113}
+DEFAULT_METRICS_PORTS = {
+    "contracts_events": 9101,
+    "routes_events": 9102,
+    "billing_events": 9103,
+    "routes_worker": 9104,
+    "portal": 9110,
+    "contracts_api": 9111,
+    "routes_api": 9112,
+    "billing_api": 9113,
+}
 
 
 def metrics_port(process: str) -> int:
@@ -117,6 +131,7 @@ def clock() -> ClockSettings:
 @dataclass(frozen=True)
 class DemoSettings:
     """`kawal demo` (`make demo`): its own databases (kawal_<service>_<name>), vhost (kawal_<name>) and broker users."""
+
     name: str = "demo"
     home: str | None = None  # where its processes run and keep .run/ (default: the checkout)
     day_seconds: float = 10.0  # real seconds per simulated day
@@ -169,12 +184,16 @@ def auth() -> AuthSettings:
     algorithm = _env("KAWAL_JWT_ALGORITHM", default_alg)
     secret = _env("KAWAL_JWT_SECRET")
     if algorithm.startswith("HS") and len((secret or "").encode()) < MIN_SECRET_BYTES:
-        raise ConfigError(f"KAWAL_JWT_SECRET must be set to a random secret of at least {MIN_SECRET_BYTES} bytes "
-                          "(or KAWAL_JWT_PUBLIC_KEY / KAWAL_JWT_JWKS_URL for RS256); "
-                          "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'")
+        raise ConfigError(
+            f"KAWAL_JWT_SECRET must be set to a random secret of at least {MIN_SECRET_BYTES} bytes "
+            "(or KAWAL_JWT_PUBLIC_KEY / KAWAL_JWT_JWKS_URL for RS256); "
+            "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
     if not algorithm.startswith("HS") and not (public_key or jwks):
-        raise ConfigError(f"KAWAL_JWT_ALGORITHM={algorithm} needs KAWAL_JWT_PUBLIC_KEY, KAWAL_JWT_PUBLIC_KEY_FILE "
-                          "or KAWAL_JWT_JWKS_URL")
+        raise ConfigError(
+            f"KAWAL_JWT_ALGORITHM={algorithm} needs KAWAL_JWT_PUBLIC_KEY, KAWAL_JWT_PUBLIC_KEY_FILE "
+            "or KAWAL_JWT_JWKS_URL"
+        )
     return AuthSettings(
         secret=secret,
         algorithm=algorithm,
@@ -206,7 +225,9 @@ def events() -> EventSettings:
         prefetch=_int("KAWAL_CONSUMER_PREFETCH", EventSettings.prefetch),
         batch_size=_int("KAWAL_CONSUMER_BATCH_SIZE", EventSettings.batch_size),
         batch_wait_seconds=_float("KAWAL_CONSUMER_BATCH_WAIT_SECONDS", EventSettings.batch_wait_seconds),
-        retry_delays_seconds=tuple(float(d) for d in delays.split(",")) if delays else EventSettings.retry_delays_seconds,
+        retry_delays_seconds=tuple(float(d) for d in delays.split(","))
+        if delays
+        else EventSettings.retry_delays_seconds,
         relay_batch_size=_int("KAWAL_RELAY_BATCH_SIZE", EventSettings.relay_batch_size),
         relay_inflight_batches=_int("KAWAL_RELAY_INFLIGHT_BATCHES", EventSettings.relay_inflight_batches),
         relay_idle_seconds=_float("KAWAL_RELAY_IDLE_SECONDS", EventSettings.relay_idle_seconds),

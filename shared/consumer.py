@@ -1,4 +1,5 @@
 """The event consumer: batches deliveries into one transaction, inbox-deduplicated, with retry queues and parking."""
+
 from __future__ import annotations
 
 import logging
@@ -28,6 +29,7 @@ def batch_handler(handle_many: Callable[[Session, list[events.Envelope]], None])
     The consumer hands it each run of consecutive same-type events of a batch; when a batch has to be
     isolated after a failure it gets one envelope at a time. Either way its effects share the inbox claims'
     transaction."""
+
     def handle_one(session: Session, envelope: events.Envelope) -> None:
         handle_many(session, [envelope])
 
@@ -119,8 +121,15 @@ class Consumer(BrokerLoop):
 
     kind = "consumer"
 
-    def __init__(self, service: str, handlers: dict[str, Handler], database_url: str, amqp_url: str,
-                 settings: config.EventSettings | None = None, producer_user: Callable[[str], str] | None = None):
+    def __init__(
+        self,
+        service: str,
+        handlers: dict[str, Handler],
+        database_url: str,
+        amqp_url: str,
+        settings: config.EventSettings | None = None,
+        producer_user: Callable[[str], str] | None = None,
+    ):
         super().__init__(service, settings)
         self.handlers = dict(handlers)
         self.database_url, self.amqp_url = database_url, amqp_url
@@ -140,8 +149,11 @@ class Consumer(BrokerLoop):
 
     # --- connection -------------------------------------------------------------------------------------
     def _setup(self) -> None:
-        declare_with(self.amqp_url, f"{self.service}.consumer.setup",
-                     lambda channel: topology.declare_service(channel, self.service, self.handlers, self.settings))
+        declare_with(
+            self.amqp_url,
+            f"{self.service}.consumer.setup",
+            lambda channel: topology.declare_service(channel, self.service, self.handlers, self.settings),
+        )
 
     def _on_open(self, connection) -> None:
         self._buffer, self._timer = [], None
@@ -152,9 +164,12 @@ class Consumer(BrokerLoop):
         self._publisher = channel
         channel.add_on_close_callback(self.on_channel_closed)
         channel.add_on_return_callback(self.guarded(self._on_settle_return))
-        channel.confirm_delivery(ack_nack_callback=self.guarded(self._on_settle_confirm),
-                                 callback=self.guarded(lambda _frame: self._connection.channel(
-                                     on_open_callback=self.guarded(self._on_channel))))
+        channel.confirm_delivery(
+            ack_nack_callback=self.guarded(self._on_settle_confirm),
+            callback=self.guarded(
+                lambda _frame: self._connection.channel(on_open_callback=self.guarded(self._on_channel))
+            ),
+        )
 
     def _on_channel(self, channel) -> None:
         self._channel = channel
@@ -162,8 +177,11 @@ class Consumer(BrokerLoop):
         channel.basic_qos(prefetch_count=self.settings.prefetch, callback=self.guarded(self._on_qos))
 
     def _on_qos(self, _frame) -> None:
-        self._channel.basic_consume(topology.service_queue(self.service), self.guarded(self._on_message),
-                                    callback=self.guarded(lambda _frame: self.ready.set()))
+        self._channel.basic_consume(
+            topology.service_queue(self.service),
+            self.guarded(self._on_message),
+            callback=self.guarded(lambda _frame: self.ready.set()),
+        )
 
     def _on_close(self) -> None:
         self.ready.clear()
@@ -275,11 +293,20 @@ class Consumer(BrokerLoop):
         publisher, allowed = delivery.publisher(self.settings.exchange), self._allowed_user(envelope.producer)
         if publisher != allowed:
             self.metrics.forged.labels(type=self._label(envelope.type)).inc()
-            log.error("event %s claims producer %s but was published by broker user %r (%s expected)",
-                      envelope.id, envelope.producer, publisher, allowed,
-                      extra={"service": self.service, "event_type": envelope.type, "event_id": envelope.id})
-            return Outcome(delivery, "park", f"ForgedProducer: producer {envelope.producer} but published by "
-                                             f"broker user {publisher!r}, not {allowed!r}")
+            log.error(
+                "event %s claims producer %s but was published by broker user %r (%s expected)",
+                envelope.id,
+                envelope.producer,
+                publisher,
+                allowed,
+                extra={"service": self.service, "event_type": envelope.type, "event_id": envelope.id},
+            )
+            return Outcome(
+                delivery,
+                "park",
+                f"ForgedProducer: producer {envelope.producer} but published by "
+                f"broker user {publisher!r}, not {allowed!r}",
+            )
         return delivery, envelope, handler
 
     def _apply_together(self, items) -> list[Outcome] | None:
@@ -328,8 +355,12 @@ class Consumer(BrokerLoop):
         except OperationalError:
             raise
         except Exception as error:  # noqa: BLE001 - any handler failure, NotYetKnown included, is retried
-            log.warning("handler for %s failed: %s", envelope.type, error,
-                        extra={"service": self.service, "event_type": envelope.type, "event_id": envelope.id})
+            log.warning(
+                "handler for %s failed: %s",
+                envelope.type,
+                error,
+                extra={"service": self.service, "event_type": envelope.type, "event_id": envelope.id},
+            )
             return Outcome(delivery, "retry", f"{type(error).__name__}: {error}")
 
     def _settle(self, outcome: Outcome) -> None:
@@ -339,17 +370,29 @@ class Consumer(BrokerLoop):
         if outcome.kind == "retry":
             self.metrics.failed.labels(type=type_).inc()
             if failures <= len(delays):
-                self._republish(delivery, topology.retry_queue(self.service, delays[failures - 1]),
-                                {topology.ATTEMPT: failures, topology.ERROR: outcome.reason[:1000]})
+                self._republish(
+                    delivery,
+                    topology.retry_queue(self.service, delays[failures - 1]),
+                    {topology.ATTEMPT: failures, topology.ERROR: outcome.reason[:1000]},
+                )
                 return
-        self._republish(delivery, topology.parked_queue(self.service), {
-            topology.ATTEMPT: failures if outcome.kind == "retry" else delivery.attempt,
-            topology.ERROR: outcome.reason[:1000],
-            topology.PARKED_AT: clock.now().isoformat(),
-        })
+        self._republish(
+            delivery,
+            topology.parked_queue(self.service),
+            {
+                topology.ATTEMPT: failures if outcome.kind == "retry" else delivery.attempt,
+                topology.ERROR: outcome.reason[:1000],
+                topology.PARKED_AT: clock.now().isoformat(),
+            },
+        )
         self.metrics.parked.labels(type=type_).inc()
-        log.error("parked %s %s: %s", type_, delivery.properties.message_id, outcome.reason[:1000],
-                  extra={"service": self.service, "event_type": type_})
+        log.error(
+            "parked %s %s: %s",
+            type_,
+            delivery.properties.message_id,
+            outcome.reason[:1000],
+            extra={"service": self.service, "event_type": type_},
+        )
 
     def _republish(self, delivery: Delivery, queue: str, headers: dict) -> None:
         """Publish a copy to one of our queues (through our settle exchange); the batch's ack waits for its confirm.
@@ -361,11 +404,19 @@ class Consumer(BrokerLoop):
         publisher = delivery.publisher(self.settings.exchange)
         copy = pika.BasicProperties(
             content_type=props.content_type if isinstance(props.content_type, str) else "application/json",
-            delivery_mode=2, message_id=props.message_id, type=props.type, timestamp=props.timestamp,
-            headers={**kept, topology.ROUTING_KEY: delivery.original_routing_key,
-                     topology.PUBLISHER: publisher, **headers},
+            delivery_mode=2,
+            message_id=props.message_id,
+            type=props.type,
+            timestamp=props.timestamp,
+            headers={
+                **kept,
+                topology.ROUTING_KEY: delivery.original_routing_key,
+                topology.PUBLISHER: publisher,
+                **headers,
+            },
         )
-        self._publisher.basic_publish(topology.settle_exchange(self.service), queue, delivery.body, copy,
-                                      mandatory=True)
+        self._publisher.basic_publish(
+            topology.settle_exchange(self.service), queue, delivery.body, copy, mandatory=True
+        )
         self._settling.add(self._next_settle_tag)
         self._next_settle_tag += 1

@@ -17,20 +17,27 @@ In force on a day D (DOMAIN: "in its period, on or after the day of its activati
 - D is not after the WIB day of a termination (the termination day itself stays in force: the last day worked
   is evaluated). Expiry needs no rule: it happens after end_date.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Callable, Iterable, Mapping
-
 from zoneinfo import ZoneInfo
 
 WIB = ZoneInfo("Asia/Jakarta")
 ONE_DAY = timedelta(days=1)
 RATIO_TERMS = ("min_on_time_ratio", "shortfall_ratio", "cap_ratio", "ppn_rate")
-PLAIN_TERMS = ("value_rp", "start_date", "end_date", "unit_price_rp_per_ton", "daily_target_kg", "ppn_rate",
-               "performance_bond_rp")
+PLAIN_TERMS = (
+    "value_rp",
+    "start_date",
+    "end_date",
+    "unit_price_rp_per_ton",
+    "daily_target_kg",
+    "ppn_rate",
+    "performance_bond_rp",
+)
 
 
 def exact(value) -> Decimal:
@@ -57,11 +64,17 @@ class Terms:
     @classmethod
     def from_event(cls, data: Mapping) -> "Terms":
         """From contracts.contract.activated's data (or any mapping with the same names)."""
-        return cls(value_rp=data["value_rp"], start_date=data["start_date"], end_date=data["end_date"],
-                   unit_price_rp_per_ton=data["unit_price_rp_per_ton"], daily_target_kg=data["daily_target_kg"],
-                   ppn_rate=exact(data["ppn_rate"]), sla=_exact_terms(data.get("sla") or {}),
-                   penalties=_exact_terms(data.get("penalties") or {}),
-                   performance_bond_rp=data.get("performance_bond_rp"))
+        return cls(
+            value_rp=data["value_rp"],
+            start_date=data["start_date"],
+            end_date=data["end_date"],
+            unit_price_rp_per_ton=data["unit_price_rp_per_ton"],
+            daily_target_kg=data["daily_target_kg"],
+            ppn_rate=exact(data["ppn_rate"]),
+            sla=_exact_terms(data.get("sla") or {}),
+            penalties=_exact_terms(data.get("penalties") or {}),
+            performance_bond_rp=data.get("performance_bond_rp"),
+        )
 
 
 @dataclass(frozen=True)
@@ -186,8 +199,9 @@ def wib_month(instant: datetime) -> str:
     return f"{local.year:04d}-{local.month:02d}"
 
 
-def overdue_day_starts(due_at: datetime, resolved_at: datetime | None, until: datetime,
-                       in_force: Callable[[date], bool] = lambda day: True) -> list[datetime]:
+def overdue_day_starts(
+    due_at: datetime, resolved_at: datetime | None, until: datetime, in_force: Callable[[date], bool] = lambda day: True
+) -> list[datetime]:
     """When each overdue day of a complaint starts: the k-th at due_at + (k-1) x 24 h, counted when it starts
     before resolved_at (every one, while unresolved) and no later than `until` (now, or a month's end), and on a
     WIB day the contract is in force. A complaint resolved exactly at its deadline has none; an unresolved one
@@ -200,8 +214,9 @@ def overdue_day_starts(due_at: datetime, resolved_at: datetime | None, until: da
     return starts
 
 
-def overdue_days_by_month(due_at: datetime, resolved_at: datetime | None, until: datetime,
-                          in_force: Callable[[date], bool] = lambda day: True) -> dict[str, int]:
+def overdue_days_by_month(
+    due_at: datetime, resolved_at: datetime | None, until: datetime, in_force: Callable[[date], bool] = lambda day: True
+) -> dict[str, int]:
     """Overdue days per WIB month in which each starts ('YYYY-MM' -> days), resolved or not."""
     counts: dict[str, int] = {}
     for start in overdue_day_starts(due_at, resolved_at, until, in_force):

@@ -1,4 +1,5 @@
 """SQLAlchemy engines and sessions per service, the unit of work, and the platform's own tables' metadata."""
+
 from __future__ import annotations
 
 import select
@@ -7,9 +8,9 @@ from contextlib import contextmanager
 from typing import Any, Iterator
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
-from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 NAMING = {

@@ -1,4 +1,5 @@
 """The one error shape every API answers with: {"error": {"code", "message", "fields"}}."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -13,8 +14,12 @@ from werkzeug.exceptions import HTTPException
 class ErrorDetail(Schema):
     code = fields.String(required=True, metadata={"description": "stable, machine-readable"})
     message = fields.String(required=True)
-    fields_ = fields.Dict(data_key="fields", attribute="fields", required=True,
-                          metadata={"description": "field name -> what is wrong with it"})
+    fields_ = fields.Dict(
+        data_key="fields",
+        attribute="fields",
+        required=True,
+        metadata={"description": "field name -> what is wrong with it"},
+    )
 
 
 class ErrorSchema(Schema):
@@ -84,10 +89,18 @@ def register(app: Flask) -> None:
     def _http_error(error: HTTPException):
         data = getattr(error, "data", None) or {}
         fields = _flatten_smorest_errors(data.get("messages", {})) if data else {}
-        code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "payload_too_large",
-                415: "unsupported_media_type", 431: "headers_too_large",
-                422: "invalid", 409: "conflict", 412: "precondition_failed", 428: "precondition_required"}.get(
-            error.code, "http_error")
+        code = {
+            400: "bad_request",
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "payload_too_large",
+            415: "unsupported_media_type",
+            431: "headers_too_large",
+            422: "invalid",
+            409: "conflict",
+            412: "precondition_failed",
+            428: "precondition_required",
+        }.get(error.code, "http_error")
         message = "The request is invalid; see fields." if fields else (error.description or error.name)
         return body(error.code or 500, code, message, fields)
 

@@ -1,4 +1,5 @@
 """`python -m shared.eventsd <service>`: a service's events process, the outbox relay and the consumer side by side."""
+
 from __future__ import annotations
 
 import argparse
@@ -20,7 +21,7 @@ log = logging.getLogger("shared.eventsd")
 
 
 def load_handlers(spec: str) -> dict:
-    """"module:ATTR" -> the handler table."""
+    """ "module:ATTR" -> the handler table."""
     module, _, attr = spec.partition(":")
     return getattr(importlib.import_module(module), attr or "HANDLERS")
 
@@ -38,8 +39,12 @@ class Periodic:
                 with db.unit_of_work(self.database_url) as session:
                     self.fn(session)
             except Exception:  # noqa: BLE001 - logged; the next tick tries again
-                log.exception("events %s: periodic %s failed", self.service, getattr(self.fn, "__name__", self.fn),
-                              extra={"service": self.service})
+                log.exception(
+                    "events %s: periodic %s failed",
+                    self.service,
+                    getattr(self.fn, "__name__", self.fn),
+                    extra={"service": self.service},
+                )
 
     def stop(self) -> None:
         self.stopping.set()
@@ -54,16 +59,24 @@ def register_gauges(registry: CollectorRegistry, service: str, database_url: str
         with db.unit_of_work(database_url) as session:
             backlog, oldest_age = outbox.backlog(session)
         depths = _queue_depths(service, amqp_url)
-        return {prefix + "outbox_backlog": [((), backlog)], prefix + "outbox_oldest_age_seconds": [((), oldest_age)],
-                prefix + "consumer_queue_messages": [((), depths["queue"])],
-                prefix + "parked_messages": [((), depths["parked"])]}
+        return {
+            prefix + "outbox_backlog": [((), backlog)],
+            prefix + "outbox_oldest_age_seconds": [((), oldest_age)],
+            prefix + "consumer_queue_messages": [((), depths["queue"])],
+            prefix + "parked_messages": [((), depths["parked"])],
+        }
 
-    registry.register(metrics.GaugeGroup([
-        (prefix + "outbox_backlog", "Outbox rows not yet confirmed by the broker.", []),
-        (prefix + "outbox_oldest_age_seconds", "Age of the oldest unsent outbox row.", []),
-        (prefix + "consumer_queue_messages", "Messages ready on the service's queue (consumer lag).", []),
-        (prefix + "parked_messages", "Messages parked after their last attempt.", []),
-    ], read))
+    registry.register(
+        metrics.GaugeGroup(
+            [
+                (prefix + "outbox_backlog", "Outbox rows not yet confirmed by the broker.", []),
+                (prefix + "outbox_oldest_age_seconds", "Age of the oldest unsent outbox row.", []),
+                (prefix + "consumer_queue_messages", "Messages ready on the service's queue (consumer lag).", []),
+                (prefix + "parked_messages", "Messages parked after their last attempt.", []),
+            ],
+            read,
+        )
+    )
 
 
 def _queue_depths(service: str, amqp_url: str) -> dict[str, int]:
@@ -126,16 +139,22 @@ def run(built: Service, relay: bool = True, consume: bool = True, serve_metrics:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m shared.eventsd", description=__doc__)
     parser.add_argument("service")
-    parser.add_argument("--handlers", help='"module:ATTR" with an optional PERIODIC beside it, for a service '
-                                           'without a bootstrap (a test\'s); default services.<service>.bootstrap')
+    parser.add_argument(
+        "--handlers",
+        help='"module:ATTR" with an optional PERIODIC beside it, for a service '
+        "without a bootstrap (a test's); default services.<service>.bootstrap",
+    )
     parser.add_argument("--no-relay", action="store_true", help="consume only")
     parser.add_argument("--no-consumer", action="store_true", help="relay only")
     parser.add_argument("--no-metrics", action="store_true", help="do not serve /metrics")
     args = parser.parse_args(argv)
     if args.handlers:
         module = importlib.import_module(args.handlers.partition(":")[0])
-        built = bootstrap.build(bootstrap.Settings.from_environment(args.service),
-                                handlers=load_handlers(args.handlers), periodic=getattr(module, "PERIODIC", ()))
+        built = bootstrap.build(
+            bootstrap.Settings.from_environment(args.service),
+            handlers=load_handlers(args.handlers),
+            periodic=getattr(module, "PERIODIC", ()),
+        )
     else:
         built = importlib.import_module(f"services.{args.service}.bootstrap").bootstrap()
     run(built, relay=not args.no_relay, consume=not args.no_consumer, serve_metrics=not args.no_metrics)

@@ -3,13 +3,14 @@
 Schemas import `from shared import fields` instead of marshmallow's: the same names, but a Date or an
 AwareDateTime outside MIN_DATE..MAX_DATE and an Integer beyond +-MAX_INTEGER are a 422 naming the field, never an
 overflow in date arithmetic or in a BIGINT column (a 500). New fields pick the bounds up by being declared here."""
+
 from __future__ import annotations
 
 import datetime as dt
 
+from marshmallow import fields as _marshmallow
 from marshmallow import validate
 from marshmallow.fields import *  # noqa: F401,F403  (the rest of marshmallow's fields, unchanged)
-from marshmallow import fields as _marshmallow
 
 MIN_DATE = dt.date(2000, 1, 1)
 MAX_DATE = dt.date(2099, 12, 31)
@@ -23,7 +24,8 @@ _DATE_RANGE = validate.Range(min=MIN_DATE, max=MAX_DATE, error=f"Must be a date 
 _INSTANT_RANGE = validate.Range(
     min=dt.datetime.combine(MIN_DATE, dt.time(), dt.timezone.utc),
     max=dt.datetime.combine(MAX_DATE, dt.time(23, 59, 59), dt.timezone.utc),
-    error=f"Must be an instant from {MIN_DATE} to {MAX_DATE}.")
+    error=f"Must be an instant from {MIN_DATE} to {MAX_DATE}.",
+)
 
 
 class Date(_marshmallow.Date):

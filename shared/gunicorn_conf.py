@@ -1,4 +1,5 @@
 """gunicorn settings for every service's api process: prometheus multiprocess mode set up and cleaned."""
+
 import multiprocessing
 import os
 

@@ -1,4 +1,5 @@
 """The inbox: the ids of events a service has applied, written in the same transaction as their effects."""
+
 from __future__ import annotations
 
 from sqlalchemy import Column, DateTime, String, Table, text
@@ -24,8 +25,10 @@ class NotYetKnown(Exception):
 def claim(session: Session, event_id: str, type_: str) -> bool:
     """Record the event as applied in this transaction; False when it already was (a redelivery)."""
     inserted = session.execute(
-        insert(inbox).values(event_id=event_id, type=type_, applied_at=clock.now())
-        .on_conflict_do_nothing(index_elements=["event_id"]).returning(inbox.c.event_id)
+        insert(inbox)
+        .values(event_id=event_id, type=type_, applied_at=clock.now())
+        .on_conflict_do_nothing(index_elements=["event_id"])
+        .returning(inbox.c.event_id)
     ).first()
     return inserted is not None
 

@@ -1,4 +1,5 @@
 """One logging configuration for every process: structured lines carrying the correlation id."""
+
 from __future__ import annotations
 
 import contextvars
@@ -23,9 +24,13 @@ class _CorrelationStamp(logging.Filter):
 
 def _json_formatter() -> logging.Formatter:
     # python-json-logger keeps every `extra` key a caller passes (no whitelist to forget to extend)
-    return JsonFormatter("{asctime}{levelname}{name}{message}{correlation_id}", style="{",
-                         rename_fields={"asctime": "ts", "levelname": "level", "name": "logger", "message": "msg"},
-                         datefmt="%Y-%m-%dT%H:%M:%S%z", json_default=str)
+    return JsonFormatter(
+        "{asctime}{levelname}{name}{message}{correlation_id}",
+        style="{",
+        rename_fields={"asctime": "ts", "levelname": "level", "name": "logger", "message": "msg"},
+        datefmt="%Y-%m-%dT%H:%M:%S%z",
+        json_default=str,
+    )
 
 
 class _TextFormatter(logging.Formatter):

@@ -1,4 +1,5 @@
 """Prometheus metrics: names kawal_<service>_<noun>_<unit>, multiprocess-aware exposition, scrape-time collectors."""
+
 from __future__ import annotations
 
 import hmac
@@ -8,8 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Iterable
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, start_http_server
-from prometheus_client import multiprocess
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess, start_http_server
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -17,6 +17,7 @@ from shared import config
 
 HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})  # any other is "other"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
 
 @dataclass(frozen=True)
 class HttpMetrics:
@@ -37,10 +38,17 @@ class EventMetrics:
 @lru_cache(maxsize=None)
 def http(service: str) -> HttpMetrics:
     return HttpMetrics(
-        requests=Counter(f"kawal_{service}_http_requests_total", "HTTP requests by endpoint and status.",
-                         ["endpoint", "method", "status"]),
-        latency=Histogram(f"kawal_{service}_http_request_duration_seconds", "HTTP request latency.",
-                          ["endpoint", "method"], buckets=LATENCY_BUCKETS),
+        requests=Counter(
+            f"kawal_{service}_http_requests_total",
+            "HTTP requests by endpoint and status.",
+            ["endpoint", "method", "status"],
+        ),
+        latency=Histogram(
+            f"kawal_{service}_http_request_duration_seconds",
+            "HTTP request latency.",
+            ["endpoint", "method"],
+            buckets=LATENCY_BUCKETS,
+        ),
     )
 
 
@@ -72,19 +80,34 @@ class TypeBounded:
 @lru_cache(maxsize=None)
 def events(service: str) -> EventMetrics:
     return EventMetrics(
-        published=TypeBounded(Counter(f"kawal_{service}_events_published_total", "Events confirmed by the broker.",
-                                      ["type"])),
-        consumed=TypeBounded(Counter(f"kawal_{service}_events_consumed_total",
-                                     "Events handled, by outcome (applied, duplicate).", ["type", "outcome"])),
-        failed=TypeBounded(Counter(f"kawal_{service}_events_failed_total", "Handler failures sent to retry.",
-                                   ["type"])),
-        parked=TypeBounded(Counter(f"kawal_{service}_events_parked_total", "Events parked after their last attempt.",
-                                   ["type"])),
-        forged=TypeBounded(Counter(f"kawal_{service}_events_forged_total",
-                                   "Events parked because their producer is not the broker user that published them.",
-                                   ["type"])),
-        handle_seconds=Histogram(f"kawal_{service}_event_batch_duration_seconds", "Time to handle and commit a batch.",
-                                 buckets=LATENCY_BUCKETS),
+        published=TypeBounded(
+            Counter(f"kawal_{service}_events_published_total", "Events confirmed by the broker.", ["type"])
+        ),
+        consumed=TypeBounded(
+            Counter(
+                f"kawal_{service}_events_consumed_total",
+                "Events handled, by outcome (applied, duplicate).",
+                ["type", "outcome"],
+            )
+        ),
+        failed=TypeBounded(
+            Counter(f"kawal_{service}_events_failed_total", "Handler failures sent to retry.", ["type"])
+        ),
+        parked=TypeBounded(
+            Counter(f"kawal_{service}_events_parked_total", "Events parked after their last attempt.", ["type"])
+        ),
+        forged=TypeBounded(
+            Counter(
+                f"kawal_{service}_events_forged_total",
+                "Events parked because their producer is not the broker user that published them.",
+                ["type"],
+            )
+        ),
+        handle_seconds=Histogram(
+            f"kawal_{service}_event_batch_duration_seconds",
+            "Time to handle and commit a batch.",
+            buckets=LATENCY_BUCKETS,
+        ),
     )
 
 
@@ -98,8 +121,11 @@ class RetentionMetrics:
 def retention(service: str) -> RetentionMetrics:
     return RetentionMetrics(
         deleted=Counter(f"kawal_{service}_retention_deleted_total", "Rows deleted by retention, by table.", ["table"]),
-        run_seconds=Histogram(f"kawal_{service}_retention_run_seconds", "Time of one retention pass.",
-                              buckets=LATENCY_BUCKETS + (30.0, 60.0, 300.0)),
+        run_seconds=Histogram(
+            f"kawal_{service}_retention_run_seconds",
+            "Time of one retention pass.",
+            buckets=LATENCY_BUCKETS + (30.0, 60.0, 300.0),
+        ),
     )
 
 

@@ -1,5 +1,6 @@
 """The body of every service's Alembic env.py: migrate the platform branch (shared/platform_migrations) and the
 service's own revisions."""
+
 from __future__ import annotations
 
 import os
@@ -7,10 +8,8 @@ import os
 from alembic import context
 from sqlalchemy import MetaData, create_engine, pool
 
-from shared import config
-from shared import audit, inbox, outbox  # noqa: F401  (define the platform tables)
+from shared import audit, config, inbox, outbox  # noqa: F401  (define the platform tables)
 from shared.db import platform_metadata
-
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

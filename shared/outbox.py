@@ -5,13 +5,28 @@ confirmation's single round trip, the sweep's set-based miss of thousands of pic
 outbox's own SQL from here as a data-modifying CTE: INSERT_ONE (one envelope built by events.make, bound with
 one_params) or insert_from_rows (one event per row of an earlier CTE, the envelope built in SQL, bound with
 rows_params). The column list, the envelope's shape and the rows' order (seq) are written only in this module."""
+
 from __future__ import annotations
 
 import re
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, DateTime, Identity, Index, Integer, String, Table, Text, func, select, text, update
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Identity,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Session
 
@@ -33,7 +48,9 @@ outbox = Table(
 )
 
 
-def record(session: Session, type_: str, data: dict[str, Any], producer: str, correlation_id: str | None = None) -> events.Envelope:
+def record(
+    session: Session, type_: str, data: dict[str, Any], producer: str, correlation_id: str | None = None
+) -> events.Envelope:
     """Validate an event and add it to the caller's transaction; it leaves only if that commits."""
     envelope = events.make(type_, data, producer=producer, correlation_id=correlation_id or logs.correlation_id.get())
     record_many(session, [envelope])
@@ -58,18 +75,25 @@ _WRITTEN = ", ".join(column.name for column in (outbox.c.id, outbox.c.type, outb
 
 # One envelope built in Python, as a data-modifying CTE of the caller's statement:
 #   WITH change AS (...), event AS ({outbox.INSERT_ONE}) UPDATE ...   bound with {**values, **one_params(envelope)}
-INSERT_ONE = (f"INSERT INTO {outbox.name} ({_WRITTEN}) "
-              "VALUES (:outbox_id, :outbox_type, CAST(:outbox_envelope AS jsonb), :outbox_created_at)")
+INSERT_ONE = (
+    f"INSERT INTO {outbox.name} ({_WRITTEN}) "
+    "VALUES (:outbox_id, :outbox_type, CAST(:outbox_envelope AS jsonb), :outbox_created_at)"
+)
 
 
 def one_params(envelope: events.Envelope, created_at: datetime | None = None) -> dict[str, Any]:
     """The binds of INSERT_ONE for an envelope from events.make (so it is validated like record's)."""
-    return {"outbox_id": envelope.id, "outbox_type": envelope.type, "outbox_envelope": envelope.to_json().decode(),
-            "outbox_created_at": created_at or clock.now()}
+    return {
+        "outbox_id": envelope.id,
+        "outbox_type": envelope.type,
+        "outbox_envelope": envelope.to_json().decode(),
+        "outbox_created_at": created_at or clock.now(),
+    }
 
 
-def insert_from_rows(type_: str, rows: str, data: dict[str, str], producer: str, order_by: tuple[str, ...],
-                     version: int = 1) -> str:
+def insert_from_rows(
+    type_: str, rows: str, data: dict[str, str], producer: str, order_by: tuple[str, ...], version: int = 1
+) -> str:
     """SQL of an INSERT of one `type_` event for each row of `rows` (an earlier CTE of the caller's statement), as a
     data-modifying CTE of that statement: set-based producers write thousands of events without a Python object
     each. The envelope is built in SQL exactly as Envelope.to_dict() writes it (a fresh id per event, the
@@ -110,8 +134,11 @@ def insert_from_rows(type_: str, rows: str, data: dict[str, str], producer: str,
 def rows_params(now: datetime, correlation_id: str | None = None) -> dict[str, Any]:
     """The binds of insert_from_rows: the events' occurred_at and the rows' created_at (now), and the correlation
     id (by default the request's or task run's, else each event's own id, as make() does)."""
-    return {"outbox_occurred_at": now.isoformat(), "outbox_created_at": now,
-            "outbox_correlation_id": correlation_id or logs.correlation_id.get()}
+    return {
+        "outbox_occurred_at": now.isoformat(),
+        "outbox_created_at": now,
+        "outbox_correlation_id": correlation_id or logs.correlation_id.get(),
+    }
 
 
 def dumped_uuid(expression: str) -> str:
@@ -127,9 +154,11 @@ def dumped_date(expression: str) -> str:
 def dumped_instant(expression: str) -> str:
     """A timestamptz column as the events' schemas dump an aware instant (Python's isoformat() of a UTC value):
     microseconds only when there are some, and the offset as +00:00."""
-    return (f"to_char({expression} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS')"
-            f" || CASE WHEN extract(microseconds FROM {expression})::bigint % 1000000 <> 0"
-            f" THEN to_char({expression} AT TIME ZONE 'UTC', '.US') ELSE '' END || '+00:00'")
+    return (
+        f"to_char({expression} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS')"
+        f" || CASE WHEN extract(microseconds FROM {expression})::bigint % 1000000 <> 0"
+        f" THEN to_char({expression} AT TIME ZONE 'UTC', '.US') ELSE '' END || '+00:00'"
+    )
 
 
 def backlog(session: Session) -> tuple[int, float]:
@@ -141,18 +170,25 @@ def backlog(session: Session) -> tuple[int, float]:
     return count, max(age, 0.0)
 
 
-
-def republish(session: Session, since_seq: int | None = None, since: datetime | None = None,
-              types: tuple[str, ...] = ()) -> tuple[int, int | None, int | None]:
+def republish(
+    session: Session, since_seq: int | None = None, since: datetime | None = None, types: tuple[str, ...] = ()
+) -> tuple[int, int | None, int | None]:
     """Mark kept, already sent rows from a position (seq) or an instant (created_at) unsent again, so the relay
     sends them once more, in order, with confirms (consumers are idempotent: their inbox drops what they applied).
     Returns (rows, first seq, last seq)."""
-    marked = (update(outbox)
-              .where(outbox.c.sent_at.is_not(None),
-                     outbox.c.seq >= since_seq if since_seq is not None else text("true"),
-                     outbox.c.created_at >= since if since is not None else text("true"),
-                     outbox.c.type.in_(types) if types else text("true"))
-              .values(sent_at=None, attempts=0, last_error=None).returning(outbox.c.seq).cte("marked"))
+    marked = (
+        update(outbox)
+        .where(
+            outbox.c.sent_at.is_not(None),
+            outbox.c.seq >= since_seq if since_seq is not None else text("true"),
+            outbox.c.created_at >= since if since is not None else text("true"),
+            outbox.c.type.in_(types) if types else text("true"),
+        )
+        .values(sent_at=None, attempts=0, last_error=None)
+        .returning(outbox.c.seq)
+        .cte("marked")
+    )
     count, first, last = session.execute(
-        select(func.count(), func.min(marked.c.seq), func.max(marked.c.seq)).select_from(marked)).one()
+        select(func.count(), func.min(marked.c.seq), func.max(marked.c.seq)).select_from(marked)
+    ).one()
     return count, first, last

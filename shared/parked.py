@@ -1,4 +1,5 @@
 """Parked messages: browse a service's parked queue without losing anything, and replay messages to the service queue."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -27,10 +28,15 @@ def _parked(properties: pika.BasicProperties, body: bytes) -> ParkedMessage:
         return value.decode() if isinstance(value, bytes) else value
 
     attempts = headers.get(topology.ATTEMPT, 0)
-    return ParkedMessage(id=properties.message_id, type=properties.type,
-                         attempts=attempts if type(attempts) is int else 0,
-                         error=text(topology.ERROR) or _dead_lettered(headers), parked_at=text(topology.PARKED_AT),
-                         routing_key=text(topology.ROUTING_KEY), body=body)
+    return ParkedMessage(
+        id=properties.message_id,
+        type=properties.type,
+        attempts=attempts if type(attempts) is int else 0,
+        error=text(topology.ERROR) or _dead_lettered(headers),
+        parked_at=text(topology.PARKED_AT),
+        routing_key=text(topology.ROUTING_KEY),
+        body=body,
+    )
 
 
 def _dead_lettered(headers: dict) -> str:
@@ -39,12 +45,17 @@ def _dead_lettered(headers: dict) -> str:
     if isinstance(deaths, list) and deaths and isinstance(deaths[0], dict):
         reason = deaths[0].get("reason")
         reason = reason.decode() if isinstance(reason, bytes) else reason
-        return f"dead-lettered by the broker: {reason} (delivered {topology.DELIVERY_LIMIT} times without settling)" \
-            if reason == "delivery_limit" else f"dead-lettered by the broker: {reason}"
+        return (
+            f"dead-lettered by the broker: {reason} (delivered {topology.DELIVERY_LIMIT} times without settling)"
+            if reason == "delivery_limit"
+            else f"dead-lettered by the broker: {reason}"
+        )
     return ""
 
 
-def _connect(amqp_url: str, service: str) -> tuple[pika.BlockingConnection, pika.adapters.blocking_connection.BlockingChannel]:
+def _connect(
+    amqp_url: str, service: str
+) -> tuple[pika.BlockingConnection, pika.adapters.blocking_connection.BlockingChannel]:
     connection = pika.BlockingConnection(topology.parameters(amqp_url, f"{service}.parked-cli"))
     channel = connection.channel()
     channel.queue_declare(topology.parked_queue(service), durable=True)  # idempotent: same arguments as the consumer
@@ -93,14 +104,22 @@ def replay(amqp_url: str, service: str, event_id: str | None = None) -> list[Par
             if event_id is not None and properties.message_id != event_id:
                 continue  # left unacked: requeued when the channel closes
             message = _parked(properties, body)
-            headers = {k: v for k, v in (properties.headers or {}).items()
-                       if k not in (topology.ATTEMPT, topology.ERROR, topology.PARKED_AT, "x-death")}
+            headers = {
+                k: v
+                for k, v in (properties.headers or {}).items()
+                if k not in (topology.ATTEMPT, topology.ERROR, topology.PARKED_AT, "x-death")
+            }
             headers["x-kawal-replayed-error"] = message.error[:1000]
             if not isinstance(headers.get(topology.PUBLISHER), str) and properties.user_id:
                 headers[topology.PUBLISHER] = properties.user_id  # parked by the delivery limit: never republished
-            props = pika.BasicProperties(content_type=properties.content_type, delivery_mode=2,
-                                         message_id=properties.message_id, type=properties.type,
-                                         timestamp=properties.timestamp, headers=headers)
+            props = pika.BasicProperties(
+                content_type=properties.content_type,
+                delivery_mode=2,
+                message_id=properties.message_id,
+                type=properties.type,
+                timestamp=properties.timestamp,
+                headers=headers,
+            )
             publisher.basic_publish(settle, queue, body, props, mandatory=True)
             channel.basic_ack(method.delivery_tag)
             replayed.append(message)

@@ -1,4 +1,5 @@
 """The outbox relay: publishes unsent outbox rows with pipelined publisher confirms, marking them sent after the confirm."""
+
 from __future__ import annotations
 
 import logging
@@ -79,9 +80,16 @@ class Relay(BrokerLoop):
 
     kind = "relay"
 
-    def __init__(self, service: str, database_url: str, amqp_url: str, settings: config.EventSettings | None = None,
-                 max_defer_seconds: float = 60.0, after_confirm: Callable[[list[str]], None] | None = None,
-                 confirm_timeout_seconds: float = 30.0):
+    def __init__(
+        self,
+        service: str,
+        database_url: str,
+        amqp_url: str,
+        settings: config.EventSettings | None = None,
+        max_defer_seconds: float = 60.0,
+        after_confirm: Callable[[list[str]], None] | None = None,
+        confirm_timeout_seconds: float = 30.0,
+    ):
         super().__init__(service, settings)
         self.database_url, self.amqp_url = database_url, amqp_url
         self.max_defer_seconds = max_defer_seconds
@@ -99,8 +107,11 @@ class Relay(BrokerLoop):
 
     # --- connection -------------------------------------------------------------------------------------
     def _setup(self) -> None:
-        declare_with(self.amqp_url, f"{self.service}.relay.setup",
-                     lambda channel: topology.declare_exchange(channel, self.settings.exchange))
+        declare_with(
+            self.amqp_url,
+            f"{self.service}.relay.setup",
+            lambda channel: topology.declare_exchange(channel, self.settings.exchange),
+        )
 
     def _on_open(self, connection) -> None:
         self._user_id = topology.user_of(self.amqp_url)
@@ -111,8 +122,9 @@ class Relay(BrokerLoop):
         self._next_tag = 1  # delivery tags count per channel
         channel.add_on_close_callback(self.on_channel_closed)
         channel.add_on_return_callback(self.guarded(self._on_return))
-        channel.confirm_delivery(ack_nack_callback=self.guarded(self._on_confirm),
-                                 callback=self.guarded(self._on_confirm_mode))
+        channel.confirm_delivery(
+            ack_nack_callback=self.guarded(self._on_confirm), callback=self.guarded(self._on_confirm_mode)
+        )
 
     def _on_confirm_mode(self, _frame) -> None:
         self.connected.set()
@@ -142,8 +154,9 @@ class Relay(BrokerLoop):
             return  # a completing batch schedules the next pass
         batch = _Batch(self.database_url)
         try:
-            rows = batch.session.execute(_SELECT, {"deferred": self._deferred_seqs(),
-                                                   "batch": self.settings.relay_batch_size}).all()
+            rows = batch.session.execute(
+                _SELECT, {"deferred": self._deferred_seqs(), "batch": self.settings.relay_batch_size}
+            ).all()
         except BaseException:
             batch.abandon()
             raise
@@ -164,8 +177,14 @@ class Relay(BrokerLoop):
         now = int(time.time())
         exchange, user_id, publish = self.settings.exchange, self._user_id, self._channel.basic_publish
         for row in batch.rows:
-            props = pika.BasicProperties(content_type="application/json", delivery_mode=2, message_id=row.id,
-                                         type=row.type, timestamp=now, user_id=user_id)
+            props = pika.BasicProperties(
+                content_type="application/json",
+                delivery_mode=2,
+                message_id=row.id,
+                type=row.type,
+                timestamp=now,
+                user_id=user_id,
+            )
             flight.by_tag[self._next_tag] = row.id
             self._next_tag += 1
             # Public API: pika buffers the frames and the IO loop writes them once we return to it. Writing a
@@ -184,8 +203,10 @@ class Relay(BrokerLoop):
 
     def _confirms_overdue(self) -> None:
         if self._inflight:
-            raise TimeoutError(f"{sum(len(b.flight.by_tag) for b in self._inflight)} confirms still outstanding "
-                               f"after {self.confirm_timeout_seconds:.0f}s")
+            raise TimeoutError(
+                f"{sum(len(b.flight.by_tag) for b in self._inflight)} confirms still outstanding "
+                f"after {self.confirm_timeout_seconds:.0f}s"
+            )
 
     def _complete(self, batch: _Batch) -> None:
         flight = batch.flight
@@ -216,8 +237,13 @@ class Relay(BrokerLoop):
             session.execute(_MARK_FAILED, [{"seq": seq, "error": why} for seq, _, why in failed])
             for seq, event_id, why in failed:
                 self._defer(seq)
-                log.warning("relay %s: event %s not published (%s); will retry", self.service, event_id, why,
-                            extra={"service": self.service, "event_id": event_id})
+                log.warning(
+                    "relay %s: event %s not published (%s); will retry",
+                    self.service,
+                    event_id,
+                    why,
+                    extra={"service": self.service, "event_id": event_id},
+                )
 
     def _defer(self, seq: int) -> None:
         # A row the broker refused is retried with growing delay so it neither spins nor blocks the rows behind it.

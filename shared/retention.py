@@ -5,6 +5,7 @@ model or a consumer that lost its queue), and the inbox remembers applied event 
 republished row is still recognised. Keep the consumers' retention at least the producers'. Each batch is its own
 short transaction, so a pass never holds locks the relay or the consumer wait for.
 """
+
 from __future__ import annotations
 
 import logging
@@ -45,8 +46,14 @@ def purge(service: str, database_url: str, settings: config.RetentionSettings | 
                 break
     counters.run_seconds.observe(time.perf_counter() - started)
     if any(deleted.values()):
-        log.info("retention %s: deleted %s outbox rows and %s inbox ids older than %s", service, deleted["outbox"],
-                 deleted["inbox"], cutoff.isoformat(), extra={"service": service})
+        log.info(
+            "retention %s: deleted %s outbox rows and %s inbox ids older than %s",
+            service,
+            deleted["outbox"],
+            deleted["inbox"],
+            cutoff.isoformat(),
+            extra={"service": service},
+        )
     return deleted
 
 

@@ -1,4 +1,5 @@
 """RabbitMQ topology of the events: the exchange, each service's queue, its retry queues and its parked queue."""
+
 from __future__ import annotations
 
 import re
@@ -95,8 +96,9 @@ def declare_exchange(channel: BlockingChannel, exchange: str | None = None) -> s
     return name
 
 
-def declare_service(channel: BlockingChannel, service: str, types: Iterable[str],
-                    settings: config.EventSettings | None = None) -> None:
+def declare_service(
+    channel: BlockingChannel, service: str, types: Iterable[str], settings: config.EventSettings | None = None
+) -> None:
     """Declare (idempotently) everything a service's consumer needs.
 
     The service queue is a durable quorum queue with one binding per handled type. Retry queue n holds a
@@ -123,27 +125,42 @@ def declare_service(channel: BlockingChannel, service: str, types: Iterable[str]
     channel.queue_bind(parked, settle, routing_key=parked)
     for delay in settings.retry_delays_seconds:
         retry = retry_queue(service, delay)
-        channel.queue_declare(retry, durable=True, arguments={
-            "x-message-ttl": int(delay * 1000),
-            "x-dead-letter-exchange": "",
-            "x-dead-letter-routing-key": queue,
-        })
+        channel.queue_declare(
+            retry,
+            durable=True,
+            arguments={
+                "x-message-ttl": int(delay * 1000),
+                "x-dead-letter-exchange": "",
+                "x-dead-letter-routing-key": queue,
+            },
+        )
         channel.queue_bind(retry, settle, routing_key=retry)
 
 
 def service_queue_arguments(service: str) -> dict:
     """A quorum queue that dead-letters a message delivered DELIVERY_LIMIT times to the parked queue."""
-    return {"x-queue-type": "quorum", "x-delivery-limit": DELIVERY_LIMIT,
-            "x-dead-letter-exchange": "", "x-dead-letter-routing-key": parked_queue(service)}
+    return {
+        "x-queue-type": "quorum",
+        "x-delivery-limit": DELIVERY_LIMIT,
+        "x-dead-letter-exchange": "",
+        "x-dead-letter-routing-key": parked_queue(service),
+    }
 
 
 def delivery_limit_policy(service: str) -> dict:
     """The same limit as a policy (one per service: each parks to its own queue), for service queues declared
     before it existed, whose arguments cannot change. RabbitMQ 3.10 reads delivery-limit from policies."""
-    return {"name": f"{DELIVERY_LIMIT_POLICY}-{service}", "pattern": f"^{service_queue(service)}$",
-            "apply-to": "queues", "priority": 0,
-            "definition": {"delivery-limit": DELIVERY_LIMIT, "dead-letter-exchange": "",
-                           "dead-letter-routing-key": parked_queue(service)}}
+    return {
+        "name": f"{DELIVERY_LIMIT_POLICY}-{service}",
+        "pattern": f"^{service_queue(service)}$",
+        "apply-to": "queues",
+        "priority": 0,
+        "definition": {
+            "delivery-limit": DELIVERY_LIMIT,
+            "dead-letter-exchange": "",
+            "dead-letter-routing-key": parked_queue(service),
+        },
+    }
 
 
 def message_count(channel: BlockingChannel, queue: str) -> int:

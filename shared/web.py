@@ -1,4 +1,5 @@
 """The Flask app every service builds on: OpenAPI, errors, auth scheme, metrics, health, one transaction per call."""
+
 from __future__ import annotations
 
 import decimal
@@ -65,6 +66,7 @@ class KawalApi(Api):
 
     ERROR_SCHEMA = api_errors.ErrorSchema
 
+
 OPENAPI_DEFAULTS = {
     "API_VERSION": "v1",
     "OPENAPI_VERSION": "3.0.3",
@@ -77,8 +79,9 @@ OPENAPI_DEFAULTS = {
 }
 
 
-def create_service_app(built: Service, title: str, blueprints: Iterable[Blueprint],
-                       overrides: dict | None = None) -> Flask:
+def create_service_app(
+    built: Service, title: str, blueprints: Iterable[Blueprint], overrides: dict | None = None
+) -> Flask:
     """The app of a service built by its bootstrap (shared.bootstrap): its settings, its own gauges on /metrics."""
     service = built.name
     app = Flask(f"kawal.{service}")
@@ -86,11 +89,21 @@ def create_service_app(built: Service, title: str, blueprints: Iterable[Blueprin
     app.json = BoundedJSONProvider(app)
     app.config.update(OPENAPI_DEFAULTS, MAX_CONTENT_LENGTH=MAX_BODY_BYTES)
     # config.auth() raises (naming KAWAL_JWT_SECRET) when there is no usable key: the process refuses to start
-    app.config.update(API_TITLE=title, KAWAL_SERVICE=service, KAWAL_DATABASE_URL=built.settings.database_url,
-                      KAWAL_AMQP_URL=built.settings.amqp_url, KAWAL_AUTH=config.auth())
+    app.config.update(
+        API_TITLE=title,
+        KAWAL_SERVICE=service,
+        KAWAL_DATABASE_URL=built.settings.database_url,
+        KAWAL_AMQP_URL=built.settings.amqp_url,
+        KAWAL_AUTH=config.auth(),
+    )
     app.config.update(overrides or {})
-    api = KawalApi(app, spec_kwargs={"components": {"securitySchemes": {
-        "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}}, "security": [{"bearer": []}]})
+    api = KawalApi(
+        app,
+        spec_kwargs={
+            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
+            "security": [{"bearer": []}],
+        },
+    )
     for blueprint in blueprints:
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
     api_errors.register(app)  # after Api(): our error shape replaces flask-smorest's
@@ -126,8 +139,11 @@ def _instrument(app: Flask, service: str) -> None:
         g.correlation_token = logs.correlation_id.set(cid)
         key = request.headers.get("Idempotency-Key")
         if key is not None and not 0 < len(key) <= MAX_IDEMPOTENCY_KEY:
-            raise api_errors.invalid("invalid_idempotency_key", "The Idempotency-Key header is invalid.", {
-                "Idempotency-Key": [f"Must be 1 to {MAX_IDEMPOTENCY_KEY} characters."]})
+            raise api_errors.invalid(
+                "invalid_idempotency_key",
+                "The Idempotency-Key header is invalid.",
+                {"Idempotency-Key": [f"Must be 1 to {MAX_IDEMPOTENCY_KEY} characters."]},
+            )
 
     @app.teardown_request
     def _forget_correlation(_error=None):
@@ -204,7 +220,6 @@ def _authenticated() -> bool:
         return False
 
 
-
 class MetricsPort:
     """WSGI middleware: a request that arrived on the process's metrics port reaches only /metrics; the API
     port has no /metrics at all. gunicorn binds both (`-b api -b metrics`); the local port of the connection
@@ -229,7 +244,9 @@ class MetricsPort:
             return _plain(start_response, "404 Not Found", b"Only /metrics is served on this port.\n")
         if not metrics.authorized(environ.get("HTTP_AUTHORIZATION")):
             return _plain(start_response, "401 Unauthorized", b"A scrape token is required.\n")
-        return _plain(start_response, "200 OK", metrics.exposition(*self.gauges), "text/plain; version=0.0.4; charset=utf-8")
+        return _plain(
+            start_response, "200 OK", metrics.exposition(*self.gauges), "text/plain; version=0.0.4; charset=utf-8"
+        )
 
 
 def _plain(start_response, status: str, body: bytes, content_type: str = "text/plain; charset=utf-8"):

@@ -1,4 +1,5 @@
 """The CLI's command groups, one module each."""
+
 from kawal.commands.admin import audit, db, token
 from kawal.commands.demo import demo
 from kawal.commands.dispute import dispute

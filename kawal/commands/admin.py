@@ -1,14 +1,15 @@
 """Operator commands: development tokens, database migration, audit chain verification."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 import click
 import psycopg
 from rich.console import Console
 from rich.table import Table
 
-from shared import auth, config, migrations, db as shared_db
 from shared import audit as audit_log
+from shared import auth, config, migrations
+from shared import db as shared_db
 
 console = Console()
 
@@ -78,13 +79,18 @@ def audit_verify(services: tuple[str, ...]) -> None:
             compared = "-"
         elif rewritten:
             compared = f"[red]REWRITTEN at seq {rewritten[0]}[/]"
-            notes.append(f"{service}: the published head at seq {rewritten[0]} no longer matches the table: "
-                         "history was rewritten / riwayat telah diubah")
+            notes.append(
+                f"{service}: the published head at seq {rewritten[0]} no longer matches the table: "
+                "history was rewritten / riwayat telah diubah"
+            )
         else:
             compared = f"{len(theirs)} match / cocok"
-        table.add_row(service, str(verdict.entries),
-                      "[green]intact / utuh[/]" if verdict.intact else f"[red]BROKEN at seq {verdict.broken_at}[/]",
-                      compared)
+        table.add_row(
+            service,
+            str(verdict.entries),
+            "[green]intact / utuh[/]" if verdict.intact else f"[red]BROKEN at seq {verdict.broken_at}[/]",
+            compared,
+        )
     console.print(table)
     for note in notes:
         console.print(note, soft_wrap=True)

@@ -1,5 +1,6 @@
 """`kawal dispute`: the simulated contractors object to a few deductions of a month's issued invoices; the agency
 decides each (the demo runs it after issuing)."""
+
 from __future__ import annotations
 
 import click
@@ -10,10 +11,16 @@ from kawal.demo import disputes
 from kawal.demo.client import Kawal
 
 console = Console()
-KINDS = {"missed_pickup": "Tidak diangkut / missed pickup", "complaint_day": "Hari pengaduan / complaint day",
-         "shortfall_day": "Hari kurang tonase / shortfall day"}
-OUTCOMES = {"accepted": "[green]diterima / accepted[/]", "rejected": "[red]ditolak / rejected[/]",
-            "open": "belum diputus / open"}
+KINDS = {
+    "missed_pickup": "Tidak diangkut / missed pickup",
+    "complaint_day": "Hari pengaduan / complaint day",
+    "shortfall_day": "Hari kurang tonase / shortfall day",
+}
+OUTCOMES = {
+    "accepted": "[green]diterima / accepted[/]",
+    "rejected": "[red]ditolak / rejected[/]",
+    "open": "belum diputus / open",
+}
 
 
 @click.command()

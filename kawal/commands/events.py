@@ -1,4 +1,5 @@
 """`kawal events parked list|replay`: what the consumers parked, and sending it back once the cause is fixed."""
+
 from __future__ import annotations
 
 import click
@@ -17,9 +18,15 @@ def events() -> None:
 
 @events.command("declare")
 @click.option("--users", is_flag=True, help="Also create one broker user per service with least permissions.")
-@click.option("--env-file", default=None, help="With --users: write each service's KAWAL_<SERVICE>_AMQP_URL here "
-                                               "(kept passwords are reused; source it before starting processes).")
-@click.option("--user-prefix", default="kawal-", show_default=True, help="With --users: user names are PREFIX<service>.")
+@click.option(
+    "--env-file",
+    default=None,
+    help="With --users: write each service's KAWAL_<SERVICE>_AMQP_URL here "
+    "(kept passwords are reused; source it before starting processes).",
+)
+@click.option(
+    "--user-prefix", default="kawal-", show_default=True, help="With --users: user names are PREFIX<service>."
+)
 def declare(users: bool, env_file: str | None, user_prefix: str) -> None:
     """Declare the exchange, every service's queues and bindings and the delivery-limit policies, as an
     administrator (KAWAL_AMQP_ADMIN_URL, else KAWAL_AMQP_URL), before any process starts."""
@@ -57,16 +64,23 @@ def declare_topology(users: bool, env_file: str | None, user_prefix: str = "kawa
         topology.close_quietly(connection)
     # Users, permissions and the delivery-limit policies in one import (each rabbitmqctl call costs seconds).
     from services.routes.celery_app import BROKER_RESOURCES
-    wanted = {"contracts": None, "routes": BROKER_RESOURCES, "billing": None,
-              config.PORTAL: brokerusers.NO_RIGHTS} if users else {}  # the portal only checks the broker is there
+
+    wanted = (
+        {"contracts": None, "routes": BROKER_RESOURCES, "billing": None, config.PORTAL: brokerusers.NO_RIGHTS}
+        if users
+        else {}
+    )  # the portal only checks the broker is there
     try:
-        declared = brokerusers.declare_users(admin_url, wanted, prefix=user_prefix, env_file=env_file,
-                                             policies_for=config.SERVICES)
+        declared = brokerusers.declare_users(
+            admin_url, wanted, prefix=user_prefix, env_file=env_file, policies_for=config.SERVICES
+        )
     except Exception as error:  # noqa: BLE001 - no rabbitmqctl rights and no management API: say so, go on
-        console.print(f"[red]could not declare the delivery-limit policies{' and broker users' if users else ''} "
-                      f"({error}); run this as the broker's administrator (root for rabbitmqctl, or "
-                      f"KAWAL_RABBITMQ_MANAGEMENT_URL). Queues declared by this version still carry the limit; "
-                      f"processes without their own URL connect with KAWAL_AMQP_URL[/]")
+        console.print(
+            f"[red]could not declare the delivery-limit policies{' and broker users' if users else ''} "
+            f"({error}); run this as the broker's administrator (root for rabbitmqctl, or "
+            f"KAWAL_RABBITMQ_MANAGEMENT_URL). Queues declared by this version still carry the limit; "
+            f"processes without their own URL connect with KAWAL_AMQP_URL[/]"
+        )
         if env_file:  # `make up` sources it: keep what an earlier run wrote, or leave it empty
             brokerusers.write_env_file(env_file, brokerusers.read_env_file(env_file))
         return
@@ -83,8 +97,13 @@ def parked_group() -> None:
 
 
 @parked_group.command("list")
-@click.option("--service", "services", multiple=True, type=click.Choice(config.SERVICES),
-              help="One service (repeatable); all by default.")
+@click.option(
+    "--service",
+    "services",
+    multiple=True,
+    type=click.Choice(config.SERVICES),
+    help="One service (repeatable); all by default.",
+)
 def parked_list(services: tuple[str, ...]) -> None:
     """Show parked messages (they stay parked)."""
     table = Table(title="Parked events / Event tertahan")
@@ -94,8 +113,14 @@ def parked_list(services: tuple[str, ...]) -> None:
     for service in services or config.SERVICES:
         for message in parked.browse(config.amqp_url(service), service):
             total += 1
-            table.add_row(service, message.id or "-", message.type or "-", str(message.attempts), message.error,
-                          message.parked_at or "-")
+            table.add_row(
+                service,
+                message.id or "-",
+                message.type or "-",
+                str(message.attempts),
+                message.error,
+                message.parked_at or "-",
+            )
     console.print(table)
     console.print(f"{total} parked")
 
@@ -143,5 +168,6 @@ def republish(service: str, since: str, types: tuple[str, ...]) -> None:
     if count:
         console.print(f"{service}: {count} outbox rows (seq {first}..{last}) marked for the relay to send again")
     else:
-        console.print(f"{service}: nothing kept from {since} (retention deletes sent rows after "
-                      f"{config.retention().days:g} days)")
+        console.print(
+            f"{service}: nothing kept from {since} (retention deletes sent rows after {config.retention().days:g} days)"
+        )

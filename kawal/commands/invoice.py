@@ -1,4 +1,5 @@
 """`kawal invoice`: fetch an issued invoice's berita acara, and check a printed one's hash against billing."""
+
 from __future__ import annotations
 
 import re
@@ -53,17 +54,30 @@ def verify(file: Path | None, sha256: str | None) -> None:
         click.echo(f"TIDAK COCOK / NO MATCH: {digest} is no issued invoice's hash")
         sys.exit(1)
     total = f"Rp{body['total_rp']:,}".replace(",", ".")
-    click.echo(f"COCOK / MATCH: {digest} is the invoice of {body['number']} {body['month']} "
-               f"(status {body['status']}, total {total})")
+    click.echo(
+        f"COCOK / MATCH: {digest} is the invoice of {body['number']} {body['month']} "
+        f"(status {body['status']}, total {total})"
+    )
 
 
 @invoice.command("berita-acara")
 @click.argument("invoice_id", required=False)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Where to write one invoice's PDF (default berita-acara-<invoice id>.pdf).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write one invoice's PDF (default berita-acara-<invoice id>.pdf).",
+)
 @click.option("--month", default=None, help="YYYY-MM: every issued invoice of the month instead of one.")
-@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=Path(".run"),
-              show_default=True, help="Where the month's PDFs go.")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(".run"),
+    show_default=True,
+    help="Where the month's PDFs go.",
+)
 def berita_acara(invoice_id: str | None, output: Path | None, month: str | None, directory: Path) -> None:
     """Download the berita acara pemeriksaan pekerjaan of an issued invoice (or of every one of --month)."""
     if month:

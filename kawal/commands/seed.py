@@ -1,4 +1,5 @@
 """`kawal seed`: the reference city (or a small one) through the services' APIs, idempotently."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -27,10 +28,18 @@ def end_of_month(day: date) -> date:
 
 
 @click.command()
-@click.option("--start", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="First day of the contracts (default: the first day of the current WIB month).")
-@click.option("--schedule-to", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Last day to schedule pickups for (default: the end of the start month).")
+@click.option(
+    "--start",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="First day of the contracts (default: the first day of the current WIB month).",
+)
+@click.option(
+    "--schedule-to",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Last day to schedule pickups for (default: the end of the start month).",
+)
 @click.option("--small", is_flag=True, help="One kawasan, two vehicles, a dozen points (tests).")
 @click.option("--seed", "seed", default=2025, show_default=True, help="Seed of the city's layout.")
 def seed(start: datetime | None, schedule_to: datetime | None, small: bool, seed: int) -> None:
@@ -38,8 +47,13 @@ def seed(start: datetime | None, schedule_to: datetime | None, small: bool, seed
     start_day = start.date() if start else first_of_month(clock.today_wib())
     last_day = schedule_to.date() if schedule_to else end_of_month(start_day)
     city = build_city(start_day, seed=seed, small=small)
-    with Progress(TextColumn("[bold]Seeding / Menyiapkan data"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console) as progress:
+    with Progress(
+        TextColumn("[bold]Seeding / Menyiapkan data"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
         task = progress.add_task("seed", total=None)
         seeder = Seeder(Kawal(), city, schedule_to=last_day, advance=lambda n: progress.advance(task, n))
         progress.update(task, total=seeder.steps)
@@ -57,6 +71,7 @@ def seed(start: datetime | None, schedule_to: datetime | None, small: bool, seed
     for column in ("username", "password", "role", "new / baru"):
         people.add_column(column)
     for account in demo_accounts.demo_accounts(contractors):
-        people.add_row(account.username, demo_accounts.DEMO_PASSWORD, account.role,
-                       "yes" if created[account.username] else "no")
+        people.add_row(
+            account.username, demo_accounts.DEMO_PASSWORD, account.role, "yes" if created[account.username] else "no"
+        )
     console.print(people)

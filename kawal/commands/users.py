@@ -1,12 +1,13 @@
 """`kawal user add|list|disable|enable`: the portal's built-in accounts (a small city's sign-in)."""
+
 from __future__ import annotations
 
 import click
 from rich.console import Console
 from rich.table import Table
 
-from shared import auth, clock, config, db
 from services.portal import accounts
+from shared import auth, clock, config, db
 
 console = Console()
 
@@ -25,8 +26,13 @@ def user() -> None:
 @click.option("--role", type=click.Choice(auth.ROLES), required=True)
 @click.option("--contractor-id", default=None, help="Required for --role contractor: the contractor they work for.")
 @click.option("--name", "display_name", default=None, help="Name shown on the pages.")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
-              help="Prompted when omitted (keeps it out of the shell's history).")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="Prompted when omitted (keeps it out of the shell's history).",
+)
 def add(username: str, role: str, contractor_id: str | None, display_name: str | None, password: str) -> None:
     """Add an account."""
     try:
@@ -45,11 +51,19 @@ def list_() -> None:
         table.add_column(column)
     with _unit_of_work() as session:
         for row in accounts.list_users(session):
-            state = "disabled" if row.disabled else ("locked" if row.locked_until and
-                                                     accounts.is_locked(row.locked_until, clock.now())
-                                                     else "active")
-            table.add_row(row.username, row.display_name, row.role, row.contractor_id or "", state,
-                          row.last_sign_in_at.isoformat(timespec="seconds") if row.last_sign_in_at else "")
+            state = (
+                "disabled"
+                if row.disabled
+                else ("locked" if row.locked_until and accounts.is_locked(row.locked_until, clock.now()) else "active")
+            )
+            table.add_row(
+                row.username,
+                row.display_name,
+                row.role,
+                row.contractor_id or "",
+                state,
+                row.last_sign_in_at.isoformat(timespec="seconds") if row.last_sign_in_at else "",
+            )
     console.print(table)
 
 

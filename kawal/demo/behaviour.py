@@ -1,4 +1,5 @@
 """How the simulated contractors, weighbridge and public behave: stated rates, and seeded draws of each action."""
+
 from __future__ import annotations
 
 import math
@@ -17,8 +18,13 @@ COMPLAINT_TEXTS = (
 )
 CHANNELS = ("whatsapp", "phone", "lapor")
 # normal load per trip in kg (min, max), by vehicle type; stays under capacity x 600 kg/m3
-LOAD_KG = {"pikap": (900, 1_500), "dump_truck": (4_000, 6_600), "fuso": (5_800, 8_800),
-           "arm_roll": (3_000, 5_000), "compactor": (4_000, 7_000)}
+LOAD_KG = {
+    "pikap": (900, 1_500),
+    "dump_truck": (4_000, 6_600),
+    "fuso": (5_800, 8_800),
+    "arm_roll": (3_000, 5_000),
+    "compactor": (4_000, 7_000),
+}
 
 
 @dataclass(frozen=True)
@@ -37,8 +43,12 @@ class Rates:
     resolution_late: float = field(default=0.2, metadata={"help": "complaints resolved after their deadline"})
     grace_minutes: int = field(default=60, metadata={"help": "the contracts' SLA grace, late draws stay inside"})
     geofence_m: int = field(default=150, metadata={"help": "the contracts' geofence, off-site draws fall outside"})
-    discipline: tuple[float, ...] = field(default=(0.5, 1.0, 1.8), metadata={
-        "help": "per contract (by number): multiplies late, off-site, offline and missed; good, average, poor"})
+    discipline: tuple[float, ...] = field(
+        default=(0.5, 1.0, 1.8),
+        metadata={
+            "help": "per contract (by number): multiplies late, off-site, offline and missed; good, average, poor"
+        },
+    )
 
     @property
     def missed(self) -> float:
@@ -98,8 +108,14 @@ def draw_outcome(rng: random.Random, rates: Rates) -> str:
     return "missed"
 
 
-def plan_confirmation(rng: random.Random, rates: Rates, pickup_id: str, contractor_id: str,
-                      window: tuple[datetime, datetime], point: tuple[float, float]) -> Action | None:
+def plan_confirmation(
+    rng: random.Random,
+    rates: Rates,
+    pickup_id: str,
+    contractor_id: str,
+    window: tuple[datetime, datetime],
+    point: tuple[float, float],
+) -> Action | None:
     """The contractor's confirmation of one pickup, or None when the crew never comes."""
     outcome = draw_outcome(rng, rates)
     if outcome == "missed":
@@ -118,8 +134,16 @@ def plan_confirmation(rng: random.Random, rates: Rates, pickup_id: str, contract
         sent = end + timedelta(minutes=rates.grace_minutes) + timedelta(hours=rng.uniform(2, 18))
     # no photo: routes refuses a hash it does not hold, and the simulated crews carry no camera
     body = {"collected_at": clock.iso(collected), "lat": lat, "lon": lon, "note": f"demo {outcome}"}
-    return Action(sent, "confirm", f"/pickups/{pickup_id}/confirmation", body, "contractor", contractor_id,
-                  f"demo-confirm-{pickup_id}", outcome)
+    return Action(
+        sent,
+        "confirm",
+        f"/pickups/{pickup_id}/confirmation",
+        body,
+        "contractor",
+        contractor_id,
+        f"demo-confirm-{pickup_id}",
+        outcome,
+    )
 
 
 def trip_times(rng: random.Random, day: date, vehicle_type: str, trips: int) -> list[datetime]:
@@ -133,8 +157,9 @@ def trip_times(rng: random.Random, day: date, vehicle_type: str, trips: int) -> 
     return [day_start + timedelta(hours=rng.uniform(*slots[i % len(slots)])) for i in range(trips)]
 
 
-def plan_weighings(seed: int, rates: Rates, day: date, plate: str, vehicle_type: str, capacity_m3: float,
-                   tare_kg: int) -> list[Action]:
+def plan_weighings(
+    seed: int, rates: Rates, day: date, plate: str, vehicle_type: str, capacity_m3: float, tare_kg: int
+) -> list[Action]:
     """A vehicle's trips to the weighbridge on one day; a few overloaded, a few weighed twice."""
     rng = rng_for(seed, "weigh", day, plate)
     trips = 1 if vehicle_type == "pikap" else rates.trips_per_truck
@@ -149,8 +174,12 @@ def plan_weighings(seed: int, rates: Rates, day: date, plate: str, vehicle_type:
         actions.append(Action(at, "weigh", "/weighings", body, "dinas", None, ticket, label))
         if rng.random() < rates.double_weighing:
             again = at + timedelta(minutes=rng.uniform(4, 15))
-            twin = {**body, "ticket_no": f"{ticket}-B", "gross_kg": body["gross_kg"] + rng.randint(-80, 80),
-                    "weighed_at": clock.iso(again)}
+            twin = {
+                **body,
+                "ticket_no": f"{ticket}-B",
+                "gross_kg": body["gross_kg"] + rng.randint(-80, 80),
+                "weighed_at": clock.iso(again),
+            }
             actions.append(Action(again, "weigh", "/weighings", twin, "dinas", None, twin["ticket_no"], "double"))
     return actions
 
@@ -165,13 +194,21 @@ def plan_complaints(seed: int, rates: Rates, day: date, points: list[tuple[str, 
             continue
         at = clock.wib_instant(day, time(0, 0)) + timedelta(hours=rng.uniform(6, 21))
         body = {"point_id": point_id, "description": rng.choice(COMPLAINT_TEXTS), "channel": rng.choice(CHANNELS)}
-        actions.append(Action(at, "complain", "/complaints", body, "dinas", None,
-                              f"demo-complaint-{day}-{code}", "complaint"))
+        actions.append(
+            Action(at, "complain", "/complaints", body, "dinas", None, f"demo-complaint-{day}-{code}", "complaint")
+        )
     return actions
 
 
-def plan_resolution(seed: int, rates: Rates, complaint_id: str, contractor_id: str, reported_at: datetime,
-                    due_at: datetime, draw_key: str) -> Action:
+def plan_resolution(
+    seed: int,
+    rates: Rates,
+    complaint_id: str,
+    contractor_id: str,
+    reported_at: datetime,
+    due_at: datetime,
+    draw_key: str,
+) -> Action:
     """The contractor resolves a complaint: mostly before its deadline, some hours or days after it."""
     rng = rng_for(seed, "resolve", draw_key)  # the complaint's own key, not its server-made id: same run, same draw
     allowed = (due_at - reported_at).total_seconds()
@@ -180,5 +217,13 @@ def plan_resolution(seed: int, rates: Rates, complaint_id: str, contractor_id: s
     else:
         at, label = reported_at + timedelta(seconds=allowed * rng.uniform(0.1, 0.8)), "in_time"
     body = {"note": "Sudah diangkut dan dibersihkan / Collected and cleaned"}
-    return Action(at, "resolve", f"/complaints/{complaint_id}/resolution", body, "contractor", contractor_id,
-                  f"demo-resolve-{complaint_id}", label)
+    return Action(
+        at,
+        "resolve",
+        f"/complaints/{complaint_id}/resolution",
+        body,
+        "contractor",
+        contractor_id,
+        f"demo-resolve-{complaint_id}",
+        label,
+    )

@@ -1,4 +1,5 @@
 """The reference city as plain data: contractors, kawasan contracts, fleet, points and routes, drawn from a seed."""
+
 from __future__ import annotations
 
 import random
@@ -103,14 +104,18 @@ def apportion(total: int, weights: tuple[int, ...]) -> list[int]:
 
 def jitter(rng: random.Random, kecamatan: str, spread: float = 0.009) -> tuple[float, float]:
     lat, lon = names.CENTROIDS[kecamatan]
-    return (round(min(0.62, max(0.45, lat + rng.uniform(-spread, spread))), 6),
-            round(min(101.53, max(101.38, lon + rng.uniform(-spread, spread))), 6))
+    return (
+        round(min(0.62, max(0.45, lat + rng.uniform(-spread, spread))), 6),
+        round(min(101.53, max(101.38, lon + rng.uniform(-spread, spread))), 6),
+    )
 
 
 def plate(rng: random.Random, used: set[str]) -> str:
     while True:
-        candidate = f"BM {rng.randint(8001, 9899)} {rng.choice(names.PLATE_SUFFIX_LETTERS)}" \
-                    f"{rng.choice(names.PLATE_SUFFIX_LETTERS)}"
+        candidate = (
+            f"BM {rng.randint(8001, 9899)} {rng.choice(names.PLATE_SUFFIX_LETTERS)}"
+            f"{rng.choice(names.PLATE_SUFFIX_LETTERS)}"
+        )
         if candidate not in used:
             used.add(candidate)
             return candidate
@@ -144,8 +149,9 @@ def build_points(rng: random.Random, kecamatan: tuple[str, ...], counts: dict[st
     return points
 
 
-def build_routes(rng: random.Random, contract: Contract, vehicles: list[Vehicle], points: list[Point],
-                 stops_range: tuple[int, int]) -> list[Route]:
+def build_routes(
+    rng: random.Random, contract: Contract, vehicles: list[Vehicle], points: list[Point], stops_range: tuple[int, int]
+) -> list[Route]:
     """Pikap routes sweep protocol roads (and markets) in the morning, trucks serve markets, depots and TPS in the
     afternoon; each vehicle works every other day, and the two halves of the fleet alternate, so every point is
     served daily or at least every two days."""
@@ -165,8 +171,9 @@ def build_routes(rng: random.Random, contract: Contract, vehicles: list[Vehicle]
         size = min(rng.randint(*stops_range), len(pool))
         stops = [pool[(cursor + i) % len(pool)] for i in range(size)]
         cursors[(window, days)] = cursor + size
-        routes.append(Route(f"R{area}-{n:03d}", contract.number, vehicle.plate, tuple(p.code for p in stops),
-                            days, *window))
+        routes.append(
+            Route(f"R{area}-{n:03d}", contract.number, vehicle.plate, tuple(p.code for p in stops), days, *window)
+        )
     return routes
 
 
@@ -180,12 +187,13 @@ def build_city(start: date, seed: int = 2025, small: bool = False) -> City:
         kawasan, values = kawasan[2:], values[2:]  # Kawasan 3 (Rumbai) alone
     end = date.fromordinal(add_months(start, 6).toordinal() - 1)
     targets = apportion(SMALL_DAILY_TARGET_KG if small else CITY_DAILY_TARGET_KG, values)
-    for i, ((area, kecamatan), value, target) in enumerate(zip(kawasan, values, targets)):
+    for i, ((area, kecamatan), value, target) in enumerate(zip(kawasan, values, targets, strict=True)):
         firm = names.CONTRACTORS[i + (2 if small else 0)]
         city.contractors.append(Contractor(**firm))
         number = f"DLHK-{start.year}/{start.month:02d}/{area.replace(' ', '').upper()}"
-        city.contracts.append(Contract(number, firm["npwp"], area, tuple(kecamatan), start, end, value,
-                                       UNIT_PRICE_RP_PER_TON, target))
+        city.contracts.append(
+            Contract(number, firm["npwp"], area, tuple(kecamatan), start, end, value, UNIT_PRICE_RP_PER_TON, target)
+        )
     all_kecamatan = tuple(k for _, ks in kawasan for k in ks)
     counts = {"tps": 3, "tps_liar": 4, "jalan_protokol": 32} if small else {**POINT_COUNTS}
     city.points = build_points(rng, all_kecamatan, counts)
@@ -197,8 +205,16 @@ def build_city(start: date, seed: int = 2025, small: bool = False) -> City:
         for kind, parts in shares.items():
             capacity, tare = VEHICLE_SPECS[kind]
             for _ in range(parts[i]):
-                vehicles.append(Vehicle(plate(rng, used), contract.contractor_npwp, contract.number, kind, capacity,
-                                        tare + rng.randint(-150, 150)))
+                vehicles.append(
+                    Vehicle(
+                        plate(rng, used),
+                        contract.contractor_npwp,
+                        contract.number,
+                        kind,
+                        capacity,
+                        tare + rng.randint(-150, 150),
+                    )
+                )
         city.vehicles.extend(vehicles)
         city.routes.extend(build_routes(rng, contract, vehicles, city.points, (6, 8) if small else (6, 9)))
     return city

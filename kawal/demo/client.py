@@ -1,4 +1,5 @@
 """A small HTTP client of the three services for the CLI: tokens per role, paginated lists, refusals as values."""
+
 from __future__ import annotations
 
 import threading
@@ -67,14 +68,22 @@ class Kawal:
                 self._tokens[key] = auth.mint(role, sub=f"kawal-demo-{role}", contractor_id=contractor_id)
             return self._tokens[key]
 
-    def call(self, method: str, service: str, path: str, role: str = "dinas", contractor_id: str | None = None,
-             json: dict | None = None, params: dict | None = None, idempotency_key: str | None = None) -> Answer:
+    def call(
+        self,
+        method: str,
+        service: str,
+        path: str,
+        role: str = "dinas",
+        contractor_id: str | None = None,
+        json: dict | None = None,
+        params: dict | None = None,
+        idempotency_key: str | None = None,
+    ) -> Answer:
         headers = {"Authorization": f"Bearer {self.token(role, contractor_id)}"}
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
         url = f"{self.urls[service]}{API}{path}"
-        response = self._session().request(method, url, json=json, params=params, headers=headers,
-                                           timeout=self.timeout)
+        response = self._session().request(method, url, json=json, params=params, headers=headers, timeout=self.timeout)
         try:
             body = response.json()
         except ValueError:

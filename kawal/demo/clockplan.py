@@ -7,11 +7,13 @@ evening of the previous month. Every process starts with the clock standing at t
 file not written yet: shared.clock); once the seed is done the demo writes the epoch, and the clock runs from there,
 a day every `day_seconds`. However long start-up and seeding take on a busy machine, the month is simulated whole.
 """
+
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, time as dtime, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 
 from kawal.demo.simulator import PLAN_AHEAD
@@ -39,8 +41,11 @@ class DemoClock:
 
     def env(self) -> dict[str, str]:
         """What every process of the demo shares (shared.config.clock reads it)."""
-        return {"KAWAL_CLOCK_START": self.start.isoformat(), "KAWAL_CLOCK_SPEED": f"{self.speed:g}",
-                "KAWAL_CLOCK_EPOCH_FILE": str(self.epoch_file)}
+        return {
+            "KAWAL_CLOCK_START": self.start.isoformat(),
+            "KAWAL_CLOCK_SPEED": f"{self.speed:g}",
+            "KAWAL_CLOCK_EPOCH_FILE": str(self.epoch_file),
+        }
 
     def stand(self) -> None:
         """The clock stands at START again (before the processes start)."""
@@ -55,9 +60,11 @@ class DemoClock:
 
     def describe(self) -> str:
         """The progress line: where the clock stands, until when and why, and how fast it then runs."""
-        return (f"Jam demo / clock: berhenti di {clock.to_wib(self.start):%Y-%m-%d %H:%M} WIB sampai kota siap "
-                f"(start-up and seeding happen the evening before: pickups are scheduled only from today on), then "
-                f"a day every {86_400 / self.speed:g} s (x{self.speed:g}) for {self.first_day} .. {self.last_day}")
+        return (
+            f"Jam demo / clock: berhenti di {clock.to_wib(self.start):%Y-%m-%d %H:%M} WIB sampai kota siap "
+            f"(start-up and seeding happen the evening before: pickups are scheduled only from today on), then "
+            f"a day every {86_400 / self.speed:g} s (x{self.speed:g}) for {self.first_day} .. {self.last_day}"
+        )
 
 
 def plan(today: date, day_seconds: float, epoch_file: Path, days: int | None = None) -> DemoClock:

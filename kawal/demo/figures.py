@@ -1,4 +1,5 @@
 """The report's figures as plain functions over what the APIs answered: pickups by outcome, tonnage, formatting."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
@@ -85,8 +86,7 @@ class Tonnage:
         return result
 
 
-def target_kg(daily_target_kg: int, month_first: date, month_next: date, start: date, end: date,
-              through: date) -> int:
+def target_kg(daily_target_kg: int, month_first: date, month_next: date, start: date, end: date, through: date) -> int:
     """The month's target for the days inside the contract period and not after `through`."""
     first = max(month_first, start)
     last = min(month_next - timedelta(days=1), end, through)

@@ -1,6 +1,7 @@
 """The demo's own world: its databases (kawal_<service>_<name>), its broker vhost (kawal_<name>) and users, its
 processes under `kawal supervise`, and the files it keeps in .run/. Every address comes from shared.config: the demo
 only renames the databases and the vhost, so `make up`'s databases are never touched by a reset."""
+
 from __future__ import annotations
 
 import os
@@ -20,8 +21,12 @@ from shared import brokerusers, config, migrations
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent  # kawal, gunicorn and celery of the environment running this
 # at a day in a few seconds, a real second is hours of simulated time: the beat's periodic tasks run often
-BEAT = {"KAWAL_SWEEP_INTERVAL_SECONDS": "1", "KAWAL_EVALUATE_DAYS_INTERVAL_SECONDS": "2",
-        "KAWAL_EVALUATE_MONTHS_INTERVAL_SECONDS": "3", "KAWAL_SCHEDULE_AHEAD_INTERVAL_SECONDS": "30"}
+BEAT = {
+    "KAWAL_SWEEP_INTERVAL_SECONDS": "1",
+    "KAWAL_EVALUATE_DAYS_INTERVAL_SECONDS": "2",
+    "KAWAL_EVALUATE_MONTHS_INTERVAL_SECONDS": "3",
+    "KAWAL_SCHEDULE_AHEAD_INTERVAL_SECONDS": "30",
+}
 WEB = (*config.SERVICES, config.PORTAL)  # every process with a /readyz
 
 
@@ -97,9 +102,11 @@ class Demo:
     def broker_env(self) -> dict[str, str]:
         """Where every process and the demo's kawal commands reach the broker: the demo's vhost (each service as its
         own user once the reset declared them)."""
-        return {"KAWAL_AMQP_URL": brokerusers.with_vhost(config.amqp_url(), self.vhost),
-                "KAWAL_AMQP_ADMIN_URL": brokerusers.with_vhost(config.amqp_admin_url(), self.vhost),
-                **brokerusers.read_env_file(str(self.broker_env_file))}
+        return {
+            "KAWAL_AMQP_URL": brokerusers.with_vhost(config.amqp_url(), self.vhost),
+            "KAWAL_AMQP_ADMIN_URL": brokerusers.with_vhost(config.amqp_admin_url(), self.vhost),
+            **brokerusers.read_env_file(str(self.broker_env_file)),
+        }
 
     def database_env(self) -> dict[str, str]:
         env = {}
@@ -123,8 +130,10 @@ class Demo:
 
     def ports(self) -> dict[str, int]:
         """Every port the demo's processes bind: the APIs, the portal and each process's /metrics."""
-        return {**{s: config.port(s) for s in WEB},
-                **{f"{p} /metrics": config.metrics_port(p) for p in config.DEFAULT_METRICS_PORTS}}
+        return {
+            **{s: config.port(s) for s in WEB},
+            **{f"{p} /metrics": config.metrics_port(p) for p in config.DEFAULT_METRICS_PORTS},
+        }
 
 
 def taken_ports(ports: dict[str, int]) -> dict[str, int]:
@@ -142,7 +151,10 @@ def taken_ports(ports: dict[str, int]) -> dict[str, int]:
 def city_size(demo: Demo) -> dict[str, int] | None:
     """What an earlier run left: pickups and invoices (None when the databases are not there yet)."""
     found = {}
-    for service, table, label in (("routes", "pickups", "jadwal / pickups"), ("billing", "invoices", "tagihan / invoices")):
+    for service, table, label in (
+        ("routes", "pickups", "jadwal / pickups"),
+        ("billing", "invoices", "tagihan / invoices"),
+    ):
         url = demo.migration_url(service).set(drivername="postgresql").render_as_string(False)
         try:
             with psycopg.connect(url, connect_timeout=5) as conn:
@@ -177,21 +189,31 @@ def recreate_vhost(demo: Demo) -> None:
     try:
         brokerusers.recreate_vhost(config.amqp_admin_url(), demo.vhost)
     except (RuntimeError, OSError, subprocess.SubprocessError) as error:  # requests' errors are OSErrors too
-        raise DemoError(f"could not recreate the broker vhost {demo.vhost} ({error}); run as the broker's "
-                        "administrator (root for rabbitmqctl, or KAWAL_RABBITMQ_MANAGEMENT_URL)") from error
+        raise DemoError(
+            f"could not recreate the broker vhost {demo.vhost} ({error}); run as the broker's "
+            "administrator (root for rabbitmqctl, or KAWAL_RABBITMQ_MANAGEMENT_URL)"
+        ) from error
 
 
 def remove_run_files(demo: Demo) -> None:
     """What the old run left in .run/: its clock and epoch, the beat's last-run times, its berita acara."""
-    for path in [demo.env_file, demo.epoch_file, demo.run_dir / "celerybeat-schedule",
-                 *demo.run_dir.glob("berita-acara-*.pdf")]:
+    for path in [
+        demo.env_file,
+        demo.epoch_file,
+        demo.run_dir / "celerybeat-schedule",
+        *demo.run_dir.glob("berita-acara-*.pdf"),
+    ]:
         path.unlink(missing_ok=True)
 
 
 def jwt_secret() -> str:
     """KAWAL_JWT_SECRET, else this checkout's development secret (scripts/jwt-secret.sh makes it once)."""
-    return os.environ.get("KAWAL_JWT_SECRET") or subprocess.run(
-        ["bash", str(ROOT / "scripts" / "jwt-secret.sh")], check=True, capture_output=True, text=True).stdout.strip()
+    return (
+        os.environ.get("KAWAL_JWT_SECRET")
+        or subprocess.run(
+            ["bash", str(ROOT / "scripts" / "jwt-secret.sh")], check=True, capture_output=True, text=True
+        ).stdout.strip()
+    )
 
 
 def write_env_file(demo: Demo, env: dict[str, str]) -> None:
@@ -207,10 +229,15 @@ def start_supervisor(demo: Demo, env: dict[str, str]) -> subprocess.Popen:
     """Every Procfile process under `kawal supervise`, in the background, leading its own process group."""
     (demo.run_dir / "prom").mkdir(parents=True, exist_ok=True)
     with open(demo.log_file, "wb") as log:
-        process = subprocess.Popen([str(VENV_BIN / "kawal"), "supervise", "-f", str(ROOT / "Procfile"),
-                                    "--state", str(demo.state_file)],
-                                   cwd=demo.home, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, start_new_session=True)
+        process = subprocess.Popen(
+            [str(VENV_BIN / "kawal"), "supervise", "-f", str(ROOT / "Procfile"), "--state", str(demo.state_file)],
+            cwd=demo.home,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     demo.pid_file.write_text(f"{process.pid}\n")
     return process
 

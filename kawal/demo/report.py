@@ -1,4 +1,5 @@
 """Gathers a month's figures per contract through the APIs (auditor reads; dinas only to compute invoice drafts)."""
+
 from __future__ import annotations
 
 import time
@@ -38,8 +39,12 @@ def default_month(today: date) -> str:
     return clock.month_of(today - timedelta(days=1))
 
 
-def gather(kawal: Kawal, months: list[str], draft_invoices: bool = True, issue_wait_seconds: float | None = None,
-           ) -> Report:
+def gather(
+    kawal: Kawal,
+    months: list[str],
+    draft_invoices: bool = True,
+    issue_wait_seconds: float | None = None,
+) -> Report:
     """The months' figures per contract; with `issue_wait_seconds`, each month's invoice is also issued once its
     month and sync allowance have passed on the shared clock (waiting up to that many real seconds)."""
     report = Report(months)
@@ -60,17 +65,29 @@ def gather(kawal: Kawal, months: list[str], draft_invoices: bool = True, issue_w
             by_kecamatan = figures.pickups_by_kecamatan(pickups, kecamatan_of)
             weighings = kawal.list_all("routes", "/weighings", role="auditor", **span)
             daily = kawal.list_all("routes", "/compliance/daily", role="auditor", **span)
-            breaches = kawal.list_all("routes", "/compliance/breaches", role="auditor", contract_id=contract["id"],
-                                      month=month)
+            breaches = kawal.list_all(
+                "routes", "/compliance/breaches", role="auditor", contract_id=contract["id"], month=month
+            )
             force_majeure = kawal.list_all("routes", "/force-majeure", role="auditor", **span)
             if issue_wait_seconds is not None:
                 issue_when_due(kawal, contract, month, issue_wait_seconds)
             invoice, error = invoice_of(kawal, contract["id"], month, draft_invoices)
-            report.rows.append(ContractMonth(
-                contract, month, by_kecamatan, figures.total(by_kecamatan), figures.Tonnage.of(weighings),
-                figures.target_kg(contract["daily_target_kg"], first, following, start, end, min(last, today)),
-                sum(1 for d in daily if d.get("shortfall")), breaches, contract.get("warnings") or [], invoice, error,
-                force_majeure))
+            report.rows.append(
+                ContractMonth(
+                    contract,
+                    month,
+                    by_kecamatan,
+                    figures.total(by_kecamatan),
+                    figures.Tonnage.of(weighings),
+                    figures.target_kg(contract["daily_target_kg"], first, following, start, end, min(last, today)),
+                    sum(1 for d in daily if d.get("shortfall")),
+                    breaches,
+                    contract.get("warnings") or [],
+                    invoice,
+                    error,
+                    force_majeure,
+                )
+            )
     for contract_id in dict.fromkeys(row.contract["id"] for row in report.rows):
         answer = kawal.call("GET", "billing", f"/contracts/{contract_id}/ledger", role="auditor")
         if answer.ok:

@@ -1,4 +1,5 @@
 """Seeds the reference city through the real HTTP APIs; looks everything up first, so a second run changes nothing."""
+
 from __future__ import annotations
 
 import re
@@ -49,8 +50,14 @@ def until_accepted(post: Callable[[], "object"], wait_seconds: float = REPLICATI
 
 
 class Seeder:
-    def __init__(self, kawal: Kawal, city: City, schedule_to: date | None = None, threads: int = 4,
-                 advance: Callable[[int], None] = lambda n: None):
+    def __init__(
+        self,
+        kawal: Kawal,
+        city: City,
+        schedule_to: date | None = None,
+        threads: int = 4,
+        advance: Callable[[int], None] = lambda n: None,
+    ):
         self.kawal, self.city, self.threads, self.advance = kawal, city, threads, advance
         self.schedule_to = schedule_to
         self.result = SeedResult()
@@ -89,17 +96,22 @@ class Seeder:
         for contract in self.city.contracts:
             existing = known.get(contract.number)
             if existing is None:
-                body = {**asdict(contract), "contractor_id": firms[contract.contractor_npwp],
-                        "kecamatan": list(contract.kecamatan), "start_date": contract.start_date.isoformat(),
-                        "end_date": contract.end_date.isoformat()}
+                body = {
+                    **asdict(contract),
+                    "contractor_id": firms[contract.contractor_npwp],
+                    "kecamatan": list(contract.kecamatan),
+                    "start_date": contract.start_date.isoformat(),
+                    "end_date": contract.end_date.isoformat(),
+                }
                 body.pop("contractor_npwp")
                 existing = self.kawal.must_post("contracts", "/contracts", body)
             self._remember("contract", contract.number, existing["id"], contract.number not in known)
             if existing.get("status") == "draft":
                 # a contract that started before it is keyed in took effect on its start date (its SPMK)
                 started = min(contract.start_date, clock.today_wib())
-                self.kawal.must_post("contracts", f"/contracts/{existing['id']}/activate",
-                                     {"activated_on": started.isoformat()})
+                self.kawal.must_post(
+                    "contracts", f"/contracts/{existing['id']}/activate", {"activated_on": started.isoformat()}
+                )
                 self.result.count("activation", True)
             self.advance(1)
 
@@ -130,8 +142,13 @@ class Seeder:
         firms = self.result.ids["contractor"]
         wanted = []
         for vehicle in self.city.vehicles:
-            body = {"plate": vehicle.plate, "contractor_id": firms[vehicle.contractor_npwp], "type": vehicle.type,
-                    "capacity_m3": vehicle.capacity_m3, "tare_kg": vehicle.tare_kg}
+            body = {
+                "plate": vehicle.plate,
+                "contractor_id": firms[vehicle.contractor_npwp],
+                "type": vehicle.type,
+                "capacity_m3": vehicle.capacity_m3,
+                "tare_kg": vehicle.tare_kg,
+            }
             wanted.append((normalise_plate(vehicle.plate), body))
         self._create_many("vehicle", "routes", "/vehicles", known, wanted)
 
@@ -140,10 +157,15 @@ class Seeder:
         ids = self.result.ids
         wanted = []
         for route in self.city.routes:
-            body = {"code": route.code, "contract_id": ids["contract"][route.contract_number],
-                    "vehicle_id": ids["vehicle"][normalise_plate(route.plate)],
-                    "stops": [ids["point"][code] for code in route.stops], "weekdays": list(route.weekdays),
-                    "window_start": route.window_start, "window_end": route.window_end}
+            body = {
+                "code": route.code,
+                "contract_id": ids["contract"][route.contract_number],
+                "vehicle_id": ids["vehicle"][normalise_plate(route.plate)],
+                "stops": [ids["point"][code] for code in route.stops],
+                "weekdays": list(route.weekdays),
+                "window_start": route.window_start,
+                "window_end": route.window_end,
+            }
             wanted.append((route.code, body))
         self._create_many("route", "routes", "/routes", known, wanted)
 

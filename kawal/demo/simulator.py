@@ -1,4 +1,5 @@
 """Drives the contractors, the weighbridge and the public against the shared (accelerated) clock, through the APIs."""
+
 from __future__ import annotations
 
 import heapq
@@ -37,10 +38,13 @@ class Network:
     def load(cls, kawal: Kawal) -> "Network":
         contracts = {c["id"]: c for c in kawal.list_all("contracts", "/contracts", status="active")}
         ordered = sorted(contracts.values(), key=lambda c: c["number"])
-        return cls(contracts, {c["id"]: i for i, c in enumerate(ordered)},
-                   {r["id"]: r for r in kawal.list_all("routes", "/routes")},
-                   {p["id"]: p for p in kawal.list_all("routes", "/points")},
-                   {v["id"]: v for v in kawal.list_all("routes", "/vehicles")})
+        return cls(
+            contracts,
+            {c["id"]: i for i, c in enumerate(ordered)},
+            {r["id"]: r for r in kawal.list_all("routes", "/routes")},
+            {p["id"]: p for p in kawal.list_all("routes", "/points")},
+            {v["id"]: v for v in kawal.list_all("routes", "/vehicles")},
+        )
 
     def routed_vehicles(self) -> list[dict]:
         """Vehicles on a route of an active contract, each once, in plate order (weighings count for them)."""
@@ -84,8 +88,16 @@ def first_day(now: datetime, contract_starts: list[date]) -> date:
 
 
 class Simulation:
-    def __init__(self, kawal: Kawal, rates: Rates, days: int, seed: int, threads: int = 8,
-                 start: date | None = None, on_day=lambda day: None):
+    def __init__(
+        self,
+        kawal: Kawal,
+        rates: Rates,
+        days: int,
+        seed: int,
+        threads: int = 8,
+        start: date | None = None,
+        on_day=lambda day: None,
+    ):
         self.kawal, self.rates, self.days, self.seed = kawal, rates, days, seed
         self.threads, self.start, self.on_day = threads, start, on_day
         self.tally = Tally()
@@ -144,8 +156,12 @@ class Simulation:
         contract = min(self.network.contracts.values(), key=lambda c: c["number"], default=None)
         if contract is None:
             return
-        body = {"contract_id": contract["id"], "date": day.isoformat(), "reason": FORCE_MAJEURE_REASON,
-                "kecamatan": contract["kecamatan"][:1]}
+        body = {
+            "contract_id": contract["id"],
+            "date": day.isoformat(),
+            "reason": FORCE_MAJEURE_REASON,
+            "kecamatan": contract["kecamatan"][:1],
+        }
         try:
             answer = self.kawal.post("routes", "/force-majeure", body)
             self.tally.count("force_majeure", str(day), answer.outcome)
@@ -169,18 +185,29 @@ class Simulation:
             rates = self.rates.for_contract(net.contract_index[pickup["contract_id"]])
             rng = behaviour.rng_for(self.seed, "confirm", day, route["code"], pickup["stop_seq"])
             window = behaviour.window_of(day, route["window_start"], route["window_end"])
-            action = behaviour.plan_confirmation(rng, rates, pickup["id"], pickup["contractor_id"], window,
-                                                 (point["lat"], point["lon"]))
+            action = behaviour.plan_confirmation(
+                rng, rates, pickup["id"], pickup["contractor_id"], window, (point["lat"], point["lon"])
+            )
             if action is None:
                 self.tally.count("confirm", "missed", "not sent")
             else:
                 self.push(action.at, action)
         for vehicle in net.routed_vehicles():
-            for action in behaviour.plan_weighings(self.seed, self.rates, day, vehicle["plate"], vehicle["type"],
-                                                   float(vehicle["capacity_m3"]), int(vehicle["tare_kg"])):
+            for action in behaviour.plan_weighings(
+                self.seed,
+                self.rates,
+                day,
+                vehicle["plate"],
+                vehicle["type"],
+                float(vehicle["capacity_m3"]),
+                int(vehicle["tare_kg"]),
+            ):
                 self.push(action.at, action)
-        served = sorted((p["id"], p["code"]) for p in net.points.values()
-                        if any(p["kecamatan"] in c["kecamatan"] for c in net.contracts.values()))
+        served = sorted(
+            (p["id"], p["code"])
+            for p in net.points.values()
+            if any(p["kecamatan"] in c["kecamatan"] for c in net.contracts.values())
+        )
         for action in behaviour.plan_complaints(self.seed, self.rates, day, served):
             self.push(action.at, action)
 
@@ -192,8 +219,14 @@ class Simulation:
             self.tally.add(action, "skipped (simulator behind)", lag)
             return
         try:
-            answer = self.kawal.post("routes", action.path, action.body, role=action.role,
-                                     contractor_id=action.contractor_id, idempotency_key=action.idempotency_key)
+            answer = self.kawal.post(
+                "routes",
+                action.path,
+                action.body,
+                role=action.role,
+                contractor_id=action.contractor_id,
+                idempotency_key=action.idempotency_key,
+            )
         except Exception as error:  # a dropped connection is an outcome to count, not a reason to stop the run
             self.tally.add(action, f"error {type(error).__name__}", lag)
             return
@@ -204,9 +237,14 @@ class Simulation:
     def _follow_up(self, action: Action, complaint: dict) -> None:
         """The contractor the complaint was assigned to resolves it, in time or late."""
         resolution = behaviour.plan_resolution(
-            self.seed, self.rates, complaint["id"], complaint["contractor_id"],
-            clock.parse_instant(complaint["reported_at"]), clock.parse_instant(complaint["due_at"]),
-            action.idempotency_key)
+            self.seed,
+            self.rates,
+            complaint["id"],
+            complaint["contractor_id"],
+            clock.parse_instant(complaint["reported_at"]),
+            clock.parse_instant(complaint["due_at"]),
+            action.idempotency_key,
+        )
         self.push(resolution.at, resolution)
 
 
@@ -214,16 +252,23 @@ def warn_on_breaches(kawal: Kawal, months: list[str]) -> Counter:
     """The agency's side of a bad month: an SP1 naming the breaches, for a contract with breaches and no letter yet."""
     outcomes: Counter = Counter()
     for contract in kawal.list_all("contracts", "/contracts", status="active"):
-        breaches = [b for month in months
-                    for b in kawal.list_all("routes", "/compliance/breaches", contract_id=contract["id"], month=month)
-                    if not b.get("withdrawn_at")]  # a letter cannot rest on a withdrawn breach
+        breaches = [
+            b
+            for month in months
+            for b in kawal.list_all("routes", "/compliance/breaches", contract_id=contract["id"], month=month)
+            if not b.get("withdrawn_at")
+        ]  # a letter cannot rest on a withdrawn breach
         if not breaches or contract.get("warnings"):
             continue
         measures = ", ".join(sorted({b["measure"] for b in breaches}))
-        body = {"level": "SP1", "reason": f"Pelanggaran SLA / SLA breaches: {measures}",
-                "breach_ids": [b["id"] for b in breaches]}
+        body = {
+            "level": "SP1",
+            "reason": f"Pelanggaran SLA / SLA breaches: {measures}",
+            "breach_ids": [b["id"] for b in breaches],
+        }
         # the contracts service learns the breaches from events: wait for them rather than refuse the letter
-        answer = until_accepted(lambda: kawal.post("contracts", f"/contracts/{contract['id']}/warnings", body),
-                                wait_seconds=30)
+        answer = until_accepted(
+            lambda c=contract, b=body: kawal.post("contracts", f"/contracts/{c['id']}/warnings", b), wait_seconds=30
+        )
         outcomes[("warning SP1", answer.outcome)] += 1
     return outcomes

@@ -1,4 +1,5 @@
 """The billing service's Flask app."""
+
 from __future__ import annotations
 
 from flask import Flask
@@ -10,5 +11,6 @@ from shared.web import create_service_app
 
 
 def create_app(config: dict | None = None) -> Flask:
-    return create_service_app(bootstrap(Settings.from_environment("billing", config)), "Kawal billing (tagihan)",
-                              BLUEPRINTS, config)
+    return create_service_app(
+        bootstrap(Settings.from_environment("billing", config)), "Kawal billing (tagihan)", BLUEPRINTS, config
+    )

@@ -1,4 +1,5 @@
 """The berita acara pemeriksaan pekerjaan of an issued invoice: what it states, gathered from billing's own tables."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -83,33 +84,70 @@ def gather(session: Session, invoice_id) -> Document:
         raise not_found("Invoice")
     digest = digests.of_invoice(session, invoice.id)
     if invoice.status == "draft" or digest is None:
-        raise conflict("invoice_not_issued", "A draft has no berita acara: issue the invoice first.",
-                       {"status": [invoice.status]})
+        raise conflict(
+            "invoice_not_issued", "A draft has no berita acara: issue the invoice first.", {"status": [invoice.status]}
+        )
     contract = session.get(Contract, invoice.contract_id)
     terms = termin.terms_for(readmodel.timeline_of(session, contract), invoice.month)
     area = session.get(ContractArea, contract.id)
     contractor = session.get(Contractor, contract.contractor_id)
-    lines = session.execute(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id)
-                            .order_by(InvoiceLine.position)).scalars().all()
-    rows = [Row(line.kind, line.category, line.description, line.quantity, line.unit, line.unit_rp, line.amount_rp,
-                line.evidence_count) for line in lines]
-    decisions = [Decision(o.kind, o.ref, o.filed_at, o.reason, o.status, o.decision_reason, o.decided_at)
-                 for o in objections.of_invoice(session, invoice.id)]
+    lines = (
+        session.execute(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id).order_by(InvoiceLine.position))
+        .scalars()
+        .all()
+    )
+    rows = [
+        Row(
+            line.kind,
+            line.category,
+            line.description,
+            line.quantity,
+            line.unit,
+            line.unit_rp,
+            line.amount_rp,
+            line.evidence_count,
+        )
+        for line in lines
+    ]
+    decisions = [
+        Decision(o.kind, o.ref, o.filed_at, o.reason, o.status, o.decision_reason, o.decided_at)
+        for o in objections.of_invoice(session, invoice.id)
+    ]
     return Document(
-        invoice_id=invoice.id, number=contract.number, kawasan=area.kawasan if area else "-",
-        kecamatan=list(area.kecamatan) if area else [], contractor=contractor.name if contractor else "-",
-        npwp=contractor.npwp if contractor else "-", start_date=contract.start_date, end_date=contract.end_date,
-        value_rp=terms.value_rp, ppn_rate=str(terms.ppn_rate), month=invoice.month, status=invoice.status,
+        invoice_id=invoice.id,
+        number=contract.number,
+        kawasan=area.kawasan if area else "-",
+        kecamatan=list(area.kecamatan) if area else [],
+        contractor=contractor.name if contractor else "-",
+        npwp=contractor.npwp if contractor else "-",
+        start_date=contract.start_date,
+        end_date=contract.end_date,
+        value_rp=terms.value_rp,
+        ppn_rate=str(terms.ppn_rate),
+        month=invoice.month,
+        status=invoice.status,
         kind=invoice.kind,
         issued_at=invoice.issued_at,
         tonnage_kg=invoice.tonnage_kg,
-        tonnage_gross_rp=invoice.tonnage_gross_rp, ceiling_excess_rp=invoice.ceiling_excess_rp,
-        tonnage_rp=invoice.tonnage_rp, deductions_gross_rp=invoice.deductions_gross_rp, capped_rp=invoice.capped_rp,
-        carried_in_rp=invoice.carried_in_rp, deductions_rp=invoice.deductions_rp,
-        carried_out_rp=invoice.carried_out_rp, cap_used_rp=invoice.cap_used_rp, cap_rp=terms.cap_rp,
-        dpp_rp=invoice.dpp_rp, ppn_rp=invoice.ppn_rp, total_rp=invoice.total_rp, sha256=digest.sha256,
-        bond_claim_rp=invoice.bond_claim_rp, performance_bond_rp=invoice.performance_bond_rp,
-        rows=rows, decisions=decisions)
+        tonnage_gross_rp=invoice.tonnage_gross_rp,
+        ceiling_excess_rp=invoice.ceiling_excess_rp,
+        tonnage_rp=invoice.tonnage_rp,
+        deductions_gross_rp=invoice.deductions_gross_rp,
+        capped_rp=invoice.capped_rp,
+        carried_in_rp=invoice.carried_in_rp,
+        deductions_rp=invoice.deductions_rp,
+        carried_out_rp=invoice.carried_out_rp,
+        cap_used_rp=invoice.cap_used_rp,
+        cap_rp=terms.cap_rp,
+        dpp_rp=invoice.dpp_rp,
+        ppn_rp=invoice.ppn_rp,
+        total_rp=invoice.total_rp,
+        sha256=digest.sha256,
+        bond_claim_rp=invoice.bond_claim_rp,
+        performance_bond_rp=invoice.performance_bond_rp,
+        rows=rows,
+        decisions=decisions,
+    )
 
 
 def filename(document: Document) -> str:

@@ -1,4 +1,5 @@
 """The berita acara as an A4 PDF (fpdf2, core fonts, no system libraries): Bahasa Indonesia with English beside."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -10,8 +11,20 @@ from fpdf.enums import XPos, YPos
 from services.billing import terbilang
 from shared import clock
 
-MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
-          "November", "Desember")
+MONTHS = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
 KINDS = {
     "tonnage": "Tonase / tonnage",
     "missed_pickup": "Pengangkutan terlewat / missed pickups",
@@ -20,10 +33,16 @@ KINDS = {
     "carried_deduction": "Potongan terbawa / deduction carried in",
     "bond_claim": "Klaim jaminan pelaksanaan / claim on the performance bond",
 }
-INVOICE_KINDS = {"termin": "termin bulanan / monthly payment", "final": "termin akhir / final payment",
-                 "closing": "penyesuaian penutup / closing adjustment"}
-SHORT_KINDS = {"missed_pickup": "Terlewat / missed pickup", "complaint_day": "Pengaduan / complaint day",
-               "shortfall_day": "Kurang tonase / shortfall day"}
+INVOICE_KINDS = {
+    "termin": "termin bulanan / monthly payment",
+    "final": "termin akhir / final payment",
+    "closing": "penyesuaian penutup / closing adjustment",
+}
+SHORT_KINDS = {
+    "missed_pickup": "Terlewat / missed pickup",
+    "complaint_day": "Pengaduan / complaint day",
+    "shortfall_day": "Kurang tonase / shortfall day",
+}
 UNITS = {"kg": "kg", "pickup": "kali", "day": "hari", "carry": "-"}
 DECISIONS = {"open": "Belum diputus / open", "accepted": "Diterima / accepted", "rejected": "Ditolak / rejected"}
 FONT = "Helvetica"
@@ -77,8 +96,15 @@ class _Pdf(FPDF):
     def footer(self):
         self.set_y(-13)
         self.set_font(FONT, "", 7)
-        self.cell(0, 4, _latin1(f"Berita acara {self.document.number} {self.document.month} - SHA-256 "
-                                f"{self.document.sha256} - halaman / page {self.page_no()}/{{nb}}"), align="C")
+        self.cell(
+            0,
+            4,
+            _latin1(
+                f"Berita acara {self.document.number} {self.document.month} - SHA-256 "
+                f"{self.document.sha256} - halaman / page {self.page_no()}/{{nb}}"
+            ),
+            align="C",
+        )
 
     def text_line(self, text: str, style: str = "", size: float = 9, align: str = "L", height: float = LINE):
         self.set_font(FONT, style, size)
@@ -122,10 +148,13 @@ def _title(pdf: _Pdf, d) -> None:
     pdf.set_font("Courier", "", 7.5)
     pdf.cell(0, 4, f"SHA-256 {d.sha256}", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(1.5)
-    pdf.text_line(f"Pada {tanggal(clock.to_wib(d.issued_at).date())} telah diperiksa pekerjaan pengangkutan sampah "
-                  f"bulan {bulan(d.month)} menurut kontrak di bawah ini, dengan hasil sebagai berikut. / The "
-                  f"waste-collection work of {bulan(d.month)} under this contract was inspected, with this result.",
-                  size=8, height=3.8)
+    pdf.text_line(
+        f"Pada {tanggal(clock.to_wib(d.issued_at).date())} telah diperiksa pekerjaan pengangkutan sampah "
+        f"bulan {bulan(d.month)} menurut kontrak di bawah ini, dengan hasil sebagai berikut. / The "
+        f"waste-collection work of {bulan(d.month)} under this contract was inspected, with this result.",
+        size=8,
+        height=3.8,
+    )
 
 
 def _pairs(pdf: _Pdf, pairs: list[tuple[str, ...]], widths=(62, 112)) -> None:
@@ -133,31 +162,48 @@ def _pairs(pdf: _Pdf, pairs: list[tuple[str, ...]], widths=(62, 112)) -> None:
     pdf.set_font(FONT, "", 8.5)
     per_row = len(widths) // 2
     cells = [cell for pair in pairs for cell in pair]
-    with pdf.table(col_widths=widths, first_row_as_headings=False, line_height=4.2, text_align="LEFT",
-                   borders_layout="NONE", padding=0.4) as table:
+    with pdf.table(
+        col_widths=widths,
+        first_row_as_headings=False,
+        line_height=4.2,
+        text_align="LEFT",
+        borders_layout="NONE",
+        padding=0.4,
+    ) as table:
         for start in range(0, len(cells), 2 * per_row):
             row = table.row()
-            for cell in cells[start:start + 2 * per_row]:
+            for cell in cells[start : start + 2 * per_row]:
                 row.cell(_latin1(cell))
 
 
 def _contract(pdf: _Pdf, d) -> None:
     pdf.heading("1. Kontrak / contract")
-    _pairs(pdf, [
-        ("Nomor kontrak / contract number", d.number),
-        ("Kawasan / service area", f"{d.kawasan} ({', '.join(d.kecamatan)})" if d.kecamatan else d.kawasan),
-        ("Penyedia / contractor", f"{d.contractor} (NPWP {d.npwp})"),
-        ("Masa kontrak / period", f"{tanggal(d.start_date)} - {tanggal(d.end_date)}"),
-        ("Nilai kontrak / contract value", f"{rupiah(d.value_rp)} (sebelum PPN / before VAT)"),
-        ("Bulan / month", f"{bulan(d.month)} (diterbitkan / issued {waktu(d.issued_at)})"),
-    ], widths=(52, 122))
+    _pairs(
+        pdf,
+        [
+            ("Nomor kontrak / contract number", d.number),
+            ("Kawasan / service area", f"{d.kawasan} ({', '.join(d.kecamatan)})" if d.kecamatan else d.kawasan),
+            ("Penyedia / contractor", f"{d.contractor} (NPWP {d.npwp})"),
+            ("Masa kontrak / period", f"{tanggal(d.start_date)} - {tanggal(d.end_date)}"),
+            ("Nilai kontrak / contract value", f"{rupiah(d.value_rp)} (sebelum PPN / before VAT)"),
+            ("Bulan / month", f"{bulan(d.month)} (diterbitkan / issued {waktu(d.issued_at)})"),
+        ],
+        widths=(52, 122),
+    )
 
 
-def _table(pdf: _Pdf, headings: tuple[str, ...], rows: list[tuple[str, ...]], widths: tuple[int, ...],
-           align: tuple[str, ...], size: float = 8) -> None:
+def _table(
+    pdf: _Pdf,
+    headings: tuple[str, ...],
+    rows: list[tuple[str, ...]],
+    widths: tuple[int, ...],
+    align: tuple[str, ...],
+    size: float = 8,
+) -> None:
     pdf.set_font(FONT, "", size)
-    with pdf.table(col_widths=widths, text_align=align, line_height=size * 0.48, padding=0.6,
-                   headings_style=_heading_style()) as table:
+    with pdf.table(
+        col_widths=widths, text_align=align, line_height=size * 0.48, padding=0.6, headings_style=_heading_style()
+    ) as table:
         for cells in [headings] + rows:
             row = table.row()
             for cell in cells:
@@ -166,44 +212,88 @@ def _table(pdf: _Pdf, headings: tuple[str, ...], rows: list[tuple[str, ...]], wi
 
 def _heading_style():
     from fpdf.fonts import FontFace
+
     return FontFace(emphasis="BOLD", fill_color=(230, 236, 240))
 
 
 def _tonnage(pdf: _Pdf, d) -> None:
     pdf.heading("2. Tonase / tonnage (jembatan timbang TPA / landfill weighbridge)")
     charges = [r for r in d.rows if r.category == "charge"]
-    rows = [(kind_label(r.kind), number(r.quantity), number(r.evidence_count), f"{rupiah(r.unit_rp)}/ton",
-             rupiah(r.amount_rp)) for r in charges]
+    rows = [
+        (
+            kind_label(r.kind),
+            number(r.quantity),
+            number(r.evidence_count),
+            f"{rupiah(r.unit_rp)}/ton",
+            rupiah(r.amount_rp),
+        )
+        for r in charges
+    ]
     rows = rows or [("Tidak ada timbangan / no weighings", "0", "0", "-", rupiah(0))]
-    _table(pdf, ("Uraian / item", "Netto / net (kg)", "Ritase / trips", "Harga satuan / unit price",
-                 "Nilai / amount"), rows, (62, 28, 20, 32, 32), ("L", "R", "R", "R", "R"))
+    _table(
+        pdf,
+        ("Uraian / item", "Netto / net (kg)", "Ritase / trips", "Harga satuan / unit price", "Nilai / amount"),
+        rows,
+        (62, 28, 20, 32, 32),
+        ("L", "R", "R", "R", "R"),
+    )
     pdf.ln(1)
-    _pairs(pdf, [("Di atas nilai kontrak / over the ceiling", rupiah(d.ceiling_excess_rp)),
-                 ("Tonase ditagih / tonnage billed", rupiah(d.tonnage_rp))], widths=(46, 28, 46, 28))
+    _pairs(
+        pdf,
+        [
+            ("Di atas nilai kontrak / over the ceiling", rupiah(d.ceiling_excess_rp)),
+            ("Tonase ditagih / tonnage billed", rupiah(d.tonnage_rp)),
+        ],
+        widths=(46, 28, 46, 28),
+    )
 
 
 def _deductions(pdf: _Pdf, d) -> None:
     pdf.heading("3. Potongan / deductions (denda / penalties)")
     deductions = [r for r in d.rows if r.category == "deduction"]
-    rows = [(kind_label(r.kind), number(r.evidence_count), f"{number(r.quantity)} {UNITS.get(r.unit, r.unit)}",
-             rupiah(r.unit_rp), rupiah(r.amount_rp)) for r in deductions]
+    rows = [
+        (
+            kind_label(r.kind),
+            number(r.evidence_count),
+            f"{number(r.quantity)} {UNITS.get(r.unit, r.unit)}",
+            rupiah(r.unit_rp),
+            rupiah(r.amount_rp),
+        )
+        for r in deductions
+    ]
     if not rows:
         rows = [("Tidak ada potongan / no deductions", "-", "-", "-", rupiah(0))]
-    _table(pdf, ("Uraian / item", "Bukti / evidence", "Jumlah / quantity", "Tarif / rate", "Nilai / amount"),
-           rows, (76, 22, 26, 24, 26), ("L", "R", "R", "R", "R"))
+    _table(
+        pdf,
+        ("Uraian / item", "Bukti / evidence", "Jumlah / quantity", "Tarif / rate", "Nilai / amount"),
+        rows,
+        (76, 22, 26, 24, 26),
+        ("L", "R", "R", "R", "R"),
+    )
     pdf.ln(1)
-    _pairs(pdf, [
-        ("Potongan baru / new deductions", rupiah(d.deductions_gross_rp)),
-        ("Di atas batas / over the cap", rupiah(d.capped_rp)),
-        ("Terbawa masuk / carried in", rupiah(d.carried_in_rp)),
-        ("Dipotong / deducted", rupiah(d.deductions_rp)),
-        ("Terbawa keluar / carried out", rupiah(d.carried_out_rp)),
-        ("Batas denda / penalty cap", rupiah(d.cap_rp)),
-    ] + ([("Klaim jaminan / bond claim", rupiah(d.bond_claim_rp)), ("Jaminan / bond", rupiah(d.performance_bond_rp))]
-         if d.bond_claim_rp else []), widths=(46, 28, 46, 28))
-    pdf.text_line(f"Batas denda terpakai / penalty cap used: {rupiah(d.cap_used_rp)} dari / of {rupiah(d.cap_rp)} "
-                  "(kontrak s.d. bulan ini / contract to date; kelebihan tidak dipotong / the excess is not deducted)",
-                  size=8, height=4)
+    _pairs(
+        pdf,
+        [
+            ("Potongan baru / new deductions", rupiah(d.deductions_gross_rp)),
+            ("Di atas batas / over the cap", rupiah(d.capped_rp)),
+            ("Terbawa masuk / carried in", rupiah(d.carried_in_rp)),
+            ("Dipotong / deducted", rupiah(d.deductions_rp)),
+            ("Terbawa keluar / carried out", rupiah(d.carried_out_rp)),
+            ("Batas denda / penalty cap", rupiah(d.cap_rp)),
+        ]
+        + (
+            [("Klaim jaminan / bond claim", rupiah(d.bond_claim_rp)), ("Jaminan / bond", rupiah(d.performance_bond_rp))]
+            if d.bond_claim_rp
+            else []
+        ),
+        widths=(46, 28, 46, 28),
+    )
+    pdf.text_line(
+        f"Batas denda terpakai / penalty cap used: {rupiah(d.cap_used_rp)} dari / of {rupiah(d.cap_rp)} "
+        "(kontrak s.d. bulan ini / contract to date; kelebihan tidak dipotong / the excess is not deducted)",
+        size=8,
+        height=4,
+    )
 
 
 def _objections(pdf: _Pdf, d) -> None:
@@ -211,22 +301,47 @@ def _objections(pdf: _Pdf, d) -> None:
     if not d.decisions:
         pdf.text_line("Tidak ada keberatan / no objections filed.", size=8.5)
         return
-    rows = [(SHORT_KINDS.get(o.kind, o.kind), o.ref, waktu(o.filed_at), o.reason, DECISIONS[o.status],
-             o.decision_reason or "-") for o in d.decisions]
-    _table(pdf, ("Bukti / evidence", "Ref", "Diajukan / filed", "Alasan / reason", "Keputusan / decision",
-                 "Alasan keputusan / grounds"), rows, (24, 32, 22, 34, 19, 43), ("L", "L", "L", "L", "L", "L"),
-           size=7.2)
+    rows = [
+        (
+            SHORT_KINDS.get(o.kind, o.kind),
+            o.ref,
+            waktu(o.filed_at),
+            o.reason,
+            DECISIONS[o.status],
+            o.decision_reason or "-",
+        )
+        for o in d.decisions
+    ]
+    _table(
+        pdf,
+        (
+            "Bukti / evidence",
+            "Ref",
+            "Diajukan / filed",
+            "Alasan / reason",
+            "Keputusan / decision",
+            "Alasan keputusan / grounds",
+        ),
+        rows,
+        (24, 32, 22, 34, 19, 43),
+        ("L", "L", "L", "L", "L", "L"),
+        size=7.2,
+    )
 
 
 def _totals(pdf: _Pdf, d) -> None:
     pdf.heading("5. Jumlah / totals")
     rate = f"{float(d.ppn_rate) * 100:g}%"
-    _pairs(pdf, [
-        ("Tonase ditagih / tonnage billed", rupiah(d.tonnage_rp)),
-        ("Potongan / deductions", rupiah(-d.deductions_rp) if d.deductions_rp else rupiah(0)),
-        ("DPP / tax base", rupiah(d.dpp_rp)),
-        (f"PPN / VAT {rate}", rupiah(d.ppn_rp)),
-    ], widths=(46, 28, 46, 28))
+    _pairs(
+        pdf,
+        [
+            ("Tonase ditagih / tonnage billed", rupiah(d.tonnage_rp)),
+            ("Potongan / deductions", rupiah(-d.deductions_rp) if d.deductions_rp else rupiah(0)),
+            ("DPP / tax base", rupiah(d.dpp_rp)),
+            (f"PPN / VAT {rate}", rupiah(d.ppn_rp)),
+        ],
+        widths=(46, 28, 46, 28),
+    )
     pdf.set_font(FONT, "B", 10)
     pdf.cell(74, 6, "Jumlah dibayar / total payable")
     pdf.cell(60, 6, rupiah(d.total_rp), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -238,9 +353,12 @@ def _signatures(pdf: _Pdf, d) -> None:
         pdf.add_page()
     pdf.ln(1)
     top, half = pdf.get_y(), (pdf.w - pdf.l_margin - pdf.r_margin) / 2
-    for column, (role, name, note) in enumerate((
+    for column, (role, name, note) in enumerate(
+        (
             ("Pejabat Pembuat Komitmen (PPK)", "contract officer", "NIP."),
-            (f"Direktur {d.contractor}", "contractor's director", "Penyedia / contractor"))):
+            (f"Direktur {d.contractor}", "contractor's director", "Penyedia / contractor"),
+        )
+    ):
         x = pdf.l_margin + column * half
         pdf.set_xy(x, top)
         pdf.set_font(FONT, "B", 8.5)
@@ -249,8 +367,14 @@ def _signatures(pdf: _Pdf, d) -> None:
         pdf.multi_cell(half - 6, 4.4, _latin1(name), align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
         pdf.set_xy(x, top + 17)
         pdf.set_font(FONT, "", 8.5)
-        pdf.multi_cell(half - 6, 4.4, "(................................................)", align="C",
-                       new_x=XPos.LEFT, new_y=YPos.NEXT)
+        pdf.multi_cell(
+            half - 6,
+            4.4,
+            "(................................................)",
+            align="C",
+            new_x=XPos.LEFT,
+            new_y=YPos.NEXT,
+        )
         pdf.multi_cell(half - 6, 4.4, _latin1(note), align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.set_xy(pdf.l_margin, top + 26)
 
@@ -270,4 +394,7 @@ def _verify_note(pdf: _Pdf, d) -> None:
         "SHA-256 (juga kode QR) = sidik JSON kanonik tagihan saat terbit / fingerprint of the invoice's canonical JSON "
         f"at issue. Periksa / check: kawal invoice verify FILE.pdf, GET /api/v1/invoices/verify?sha256=. Tagihan / "
         f"invoice {d.invoice_id}.",
-        "", 6.5, height=3)
+        "",
+        6.5,
+        height=3,
+    )

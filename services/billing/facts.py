@@ -1,4 +1,5 @@
 """The month's billable facts in set-based SQL: what is due (current facts minus what issued invoices billed)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -68,7 +69,10 @@ due AS (
 # the month being drafted (`frozen_now` checks it), so nothing is billed against them and the per-ref diff with
 # `billed` (a full join on four text keys over every fact, half the query's time) is only needed for the earlier
 # months' adjustments. Should such evidence ever exist, the general `due` answers for every month instead.
-_QUANTITIES = text("WITH " + _FACTS + """,
+_QUANTITIES = text(
+    "WITH "
+    + _FACTS
+    + """,
 frozen_now AS (
     SELECT EXISTS (SELECT 1 FROM invoice_evidence e JOIN invoices i ON i.id = e.invoice_id
                    WHERE i.contract_id = CAST(:contract_id AS uuid) AND i.status <> 'draft'
@@ -91,22 +95,35 @@ GROUP BY kind, fact_date
 UNION ALL
 SELECT fact, fact_date, sum(quantity), count(*) FROM facts
 WHERE quantity <> 0 AND fact_date >= :month_first AND NOT (SELECT billed FROM frozen_now)
-GROUP BY fact, fact_date""")
+GROUP BY fact, fact_date"""
+)
 
-_FREEZE = text("WITH " + _FACTS + """
+_FREEZE = text(
+    "WITH "
+    + _FACTS
+    + """
 INSERT INTO invoice_evidence (invoice_id, kind, ref, fact, fact_month, fact_date, quantity)
-SELECT CAST(:invoice_id AS uuid), kind, ref, fact, fact_month, fact_date, quantity FROM due WHERE quantity <> 0""")
+SELECT CAST(:invoice_id AS uuid), kind, ref, fact, fact_month, fact_date, quantity FROM due WHERE quantity <> 0"""
+)
 
-_EVIDENCE_LIVE = text("WITH " + _FACTS + """
+_EVIDENCE_LIVE = text(
+    "WITH "
+    + _FACTS
+    + """
 SELECT kind, ref, fact_month, fact_date, quantity FROM due
 WHERE quantity <> 0 AND (CAST(:kind AS text) IS NULL OR kind = :kind)
-ORDER BY kind, fact_date, ref LIMIT :limit OFFSET :offset""")
+ORDER BY kind, fact_date, ref LIMIT :limit OFFSET :offset"""
+)
 
-_EMBED_LIVE = text("WITH " + _FACTS + """
+_EMBED_LIVE = text(
+    "WITH "
+    + _FACTS
+    + """
 SELECT kind, fact_date, ref FROM (
     SELECT kind, fact_date, ref, row_number() OVER (PARTITION BY kind ORDER BY fact_date, ref) AS n
     FROM due WHERE quantity <> 0
-) ranked WHERE n <= :limit ORDER BY kind, n""")
+) ranked WHERE n <= :limit ORDER BY kind, n"""
+)
 
 _EMBED_FROZEN = text("""
 SELECT kind, fact_date, ref FROM (
@@ -114,8 +131,12 @@ SELECT kind, fact_date, ref FROM (
     FROM invoice_evidence WHERE invoice_id = CAST(:invoice_id AS uuid)
 ) ranked WHERE n <= :limit ORDER BY kind, n""")
 
-_EVIDENCE_LIVE_COUNT = text("WITH " + _FACTS + """
-SELECT count(*) FROM due WHERE quantity <> 0 AND (CAST(:kind AS text) IS NULL OR kind = :kind)""")
+_EVIDENCE_LIVE_COUNT = text(
+    "WITH "
+    + _FACTS
+    + """
+SELECT count(*) FROM due WHERE quantity <> 0 AND (CAST(:kind AS text) IS NULL OR kind = :kind)"""
+)
 
 
 @dataclass(frozen=True)
@@ -133,24 +154,36 @@ class FactsQuery:
     def params(self) -> dict:
         first = min(clock.month_bounds(m)[0] for m in self.months)
         following = max(clock.month_bounds(m)[1] for m in self.months)
-        return {"contract_id": self.contract_id, "month": self.month, "months": list(self.months),
-                "days": [day for day, _ in self.in_force], "allowances": [n for _, n in self.in_force],
-                "complaint_refs": [ref for ref, _ in self.complaint_days],
-                "complaint_days": [day for _, day in self.complaint_days], "from_day": first, "to_day": following,
-                "month_first": clock.month_bounds(self.month)[0],
-                "from_at": clock.wib_day_bounds(first)[0], "to_at": clock.wib_day_bounds(following)[0]}
+        return {
+            "contract_id": self.contract_id,
+            "month": self.month,
+            "months": list(self.months),
+            "days": [day for day, _ in self.in_force],
+            "allowances": [n for _, n in self.in_force],
+            "complaint_refs": [ref for ref, _ in self.complaint_days],
+            "complaint_days": [day for _, day in self.complaint_days],
+            "from_day": first,
+            "to_day": following,
+            "month_first": clock.month_bounds(self.month)[0],
+            "from_at": clock.wib_day_bounds(first)[0],
+            "to_at": clock.wib_day_bounds(following)[0],
+        }
 
 
-def complaint_days(session: Session, contract_id: str, first: date, following: date, as_of: datetime,
-                   in_force: Callable[[date], bool]) -> tuple[tuple[str, date], ...]:
+def complaint_days(
+    session: Session, contract_id: str, first: date, following: date, as_of: datetime, in_force: Callable[[date], bool]
+) -> tuple[tuple[str, date], ...]:
     """Every started day overdue in [first, following) as of `as_of`, resolved or not, on days in force:
     ("<complaint id>/<n>", the WIB day the n-th starts), by shared.contract_terms.overdue_day_starts."""
     from_at, to_at = clock.wib_day_bounds(first)[0], clock.wib_day_bounds(following)[0]
     until = min(as_of, to_at - timedelta(microseconds=1))  # the next midnight starts next month
-    rows = session.execute(text(
-        "SELECT complaint_id, due_at, resolved_at FROM complaints WHERE contract_id = CAST(:c AS uuid) "
-        "AND due_at <= :until AND (resolved_at IS NULL OR resolved_at > :from_at)"),
-        {"c": contract_id, "until": until, "from_at": from_at}).all()
+    rows = session.execute(
+        text(
+            "SELECT complaint_id, due_at, resolved_at FROM complaints WHERE contract_id = CAST(:c AS uuid) "
+            "AND due_at <= :until AND (resolved_at IS NULL OR resolved_at > :from_at)"
+        ),
+        {"c": contract_id, "until": until, "from_at": from_at},
+    ).all()
     days = []
     for row in rows:
         for start in contract_terms.overdue_day_starts(row.due_at, row.resolved_at, until, in_force):
@@ -160,9 +193,17 @@ def complaint_days(session: Session, contract_id: str, first: date, following: d
 
 
 def issued_months_before(session: Session, contract_id: str, month: str) -> tuple[str, ...]:
-    rows = session.execute(text(
-        "SELECT month FROM invoices WHERE contract_id = CAST(:c AS uuid) AND status <> 'draft' AND month < :m "
-        "ORDER BY month"), {"c": contract_id, "m": month}).scalars().all()
+    rows = (
+        session.execute(
+            text(
+                "SELECT month FROM invoices WHERE contract_id = CAST(:c AS uuid) AND status <> 'draft' AND month < :m "
+                "ORDER BY month"
+            ),
+            {"c": contract_id, "m": month},
+        )
+        .scalars()
+        .all()
+    )
     return tuple(rows)
 
 
@@ -184,7 +225,9 @@ def live_evidence(session: Session, query: FactsQuery, kind: str | None, limit: 
     return rows, total
 
 
-def embedded(session: Session, query: FactsQuery | None, invoice_id: str, limit: int) -> dict[str, list[tuple[date, str]]]:
+def embedded(
+    session: Session, query: FactsQuery | None, invoice_id: str, limit: int
+) -> dict[str, list[tuple[date, str]]]:
     """The first `limit` evidence (date, ref) of each line kind: live for a draft (its query given), frozen otherwise."""
     if query is not None:
         rows = session.execute(_EMBED_LIVE, {**query.params(), "limit": limit}).all()
@@ -199,15 +242,24 @@ def embedded(session: Session, query: FactsQuery | None, invoice_id: str, limit:
 def frozen_evidence(session: Session, invoice_id: str, kind: str | None, limit: int, offset: int) -> tuple[list, int]:
     params = {"invoice_id": invoice_id, "kind": kind}
     where = "invoice_id = CAST(:invoice_id AS uuid) AND (CAST(:kind AS text) IS NULL OR kind = :kind)"
-    rows = session.execute(text(f"SELECT kind, ref, fact_month, fact_date, quantity FROM invoice_evidence "
-                                f"WHERE {where} ORDER BY kind, fact_date, ref LIMIT :limit OFFSET :offset"),
-                           {**params, "limit": limit, "offset": offset}).all()
+    rows = session.execute(
+        text(
+            f"SELECT kind, ref, fact_month, fact_date, quantity FROM invoice_evidence "
+            f"WHERE {where} ORDER BY kind, fact_date, ref LIMIT :limit OFFSET :offset"
+        ),
+        {**params, "limit": limit, "offset": offset},
+    ).all()
     total = session.execute(text(f"SELECT count(*) FROM invoice_evidence WHERE {where}"), params).scalar_one()
     return rows, total
 
 
 def all_refs(session: Session, invoice_id: str) -> dict[str, list[str]]:
     """Every frozen evidence ref by line kind (for billing.penalty.assessed)."""
-    rows = session.execute(text("SELECT kind, array_agg(ref ORDER BY fact_month, ref) AS refs FROM invoice_evidence "
-                                "WHERE invoice_id = CAST(:i AS uuid) GROUP BY kind"), {"i": invoice_id}).all()
+    rows = session.execute(
+        text(
+            "SELECT kind, array_agg(ref ORDER BY fact_month, ref) AS refs FROM invoice_evidence "
+            "WHERE invoice_id = CAST(:i AS uuid) GROUP BY kind"
+        ),
+        {"i": invoice_id},
+    ).all()
     return {row.kind: list(row.refs) for row in rows}

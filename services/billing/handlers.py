@@ -1,4 +1,5 @@
 """The events billing consumes: event type -> handler(session, envelope), each a read-model write (readmodel.py)."""
+
 from __future__ import annotations
 
 from services.billing import invoices, readmodel

@@ -1,4 +1,5 @@
 """Invoice use cases: draft (recomputed from the ledger), issue (freeze), approve, pay, and reads that never write."""
+
 from __future__ import annotations
 
 from dataclasses import asdict
@@ -20,13 +21,17 @@ NEXT_STATUS = {"issue": ("draft", "issued"), "approve": ("issued", "approved"), 
 REFRESH_BATCH = 50  # stale contracts repriced per tick
 
 
-def facts_query(session: Session, contract: Contract, timeline: Timeline, month: str, as_of: datetime,
-                frozen: list | None = None) -> facts.FactsQuery:
+def facts_query(
+    session: Session, contract: Contract, timeline: Timeline, month: str, as_of: datetime, frozen: list | None = None
+) -> facts.FactsQuery:
     """What the invoice of `month` bills (facts.FactsQuery): its own month and the earlier issued months (their late
     facts become adjustments), on their days in force, complaint days counted up to `as_of`. `frozen`: the
     contract's frozen invoices when the caller has read them (frozen_invoices), else read here."""
-    before = (tuple(sorted(row.month for row in frozen if row.month < month)) if frozen is not None
-              else facts.issued_months_before(session, contract.id, month))
+    before = (
+        tuple(sorted(row.month for row in frozen if row.month < month))
+        if frozen is not None
+        else facts.issued_months_before(session, contract.id, month)
+    )
     months = before + (month,)
     first = min(clock.month_bounds(m)[0] for m in months)
     following = clock.month_bounds(month)[1]
@@ -38,19 +43,30 @@ def facts_query(session: Session, contract: Contract, timeline: Timeline, month:
 def frozen_invoices(session: Session, contract_id: str) -> list:
     """The contract's invoices that are no longer drafts, with what the ledger sums of them: one read for both the
     months a draft's scope adjusts and the ledger before it."""
-    return session.execute(text(
-        "SELECT id::text AS id, month, tonnage_rp, deductions_gross_rp, carried_out_rp - carried_in_rp AS carried,"
-        " bond_claim_rp FROM invoices WHERE contract_id = CAST(:c AS uuid) AND status <> 'draft'"),
-        {"c": contract_id}).all()
+    return session.execute(
+        text(
+            "SELECT id::text AS id, month, tonnage_rp, deductions_gross_rp, carried_out_rp - carried_in_rp AS carried,"
+            " bond_claim_rp FROM invoices WHERE contract_id = CAST(:c AS uuid) AND status <> 'draft'"
+        ),
+        {"c": contract_id},
+    ).all()
 
 
-def ledger_before(session: Session, contract_id: str, invoice_id: str | None,
-                  frozen: list | None = None) -> pricing.LedgerBefore:
+def ledger_before(
+    session: Session, contract_id: str, invoice_id: str | None, frozen: list | None = None
+) -> pricing.LedgerBefore:
     """What the contract's frozen invoices other than this one billed and carried."""
-    rows = [row for row in (frozen if frozen is not None else frozen_invoices(session, contract_id))
-            if row.id != str(invoice_id)]
-    return pricing.LedgerBefore(sum(int(r.tonnage_rp) for r in rows), sum(int(r.deductions_gross_rp) for r in rows),
-                                  sum(int(r.carried) for r in rows), sum(int(r.bond_claim_rp) for r in rows))
+    rows = [
+        row
+        for row in (frozen if frozen is not None else frozen_invoices(session, contract_id))
+        if row.id != str(invoice_id)
+    ]
+    return pricing.LedgerBefore(
+        sum(int(r.tonnage_rp) for r in rows),
+        sum(int(r.deductions_gross_rp) for r in rows),
+        sum(int(r.carried) for r in rows),
+        sum(int(r.bond_claim_rp) for r in rows),
+    )
 
 
 def recompute(session: Session, invoice: Invoice, contract: Contract | None = None) -> facts.FactsQuery:
@@ -66,15 +82,31 @@ def recompute(session: Session, invoice: Invoice, contract: Contract | None = No
     invoice.kind = termin.kind_of(timeline, invoice.month)
     terms = termin.terms_for(timeline, invoice.month)
     lines = pricing.price_lines(facts.quantities(session, query), timeline.on)
-    computed = pricing.compute(terms, ledger_before(session, contract.id, invoice.id, frozen), lines,
-                               final=invoice.kind != termin.TERMIN)
+    computed = pricing.compute(
+        terms, ledger_before(session, contract.id, invoice.id, frozen), lines, final=invoice.kind != termin.TERMIN
+    )
     session.execute(delete(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id))
-    session.add_all(InvoiceLine(invoice_id=invoice.id, position=position, description=describe.line(line, terms),
-                                **asdict(line))
-                    for position, line in enumerate(computed.lines, start=1))
-    for name in ("tonnage_kg", "tonnage_gross_rp", "ceiling_excess_rp", "tonnage_rp", "deductions_gross_rp",
-                 "capped_rp", "carried_in_rp", "deductions_rp", "carried_out_rp", "dpp_rp", "ppn_rp", "total_rp",
-                 "cap_used_rp", "assessed_rp", "bond_claim_rp"):
+    session.add_all(
+        InvoiceLine(invoice_id=invoice.id, position=position, description=describe.line(line, terms), **asdict(line))
+        for position, line in enumerate(computed.lines, start=1)
+    )
+    for name in (
+        "tonnage_kg",
+        "tonnage_gross_rp",
+        "ceiling_excess_rp",
+        "tonnage_rp",
+        "deductions_gross_rp",
+        "capped_rp",
+        "carried_in_rp",
+        "deductions_rp",
+        "carried_out_rp",
+        "dpp_rp",
+        "ppn_rp",
+        "total_rp",
+        "cap_used_rp",
+        "assessed_rp",
+        "bond_claim_rp",
+    ):
         setattr(invoice, name, getattr(computed, name))
     invoice.performance_bond_rp = terms.performance_bond_rp
     invoice.computed_at = now
@@ -92,27 +124,45 @@ def draft_view(session: Session, principal: auth.Principal, contract_id: str, mo
     return view(session, *_draft(session, principal, contract_id, month))
 
 
-def _draft(session: Session, principal: auth.Principal, contract_id: str,
-           month: str) -> tuple[Invoice, facts.FactsQuery]:
+def _draft(
+    session: Session, principal: auth.Principal, contract_id: str, month: str
+) -> tuple[Invoice, facts.FactsQuery]:
     # invoice row, then contract row: the order every invoice change locks them in
-    invoice = session.execute(select(Invoice).where(Invoice.contract_id == contract_id, Invoice.month == month)
-                              .with_for_update()).scalar_one_or_none()
+    invoice = session.execute(
+        select(Invoice).where(Invoice.contract_id == contract_id, Invoice.month == month).with_for_update()
+    ).scalar_one_or_none()
     contract = session.get(Contract, contract_id, with_for_update=True)
     if contract is None:
         raise invalid("unknown_contract", "No such contract is known to billing.", {"contract_id": ["unknown"]})
     if invoice is None:
         termin.check_month(session, contract, timeline_of(session, contract), month)
         now = clock.now()
-        invoice = Invoice(contract_id=contract.id, contractor_id=contract.contractor_id, month=month, status="draft",
-                          created_at=now, computed_at=now)
+        invoice = Invoice(
+            contract_id=contract.id,
+            contractor_id=contract.contractor_id,
+            month=month,
+            status="draft",
+            created_at=now,
+            computed_at=now,
+        )
         session.add(invoice)
         session.flush()
     elif invoice.status != "draft":
-        raise conflict("invoice_frozen", f"The invoice of {month} is {invoice.status}; later evidence goes to "
-                       "the next month's draft as an adjustment.", {"month": [invoice.status]})
+        raise conflict(
+            "invoice_frozen",
+            f"The invoice of {month} is {invoice.status}; later evidence goes to "
+            "the next month's draft as an adjustment.",
+            {"month": [invoice.status]},
+        )
     query = recompute(session, invoice, contract)
-    audit.append(session, principal, "invoice.drafted", "invoice", invoice.id,
-                 {"contract_id": contract.id, "month": month, "total_rp": invoice.total_rp})
+    audit.append(
+        session,
+        principal,
+        "invoice.drafted",
+        "invoice",
+        invoice.id,
+        {"contract_id": contract.id, "month": month, "total_rp": invoice.total_rp},
+    )
     return invoice, query
 
 
@@ -122,12 +172,25 @@ def refresh_stale_drafts(session: Session) -> int:
 
     Locks go invoice, contract, then the stale mark, the order the API and the handlers take them in (a handler
     changing terms locks the contract before marking it), so the two never wait on each other in a circle."""
-    stale = session.execute(text("SELECT contract_id FROM stale_drafts ORDER BY contract_id LIMIT :n"),
-                            {"n": REFRESH_BATCH}).scalars().all()
+    stale = (
+        session.execute(
+            text("SELECT contract_id FROM stale_drafts ORDER BY contract_id LIMIT :n"), {"n": REFRESH_BATCH}
+        )
+        .scalars()
+        .all()
+    )
     repriced = 0
     for contract_id in (str(c) for c in stale):
-        drafts = session.execute(select(Invoice).where(Invoice.contract_id == contract_id, Invoice.status == "draft")
-                                 .order_by(Invoice.month).with_for_update()).scalars().all()
+        drafts = (
+            session.execute(
+                select(Invoice)
+                .where(Invoice.contract_id == contract_id, Invoice.status == "draft")
+                .order_by(Invoice.month)
+                .with_for_update()
+            )
+            .scalars()
+            .all()
+        )
         contract = session.get(Contract, contract_id, with_for_update=True) if drafts else None
         session.execute(text("DELETE FROM stale_drafts WHERE contract_id = CAST(:c AS uuid)"), {"c": contract_id})
         for invoice in drafts:
@@ -148,8 +211,14 @@ def _load(session: Session, invoice_id, lock: bool = False, scoped: bool = True)
 
 
 def _change_event(invoice: Invoice) -> dict:
-    return {"invoice_id": invoice.id, "contract_id": invoice.contract_id, "month": invoice.month,
-            "dpp_rp": invoice.dpp_rp, "ppn_rp": invoice.ppn_rp, "total_rp": invoice.total_rp}
+    return {
+        "invoice_id": invoice.id,
+        "contract_id": invoice.contract_id,
+        "month": invoice.month,
+        "dpp_rp": invoice.dpp_rp,
+        "ppn_rp": invoice.ppn_rp,
+        "total_rp": invoice.total_rp,
+    }
 
 
 def transition(session: Session, principal: auth.Principal, invoice_id, action: str) -> Invoice:
@@ -157,8 +226,11 @@ def transition(session: Session, principal: auth.Principal, invoice_id, action: 
     invoice = _load(session, invoice_id, lock=True, scoped=False)  # writes are dinas-only: no contractor scope
     required, target = NEXT_STATUS[action]
     if invoice.status != required:
-        raise conflict("invalid_status", f"Only a {required} invoice can be {target}; this one is {invoice.status}.",
-                       {"status": [invoice.status]})
+        raise conflict(
+            "invalid_status",
+            f"Only a {required} invoice can be {target}; this one is {invoice.status}.",
+            {"status": [invoice.status]},
+        )
     now = clock.now()
     if action == "issue":
         _issue(session, invoice, now)
@@ -167,8 +239,14 @@ def transition(session: Session, principal: auth.Principal, invoice_id, action: 
     if action == "issue":
         digests.fix(session, invoice)  # the berita acara's hash: fixed once the invoice is frozen
     outbox.record(session, f"billing.invoice.{target}", _change_event(invoice), producer="billing")
-    audit.append(session, principal, f"invoice.{target}", "invoice", invoice.id,
-                 {"contract_id": invoice.contract_id, "month": invoice.month, "total_rp": invoice.total_rp})
+    audit.append(
+        session,
+        principal,
+        f"invoice.{target}",
+        "invoice",
+        invoice.id,
+        {"contract_id": invoice.contract_id, "month": invoice.month, "total_rp": invoice.total_rp},
+    )
     return invoice
 
 
@@ -176,35 +254,65 @@ def _issue(session: Session, invoice: Invoice, now: datetime) -> None:
     """Freeze: recompute once more, keep the billed facts, announce the penalties and a reached cap."""
     contract = session.get(Contract, invoice.contract_id, with_for_update=True)
     timeline = timeline_of(session, contract)
-    earlier = session.execute(select(Invoice.month).where(
-        Invoice.contract_id == contract.id, Invoice.status == "draft", Invoice.month < invoice.month)
-        .order_by(Invoice.month)).scalars().all()
+    earlier = (
+        session.execute(
+            select(Invoice.month)
+            .where(Invoice.contract_id == contract.id, Invoice.status == "draft", Invoice.month < invoice.month)
+            .order_by(Invoice.month)
+        )
+        .scalars()
+        .all()
+    )
     if earlier:  # months are issued in order: a later one's adjustments and cap rest on the earlier ones
-        raise conflict("earlier_month_open", f"The invoice of {earlier[0]} is still a draft; issue it first.",
-                       {"month": list(earlier)})
+        raise conflict(
+            "earlier_month_open",
+            f"The invoice of {earlier[0]} is still a draft; issue it first.",
+            {"month": list(earlier)},
+        )
     if termin.kind_of(timeline, invoice.month) == termin.CLOSING:
         termin.check_month(session, contract, timeline, invoice.month)
     elif now < termin.issuable_from(timeline, invoice.month):
         opens = clock.to_wib(termin.issuable_from(timeline, invoice.month))
-        raise conflict("month_not_ended", f"{invoice.month} can be issued from {opens:%Y-%m-%d %H:%M} WIB: the month "
-                       "must have ended and its sync allowance passed.", {"month": [invoice.month]})
+        raise conflict(
+            "month_not_ended",
+            f"{invoice.month} can be issued from {opens:%Y-%m-%d %H:%M} WIB: the month "
+            "must have ended and its sync allowance passed.",
+            {"month": [invoice.month]},
+        )
     query = recompute(session, invoice, contract)
     facts.freeze(session, query, invoice.id)
     refs = facts.all_refs(session, invoice.id)
     amounts: dict[str, int] = {}
-    for line in session.execute(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id,
-                                                          InvoiceLine.category == "deduction",
-                                                          InvoiceLine.kind != pricing.CARRIED)).scalars():
+    for line in session.execute(
+        select(InvoiceLine).where(
+            InvoiceLine.invoice_id == invoice.id,
+            InvoiceLine.category == "deduction",
+            InvoiceLine.kind != pricing.CARRIED,
+        )
+    ).scalars():
         amounts[line.kind] = amounts.get(line.kind, 0) + line.amount_rp
     for kind, amount in amounts.items():
-        outbox.record(session, "billing.penalty.assessed", {
-            "contract_id": invoice.contract_id, "month": invoice.month, "kind": kind,
-            "amount_rp": amount, "evidence": refs.get(kind, [])}, producer="billing")
+        outbox.record(
+            session,
+            "billing.penalty.assessed",
+            {
+                "contract_id": invoice.contract_id,
+                "month": invoice.month,
+                "kind": kind,
+                "amount_rp": amount,
+                "evidence": refs.get(kind, []),
+            },
+            producer="billing",
+        )
     cap_rp = termin.terms_for(timeline, invoice.month).cap_rp
     if contract.cap_reached_at is None and invoice.cap_used_rp >= cap_rp:
         contract.cap_reached_at = now
-        outbox.record(session, "billing.penalty.cap_reached", {"contract_id": contract.id, "cap_rp": cap_rp, "at": now},
-                      producer="billing")
+        outbox.record(
+            session,
+            "billing.penalty.cap_reached",
+            {"contract_id": contract.id, "cap_rp": cap_rp, "at": now},
+            producer="billing",
+        )
 
 
 def get(session: Session, invoice_id) -> dict:
@@ -222,12 +330,20 @@ def view(session: Session, invoice: Invoice, query: facts.FactsQuery | None = No
     """The invoice with its lines and their first evidence, read as stored (a draft with when it was computed)."""
     if invoice.status == "draft" and query is None:
         query = _draft_facts_query(session, invoice)
-    lines = session.execute(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id)
-                            .order_by(InvoiceLine.position)).scalars().all()
+    lines = (
+        session.execute(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id).order_by(InvoiceLine.position))
+        .scalars()
+        .all()
+    )
     refs = facts.embedded(session, query if invoice.status == "draft" else None, invoice.id, EMBEDDED_EVIDENCE)
     body = {column.name: getattr(invoice, column.name) for column in Invoice.__table__.columns}
-    body["lines"] = [{**{column.name: getattr(line, column.name) for column in InvoiceLine.__table__.columns},
-                      "evidence": _line_refs(line, refs)} for line in lines]
+    body["lines"] = [
+        {
+            **{column.name: getattr(line, column.name) for column in InvoiceLine.__table__.columns},
+            "evidence": _line_refs(line, refs),
+        }
+        for line in lines
+    ]
     body["contract_number"] = session.get(Contract, invoice.contract_id).number
     body["objections"] = objections.of_invoice(session, invoice.id)
     digest = digests.of_invoice(session, invoice.id)
@@ -250,8 +366,15 @@ def summary_view(session: Session, invoice: Invoice) -> dict:
     return body
 
 
-def listing(session: Session, contract_id=None, month=None, status=None, page: int = 1, per_page: int = 50,
-            summary: bool = False) -> dict:
+def listing(
+    session: Session,
+    contract_id=None,
+    month=None,
+    status=None,
+    page: int = 1,
+    per_page: int = 50,
+    summary: bool = False,
+) -> dict:
     query = auth.scope(select(Invoice), Invoice.contractor_id)
     if contract_id:
         query = query.where(Invoice.contract_id == str(contract_id))
@@ -265,13 +388,14 @@ def listing(session: Session, contract_id=None, month=None, status=None, page: i
     return result
 
 
-def evidence(session: Session, invoice_id, kind: str | None, page: int,
-             per_page: int) -> dict:
+def evidence(session: Session, invoice_id, kind: str | None, page: int, per_page: int) -> dict:
     invoice = _load(session, invoice_id)
     offset = (page - 1) * per_page
     if invoice.status == "draft":
         rows, total = facts.live_evidence(session, _draft_facts_query(session, invoice), kind, per_page, offset)
     else:
         rows, total = facts.frozen_evidence(session, invoice.id, kind, per_page, offset)
-    return {"items": [row._asdict() for row in rows],
-            "page": {"page": page, "per_page": per_page, "total": total, "pages": (total + per_page - 1) // per_page}}
+    return {
+        "items": [row._asdict() for row in rows],
+        "page": {"page": page, "per_page": per_page, "total": total, "pages": (total + per_page - 1) // per_page},
+    }

@@ -1,4 +1,5 @@
 """A contract's ledger to date: deductions by kind, cap used, ceiling used, from its issued invoices."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -51,9 +52,16 @@ def listing(session: Session, page: int, per_page: int) -> dict:
 def _ledger(session: Session, contract: Contract) -> dict:
     totals = session.execute(_TOTALS, {"c": contract.id}).one()._asdict()
     by_kind = {row.kind: int(row.amount_rp) for row in session.execute(_BY_KIND, {"c": contract.id})}
-    return {"contract_id": contract.id, "number": contract.number, "status": contract.status,
-            "value_rp": contract.value_rp, "cap_rp": contract.cap_rp,
-            "performance_bond_rp": contract.performance_bond_rp, "cap_reached_at": contract.cap_reached_at,
-            **{name: int(value) for name, value in totals.items()}, "deductions_by_kind": by_kind,
-            "cap_used_ratio": ratio(int(totals["cap_used_rp"]), contract.cap_rp),
-            "ceiling_used_ratio": ratio(int(totals["tonnage_rp"]), contract.value_rp)}
+    return {
+        "contract_id": contract.id,
+        "number": contract.number,
+        "status": contract.status,
+        "value_rp": contract.value_rp,
+        "cap_rp": contract.cap_rp,
+        "performance_bond_rp": contract.performance_bond_rp,
+        "cap_reached_at": contract.cap_reached_at,
+        **{name: int(value) for name, value in totals.items()},
+        "deductions_by_kind": by_kind,
+        "cap_used_ratio": ratio(int(totals["cap_used_rp"]), contract.cap_rp),
+        "ceiling_used_ratio": ratio(int(totals["tonnage_rp"]), contract.value_rp),
+    }

@@ -1,11 +1,23 @@
 """The billing service's tables: its read model of contracts and evidence, and the invoices with their lines."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import (ARRAY, BigInteger, Boolean, Date, ForeignKey, Index, Integer, Numeric, String,
-                        Text, UniqueConstraint)
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -199,9 +211,11 @@ class Objection(Base):
     One objection per evidence item of a contract (whichever invoice it was filed on): the unique key."""
 
     __tablename__ = "objections"
-    __table_args__ = (UniqueConstraint("contract_id", "kind", "ref", name="uq_objections_evidence"),
-                      Index("ix_objections_invoice", "invoice_id"),
-                      Index("ix_objections_contractor_status", "contractor_id", "status"))
+    __table_args__ = (
+        UniqueConstraint("contract_id", "kind", "ref", name="uq_objections_evidence"),
+        Index("ix_objections_invoice", "invoice_id"),
+        Index("ix_objections_contractor_status", "contractor_id", "status"),
+    )
     id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
     invoice_id: Mapped[str] = mapped_column(Id, ForeignKey("invoices.id"))
     contract_id: Mapped[str] = mapped_column(Id)

@@ -1,5 +1,6 @@
 """Pricing an invoice, as plain functions over plain values: tonnage, deductions, cap, ceiling, DPP, PPN, carry
 (the invoice use cases that call it are in invoices.py)."""
+
 from __future__ import annotations
 
 import math
@@ -132,8 +133,17 @@ def price_lines(groups: Iterable[FactGroup], terms_on: Callable[[date], Terms]) 
 def _line(kind: str, fact: str, run: list[FactGroup], rate: tuple[str, int]) -> Line:
     unit, unit_rp = rate
     quantity = sum(g.quantity for g in run)
-    return Line(kind, "charge" if fact == "tonnage" else "deduction", quantity, unit, unit_rp,
-                _amount(fact, quantity, unit_rp), sum(g.evidence for g in run), run[0].day, run[-1].day)
+    return Line(
+        kind,
+        "charge" if fact == "tonnage" else "deduction",
+        quantity,
+        unit,
+        unit_rp,
+        _amount(fact, quantity, unit_rp),
+        sum(g.evidence for g in run),
+        run[0].day,
+        run[-1].day,
+    )
 
 
 def compute(terms: Terms, before: LedgerBefore, lines: list[Line], final: bool = False) -> Computed:
@@ -163,10 +173,22 @@ def compute(terms: Terms, before: LedgerBefore, lines: list[Line], final: bool =
     dpp = tonnage - deductions
     ppn = ppn_rp(dpp, terms.ppn_rate)
     return Computed(
-        lines=lines, tonnage_kg=tonnage_kg, tonnage_gross_rp=tonnage_gross, ceiling_excess_rp=tonnage_gross - tonnage,
-        tonnage_rp=tonnage, deductions_gross_rp=new_deductions, capped_rp=capped, carried_in_rp=before.carried_rp,
-        deductions_rp=deductions, carried_out_rp=rest - bond_claim, dpp_rp=dpp, ppn_rp=ppn, total_rp=dpp + ppn,
-        cap_used_rp=min(assessed, terms.cap_rp), assessed_rp=assessed, bond_claim_rp=bond_claim,
+        lines=lines,
+        tonnage_kg=tonnage_kg,
+        tonnage_gross_rp=tonnage_gross,
+        ceiling_excess_rp=tonnage_gross - tonnage,
+        tonnage_rp=tonnage,
+        deductions_gross_rp=new_deductions,
+        capped_rp=capped,
+        carried_in_rp=before.carried_rp,
+        deductions_rp=deductions,
+        carried_out_rp=rest - bond_claim,
+        dpp_rp=dpp,
+        ppn_rp=ppn,
+        total_rp=dpp + ppn,
+        cap_used_rp=min(assessed, terms.cap_rp),
+        assessed_rp=assessed,
+        bond_claim_rp=bond_claim,
     )
 
 

@@ -3,6 +3,7 @@ weighings, complaints, days). Each event handler takes (session, envelope); hand
 
 Every write is an idempotent upsert of facts that only accumulate (a flag once set stays set, the highest
 revision or amendment wins), so the same events in any order and any number of times leave the same rows."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -11,8 +12,19 @@ from sqlalchemy import func, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from services.billing.models import (Amendment, Complaint, Contract, ContractArea, Contractor, DailyEvaluation,
-                                     ExcusedComplaintDay, LifecycleChange, Pickup, StaleDraft, Weighing)
+from services.billing.models import (
+    Amendment,
+    Complaint,
+    Contract,
+    ContractArea,
+    Contractor,
+    DailyEvaluation,
+    ExcusedComplaintDay,
+    LifecycleChange,
+    Pickup,
+    StaleDraft,
+    Weighing,
+)
 from services.billing.timeline import Timeline, stored
 from shared import clock
 from shared.events import Envelope
@@ -63,8 +75,16 @@ def _refold(session: Session, contract: Contract) -> None:
     latest, terms = timeline.latest(), timeline.on(date.max)
     contract.start_date, contract.end_date = latest.start_date, latest.end_date
     contract.ppn_rate = terms.ppn_rate
-    for name in ("value_rp", "unit_price_rp_per_ton", "missed_pickup_rp", "complaint_day_rp", "shortfall_day_rp",
-                 "cap_rp", "shortfall_days_allowed", "performance_bond_rp"):
+    for name in (
+        "value_rp",
+        "unit_price_rp_per_ton",
+        "missed_pickup_rp",
+        "complaint_day_rp",
+        "shortfall_day_rp",
+        "cap_rp",
+        "shortfall_days_allowed",
+        "performance_bond_rp",
+    ):
         setattr(contract, name, getattr(terms, name))
     contract.amendment_no = max((a.amendment_no for a in timeline.amendments), default=0)
     contract.updated_at = clock.now()
@@ -74,8 +94,11 @@ def contractor_registered(session: Session, envelope: Envelope) -> None:
     """Who the contractor is, for the berita acara."""
     data = envelope.data
     statement = insert(Contractor).values(id=str(data["contractor_id"]), name=data["name"], npwp=data["npwp"])
-    session.execute(statement.on_conflict_do_update(
-        index_elements=["id"], set_={"name": statement.excluded.name, "npwp": statement.excluded.npwp}))
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["id"], set_={"name": statement.excluded.name, "npwp": statement.excluded.npwp}
+        )
+    )
 
 
 def contract_activated(session: Session, envelope: Envelope) -> None:
@@ -93,20 +116,30 @@ def contract_activated(session: Session, envelope: Envelope) -> None:
     _refold(session, contract)
     session.flush()
     mark_stale(session, contract.id)
-    area = insert(ContractArea).values(contract_id=contract.id, kawasan=data["kawasan"],
-                                       kecamatan=list(data["kecamatan"]))
-    session.execute(area.on_conflict_do_update(index_elements=["contract_id"], set_={
-        "kawasan": area.excluded.kawasan, "kecamatan": area.excluded.kecamatan}))
+    area = insert(ContractArea).values(
+        contract_id=contract.id, kawasan=data["kawasan"], kecamatan=list(data["kecamatan"])
+    )
+    session.execute(
+        area.on_conflict_do_update(
+            index_elements=["contract_id"],
+            set_={"kawasan": area.excluded.kawasan, "kecamatan": area.excluded.kecamatan},
+        )
+    )
 
 
 def contract_amended(session: Session, envelope: Envelope) -> None:
     data = envelope.data
     contract = require_contract(session, data["contract_id"])
-    session.execute(insert(Amendment).values(
-        contract_id=contract.id, amendment_no=data["amendment_no"],
-        effective_from=data.get("effective_from") or clock.wib_date(_occurred(envelope)),
-        changes=stored({k: v for k, v in data.items() if k not in ("contract_id", "amendment_no")}),
-    ).on_conflict_do_nothing())
+    session.execute(
+        insert(Amendment)
+        .values(
+            contract_id=contract.id,
+            amendment_no=data["amendment_no"],
+            effective_from=data.get("effective_from") or clock.wib_date(_occurred(envelope)),
+            changes=stored({k: v for k, v in data.items() if k not in ("contract_id", "amendment_no")}),
+        )
+        .on_conflict_do_nothing()
+    )
     _refold(session, contract)
     session.flush()
     mark_stale(session, contract.id)
@@ -132,8 +165,9 @@ def _status_changed(session: Session, data: dict, status: str) -> None:
     """Lifecycle events by their own instant: a terminal status sticks, otherwise the latest instant wins; each
     change is kept, so the days in force come out the same whatever order they arrive in."""
     contract = require_contract(session, data["contract_id"])
-    session.execute(insert(LifecycleChange).values(contract_id=contract.id, at=data["at"], status=status)
-                    .on_conflict_do_nothing())
+    session.execute(
+        insert(LifecycleChange).values(contract_id=contract.id, at=data["at"], status=status).on_conflict_do_nothing()
+    )
     mark_stale(session, contract.id)
     if contract.status in TERMINAL:
         return
@@ -144,9 +178,17 @@ def _status_changed(session: Session, data: dict, status: str) -> None:
 
 def _upsert_pickup(session: Session, data: dict, **flags: bool) -> None:
     require_contract(session, data["contract_id"], lock=False)
-    values = {"pickup_id": str(data["pickup_id"]), "contract_id": str(data["contract_id"]),
-              "date": data.get("date"), "missed": False, "confirmed": False, "off_site": False,
-              "verified": False, "excused": False, **flags}
+    values = {
+        "pickup_id": str(data["pickup_id"]),
+        "contract_id": str(data["contract_id"]),
+        "date": data.get("date"),
+        "missed": False,
+        "confirmed": False,
+        "off_site": False,
+        "verified": False,
+        "excused": False,
+        **flags,
+    }
     table = Pickup.__table__
     statement = insert(table).values(**values)
     merged = {name: table.c[name] | statement.excluded[name] for name in flags}
@@ -178,8 +220,7 @@ def _billable(cleared_at, held_at):
     return cleared_at.isnot(None) & (held_at.is_(None) | (cleared_at > held_at))
 
 
-def _upsert_weighing(session: Session, envelope: Envelope, cleared: bool, held: bool,
-                     flags: list[str] | None) -> None:
+def _upsert_weighing(session: Session, envelope: Envelope, cleared: bool, held: bool, flags: list[str] | None) -> None:
     data = envelope.data
     if data.get("contract_id") is None:
         return  # an unassigned vehicle's weighing bills no contract
@@ -187,17 +228,31 @@ def _upsert_weighing(session: Session, envelope: Envelope, cleared: bool, held: 
     table = Weighing.__table__
     cleared_at = _occurred(envelope) if cleared else None
     held_at = _occurred(envelope) if held else None
-    statement = insert(table).values(weighing_id=str(data["weighing_id"]), contract_id=str(data["contract_id"]),
-                                     net_kg=int(data["net_kg"]), weighed_at=data.get("weighed_at"), flags=flags or [],
-                                     cleared=cleared and not held, cleared_at=cleared_at, held_at=held_at)
+    statement = insert(table).values(
+        weighing_id=str(data["weighing_id"]),
+        contract_id=str(data["contract_id"]),
+        net_kg=int(data["net_kg"]),
+        weighed_at=data.get("weighed_at"),
+        flags=flags or [],
+        cleared=cleared and not held,
+        cleared_at=cleared_at,
+        held_at=held_at,
+    )
     merged_cleared = func.greatest(table.c.cleared_at, statement.excluded.cleared_at)
     merged_held = func.greatest(table.c.held_at, statement.excluded.held_at)
-    session.execute(statement.on_conflict_do_update(index_elements=["weighing_id"], set_={
-        "cleared_at": merged_cleared, "held_at": merged_held, "cleared": _billable(merged_cleared, merged_held),
-        "weighed_at": func.coalesce(table.c.weighed_at, statement.excluded.weighed_at),
-        "net_kg": statement.excluded.net_kg if cleared else table.c.net_kg,
-        "flags": table.c.flags if flags is None else statement.excluded.flags,
-    }))
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["weighing_id"],
+            set_={
+                "cleared_at": merged_cleared,
+                "held_at": merged_held,
+                "cleared": _billable(merged_cleared, merged_held),
+                "weighed_at": func.coalesce(table.c.weighed_at, statement.excluded.weighed_at),
+                "net_kg": statement.excluded.net_kg if cleared else table.c.net_kg,
+                "flags": table.c.flags if flags is None else statement.excluded.flags,
+            },
+        )
+    )
     mark_stale(session, data["contract_id"])
 
 
@@ -222,12 +277,21 @@ def complaint_changed(session: Session, envelope: Envelope) -> None:
     data = envelope.data
     require_contract(session, data["contract_id"], lock=False)
     table = Complaint.__table__
-    statement = insert(table).values(complaint_id=str(data["complaint_id"]), contract_id=str(data["contract_id"]),
-                                     due_at=data["due_at"], resolved_at=data.get("resolved_at"))
-    session.execute(statement.on_conflict_do_update(index_elements=["complaint_id"], set_={
-        "resolved_at": func.coalesce(table.c.resolved_at, statement.excluded.resolved_at),
-        "due_at": statement.excluded.due_at,
-    }))
+    statement = insert(table).values(
+        complaint_id=str(data["complaint_id"]),
+        contract_id=str(data["contract_id"]),
+        due_at=data["due_at"],
+        resolved_at=data.get("resolved_at"),
+    )
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["complaint_id"],
+            set_={
+                "resolved_at": func.coalesce(table.c.resolved_at, statement.excluded.resolved_at),
+                "due_at": statement.excluded.due_at,
+            },
+        )
+    )
     mark_stale(session, data["contract_id"])
 
 
@@ -235,13 +299,21 @@ def compliance_evaluated(session: Session, envelope: Envelope) -> None:
     data = envelope.data
     require_contract(session, data["contract_id"], lock=False)
     table = DailyEvaluation.__table__
-    statement = insert(table).values(contract_id=str(data["contract_id"]), date=data["date"],
-                                     revision=int(data.get("revision") or 1), shortfall=bool(data["shortfall"]),
-                                     net_kg=int(data["net_kg"]), target_kg=int(data["target_kg"]))
-    session.execute(statement.on_conflict_do_update(
-        index_elements=["contract_id", "date"],
-        set_={name: statement.excluded[name] for name in ("revision", "shortfall", "net_kg", "target_kg")},
-        where=statement.excluded.revision >= table.c.revision))
+    statement = insert(table).values(
+        contract_id=str(data["contract_id"]),
+        date=data["date"],
+        revision=int(data.get("revision") or 1),
+        shortfall=bool(data["shortfall"]),
+        net_kg=int(data["net_kg"]),
+        target_kg=int(data["target_kg"]),
+    )
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["contract_id", "date"],
+            set_={name: statement.excluded[name] for name in ("revision", "shortfall", "net_kg", "target_kg")},
+            where=statement.excluded.revision >= table.c.revision,
+        )
+    )
     mark_stale(session, data["contract_id"])
 
 
@@ -249,7 +321,11 @@ def complaint_day_excused(session: Session, envelope: Envelope) -> None:
     """routes.complaint.day_excused (an accepted objection): that started overdue day is no longer a fact to
     charge (a credit if billed)."""
     data = envelope.data
-    session.execute(insert(ExcusedComplaintDay).values(
-        complaint_id=str(data["complaint_id"]), day_no=int(data["day_no"]), contract_id=str(data["contract_id"]))
-        .on_conflict_do_nothing())
+    session.execute(
+        insert(ExcusedComplaintDay)
+        .values(
+            complaint_id=str(data["complaint_id"]), day_no=int(data["day_no"]), contract_id=str(data["contract_id"])
+        )
+        .on_conflict_do_nothing()
+    )
     mark_stale(session, data["contract_id"])

@@ -1,10 +1,10 @@
 """Billing's HTTP schemas (marshmallow): requests validated, responses documented, from one definition."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, validate
 
 from shared import fields
-
 from shared.pagination import PageArgs
 
 MONTH = fields.MONTH
@@ -20,9 +20,13 @@ class InvoiceFilter(PageArgs):
     contract_id = fields.UUID()
     month = fields.String(validate=MONTH)
     status = fields.String(validate=validate.OneOf(STATUSES))
-    summary = fields.Boolean(load_default=False, metadata={
-        "description": "true: the invoices' totals only, as stored (no lines, evidence or objections): the cheap "
-                       "read for lists and dashboards"})
+    summary = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "true: the invoices' totals only, as stored (no lines, evidence or objections): the cheap "
+            "read for lists and dashboards"
+        },
+    )
 
 
 class EvidenceFilter(PageArgs):
@@ -30,19 +34,27 @@ class EvidenceFilter(PageArgs):
 
 
 class LineSchema(Schema):
-    kind = fields.String(metadata={"description": "tonnage, missed_pickup, complaint_day, shortfall_day, "
-                                                  "adjustment_<kind>, carried_deduction, bond_claim"})
+    kind = fields.String(
+        metadata={
+            "description": "tonnage, missed_pickup, complaint_day, shortfall_day, "
+            "adjustment_<kind>, carried_deduction, bond_claim"
+        }
+    )
     category = fields.String(metadata={"description": "charge, deduction or claim (on the performance bond)"})
     first_date = fields.Date(allow_none=True, metadata={"description": "first WIB date of the facts it prices"})
-    last_date = fields.Date(allow_none=True, metadata={"description": "last WIB date (a kind has one line per "
-                                                                      "price in force over its facts' dates)"})
+    last_date = fields.Date(
+        allow_none=True,
+        metadata={"description": "last WIB date (a kind has one line per price in force over its facts' dates)"},
+    )
     description = fields.String()
     quantity = fields.Integer(metadata={"description": "kg, pickups or days (negative on a credit adjustment)"})
     unit = fields.String()
     unit_rp = fields.Integer(metadata={"description": "Rp per unit; Rp per ton for tonnage"})
     amount_rp = fields.Integer()
-    evidence = fields.List(fields.String(), metadata={"description": "pickup, weighing, complaint ids or days "
-                                                                     "(first 1000; all via /evidence)"})
+    evidence = fields.List(
+        fields.String(),
+        metadata={"description": "pickup, weighing, complaint ids or days (first 1000; all via /evidence)"},
+    )
     evidence_count = fields.Integer()
 
 
@@ -53,8 +65,9 @@ class InvoiceSchema(Schema):
     contractor_id = fields.UUID()
     month = fields.String()
     status = fields.String()
-    kind = fields.String(metadata={"description": "termin, final (termin akhir) or closing (adjustments after "
-                                                  "the final invoice)"})
+    kind = fields.String(
+        metadata={"description": "termin, final (termin akhir) or closing (adjustments after the final invoice)"}
+    )
     lines = fields.List(fields.Nested(LineSchema))
     tonnage_kg = fields.Integer()
     tonnage_gross_rp = fields.Integer(metadata={"description": "tonnage before the contract-value ceiling"})
@@ -72,22 +85,30 @@ class InvoiceSchema(Schema):
     assessed_rp = fields.Integer(metadata={"description": "D(m): every deduction assessed through this invoice"})
     bond_claim_rp = fields.Integer(metadata={"description": "carried at the end, claimed on the performance bond"})
     performance_bond_rp = fields.Integer()
-    computed_at = fields.AwareDateTime(metadata={"description": "when the draft was last priced (reads never "
-                                                                "reprice it)"})
+    computed_at = fields.AwareDateTime(
+        metadata={"description": "when the draft was last priced (reads never reprice it)"}
+    )
     created_at = fields.AwareDateTime()
     issued_at = fields.AwareDateTime(allow_none=True)
     approved_at = fields.AwareDateTime(allow_none=True)
     paid_at = fields.AwareDateTime(allow_none=True)
-    objections = fields.List(fields.Nested(lambda: ObjectionSchema()),
-                             metadata={"description": "keberatan filed on this invoice, open ones included"})
-    sha256 = fields.String(allow_none=True, metadata={"description": "SHA-256 of the canonical JSON fixed at issue "
-                                                                     "(printed on the berita acara)"})
+    objections = fields.List(
+        fields.Nested(lambda: ObjectionSchema()),
+        metadata={"description": "keberatan filed on this invoice, open ones included"},
+    )
+    sha256 = fields.String(
+        allow_none=True,
+        metadata={"description": "SHA-256 of the canonical JSON fixed at issue (printed on the berita acara)"},
+    )
 
 
 class EvidenceSchema(Schema):
     kind = fields.String()
-    ref = fields.String(metadata={"description": "weighing or pickup id, YYYY-MM-DD, or <complaint id>/<n> (the "
-                                                 "n-th started day overdue)"})
+    ref = fields.String(
+        metadata={
+            "description": "weighing or pickup id, YYYY-MM-DD, or <complaint id>/<n> (the n-th started day overdue)"
+        }
+    )
     fact_month = fields.String()
     fact_date = fields.Date()
     quantity = fields.Integer()
@@ -121,21 +142,39 @@ SHA256 = validate.Regexp(r"^[0-9a-f]{64}$", error="A SHA-256 in lowercase hex (6
 
 
 class ObjectionItem(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(OBJECTION_KINDS),
-                         metadata={"description": "the deduction line the evidence is on"})
-    ref = fields.String(required=True, validate=validate.Length(min=1, max=64),
-                        metadata={"description": "the evidence ref exactly as listed on the line: a pickup id, "
-                                                 "a complaint ref, or a shortfall day (YYYY-MM-DD)"})
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(OBJECTION_KINDS),
+        metadata={"description": "the deduction line the evidence is on"},
+    )
+    ref = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=64),
+        metadata={
+            "description": "the evidence ref exactly as listed on the line: a pickup id, "
+            "a complaint ref, or a shortfall day (YYYY-MM-DD)"
+        },
+    )
 
 
 class ObjectionRequest(Schema):
-    items = fields.List(fields.Nested(ObjectionItem), required=True, validate=validate.Length(min=1, max=200),
-                        metadata={"description": "evidence items of the invoice's deduction lines; one objection "
-                                                 "is filed per item"})
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000),
-                           metadata={"description": "alasan keberatan / why the evidence is wrong"})
-    photo_sha256 = fields.List(fields.String(validate=SHA256), load_default=list, validate=validate.Length(max=20),
-                               metadata={"description": "hashes of photos uploaded through routes' POST /photos"})
+    items = fields.List(
+        fields.Nested(ObjectionItem),
+        required=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "evidence items of the invoice's deduction lines; one objection is filed per item"},
+    )
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=2000),
+        metadata={"description": "alasan keberatan / why the evidence is wrong"},
+    )
+    photo_sha256 = fields.List(
+        fields.String(validate=SHA256),
+        load_default=list,
+        validate=validate.Length(max=20),
+        metadata={"description": "hashes of photos uploaded through routes' POST /photos"},
+    )
 
 
 class ObjectionSchema(Schema):
@@ -170,9 +209,14 @@ class ObjectionFilter(PageArgs):
 
 
 class DecisionRequest(Schema):
-    accept = fields.Boolean(required=True, metadata={"description": "true: the evidence is excused (or the pickup "
-                                                                    "verified) and the credit follows on the next "
-                                                                    "draft; false: nothing changes"})
+    accept = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "true: the evidence is excused (or the pickup "
+            "verified) and the credit follows on the next "
+            "draft; false: nothing changes"
+        },
+    )
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 

@@ -1,4 +1,5 @@
 """Terbilang: a Rupiah amount in Indonesian words, as a berita acara writes its total."""
+
 from __future__ import annotations
 
 _UNITS = ("", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan", "sembilan", "sepuluh", "sebelas")

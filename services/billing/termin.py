@@ -1,5 +1,6 @@
 """Which invoice a contract month gets and when: termin, final (termin akhir) or closing, its own terms, and the
 earliest instant it may be issued (month end + sync allowance)."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -38,17 +39,31 @@ def check_month(session: Session, contract: Contract, timeline: Timeline, month:
     """Months of the contract, and after its final month closing invoices once the final one is issued."""
     first, following = clock.month_bounds(month)
     if following <= timeline.first_day():
-        raise invalid("outside_contract_period", "The month is before the contract period.",
-                      {"month": [f"contract runs {timeline.first_day()} to {timeline.last_day()}"]})
+        raise invalid(
+            "outside_contract_period",
+            "The month is before the contract period.",
+            {"month": [f"contract runs {timeline.first_day()} to {timeline.last_day()}"]},
+        )
     if kind_of(timeline, month) != CLOSING:
         return
     final_month = clock.month_of(timeline.last_day())
-    others = {row.month: row.status for row in session.execute(
-        select(Invoice.month, Invoice.status).where(Invoice.contract_id == contract.id, Invoice.month >= final_month))}
+    others = {
+        row.month: row.status
+        for row in session.execute(
+            select(Invoice.month, Invoice.status).where(
+                Invoice.contract_id == contract.id, Invoice.month >= final_month
+            )
+        )
+    }
     if others.get(final_month, "draft") == "draft":
-        raise conflict("final_not_issued", f"The contract ended in {final_month}: a closing adjustment invoice "
-                       "follows only once its final invoice (termin akhir) is issued.", {"month": [final_month]})
+        raise conflict(
+            "final_not_issued",
+            f"The contract ended in {final_month}: a closing adjustment invoice "
+            "follows only once its final invoice (termin akhir) is issued.",
+            {"month": [final_month]},
+        )
     open_closing = [m for m, status in others.items() if m > final_month and status == "draft" and m != month]
     if open_closing:
-        raise conflict("closing_draft_open", f"The closing invoice of {open_closing[0]} is still a draft.",
-                       {"month": open_closing})
+        raise conflict(
+            "closing_draft_open", f"The closing invoice of {open_closing[0]} is still a draft.", {"month": open_closing}
+        )

@@ -1,4 +1,5 @@
 """The terms a fact or an invoice is priced with (billing's view of shared.contract_terms.Terms on one day)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

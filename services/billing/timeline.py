@@ -3,6 +3,7 @@
 The rules themselves live once in shared.contract_terms (routes applies the same ones); this module only turns
 billing's stored copy of the activation, the amendments and the lifecycle changes into them, and the shared terms
 into the figures billing prices with."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -32,8 +33,10 @@ def stored(data: Any) -> Any:
 
 def loaded(data: dict) -> dict:
     """stored() undone for what the shared rules read: dates back to dates (ratios stay strings: exact() reads them)."""
-    return {key: date.fromisoformat(value) if key in DATE_FIELDS and isinstance(value, str) else value
-            for key, value in data.items()}
+    return {
+        key: date.fromisoformat(value) if key in DATE_FIELDS and isinstance(value, str) else value
+        for key, value in data.items()
+    }
 
 
 def pricing(terms: shared.Terms) -> Terms:
@@ -41,12 +44,18 @@ def pricing(terms: shared.Terms) -> Terms:
     bond = terms.performance_bond_rp
     if bond is None:  # an activation from before the bond was recorded: Perpres 16/2018's 5%
         bond = int((Decimal(terms.value_rp) * BOND_RATIO).to_integral_value(rounding=ROUND_HALF_UP))
-    return Terms(value_rp=int(terms.value_rp), unit_price_rp_per_ton=int(terms.unit_price_rp_per_ton),
-                 ppn_rate=shared.exact(terms.ppn_rate), missed_pickup_rp=int(terms.penalties["missed_pickup_rp"]),
-                 complaint_day_rp=int(terms.penalties["complaint_day_rp"]),
-                 shortfall_day_rp=int(terms.penalties["shortfall_day_rp"]), cap_rp=int(terms.penalties["cap_rp"]),
-                 shortfall_days_allowed=int(terms.sla["shortfall_days_allowed"]),
-                 sync_allowance_hours=int(terms.sla.get("sync_allowance_hours", 24)), performance_bond_rp=int(bond))
+    return Terms(
+        value_rp=int(terms.value_rp),
+        unit_price_rp_per_ton=int(terms.unit_price_rp_per_ton),
+        ppn_rate=shared.exact(terms.ppn_rate),
+        missed_pickup_rp=int(terms.penalties["missed_pickup_rp"]),
+        complaint_day_rp=int(terms.penalties["complaint_day_rp"]),
+        shortfall_day_rp=int(terms.penalties["shortfall_day_rp"]),
+        cap_rp=int(terms.penalties["cap_rp"]),
+        shortfall_days_allowed=int(terms.sla["shortfall_days_allowed"]),
+        sync_allowance_hours=int(terms.sla.get("sync_allowance_hours", 24)),
+        performance_bond_rp=int(bond),
+    )
 
 
 @dataclass(frozen=True)
@@ -60,14 +69,25 @@ class Timeline:
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
-    def of(cls, base: dict, amendments: list[tuple[int, date, dict]], activated_on: date | None,
-           changes: list[tuple[datetime, str]]) -> "Timeline":
+    def of(
+        cls,
+        base: dict,
+        amendments: list[tuple[int, date, dict]],
+        activated_on: date | None,
+        changes: list[tuple[datetime, str]],
+    ) -> "Timeline":
         """From billing's stored rows: the activation's data, (number, effective_from, data) and (at, status)."""
-        return cls(base=shared.Terms.from_event(loaded(base)),
-                   amendments=tuple(shared.Amendment.from_event({**loaded(data), "amendment_no": number},
-                                                                default_effective_from=effective_from)
-                                    for number, effective_from, data in amendments),
-                   activated_on=activated_on, changes=tuple(shared.StatusChange(status, at) for at, status in changes))
+        return cls(
+            base=shared.Terms.from_event(loaded(base)),
+            amendments=tuple(
+                shared.Amendment.from_event(
+                    {**loaded(data), "amendment_no": number}, default_effective_from=effective_from
+                )
+                for number, effective_from, data in amendments
+            ),
+            activated_on=activated_on,
+            changes=tuple(shared.StatusChange(status, at) for at, status in changes),
+        )
 
     def latest(self) -> shared.Terms:
         """Every amendment applied by number, whatever its date: the contract as it now reads."""

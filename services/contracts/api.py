@@ -1,4 +1,5 @@
 """The contracts HTTP API: thin views that load, call one domain function in a transaction, and dump."""
+
 from __future__ import annotations
 
 from flask_smorest import Blueprint
@@ -10,13 +11,22 @@ from shared.auth import DINAS, READERS
 from shared.pagination import PageArgs, page_of
 from shared.web import transaction
 
-contractor_blp = Blueprint("contractors", __name__, url_prefix="/contractors",
-                           description="Contractors (penyedia): dinas registers, everyone reads (a contractor only itself).")
-contract_blp = Blueprint("contracts", __name__, url_prefix="/contracts",
-                         description="Contracts, their life, amendments (adendum), warning letters (SP) and breaches.")
+contractor_blp = Blueprint(
+    "contractors",
+    __name__,
+    url_prefix="/contractors",
+    description="Contractors (penyedia): dinas registers, everyone reads (a contractor only itself).",
+)
+contract_blp = Blueprint(
+    "contracts",
+    __name__,
+    url_prefix="/contracts",
+    description="Contracts, their life, amendments (adendum), warning letters (SP) and breaches.",
+)
 
 
 # Contractors
+
 
 @contractor_blp.route("", methods=["POST"])
 @auth.roles(*DINAS)
@@ -48,6 +58,7 @@ def get_contractor(contractor_id):
 
 
 # Contracts
+
 
 @contract_blp.route("", methods=["POST"])
 @auth.roles(*DINAS)
@@ -81,6 +92,7 @@ def get_contract(contract_id):
 
 
 # A contract's life
+
 
 @contract_blp.route("/<uuid:contract_id>/activate", methods=["POST"])
 @auth.roles(*DINAS)
@@ -124,6 +136,7 @@ def terminate(data, contract_id):
 
 # Amendments (adendum)
 
+
 @contract_blp.route("/<uuid:contract_id>/amendments", methods=["POST"])
 @auth.roles(*DINAS)
 @contract_blp.arguments(s.AmendmentIn)
@@ -145,6 +158,7 @@ def list_amendments(args, contract_id):
 
 
 # Warning letters (SP) and the breaches they rest on
+
 
 @contract_blp.route("/<uuid:contract_id>/warnings", methods=["POST"])
 @auth.roles(*DINAS)

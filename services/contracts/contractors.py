@@ -1,4 +1,5 @@
 """Contractors (penyedia): registration and reads."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -16,17 +17,28 @@ def register(session: Session, principal: auth.Principal, data: dict) -> Contrac
     npwp = normalise_npwp(data["npwp"])
     if session.execute(select(Contractor.id).where(Contractor.npwp == npwp)).first():
         raise _duplicate(npwp)
-    contractor = Contractor(name=data["name"].strip(), npwp=npwp, address=data.get("address"),
-                            phone=data.get("phone"), email=data.get("email"), registered_at=clock.now())
+    contractor = Contractor(
+        name=data["name"].strip(),
+        npwp=npwp,
+        address=data.get("address"),
+        phone=data.get("phone"),
+        email=data.get("email"),
+        registered_at=clock.now(),
+    )
     session.add(contractor)
     try:
         session.flush()
     except IntegrityError:  # a concurrent registration of the same NPWP won the race
         raise _duplicate(npwp)
-    audit.append(session, principal, "contractor.register", "contractor", contractor.id,
-                 {"name": contractor.name, "npwp": npwp})
-    outbox.record(session, "contracts.contractor.registered",
-                  {"contractor_id": contractor.id, "name": contractor.name, "npwp": npwp}, producer="contracts")
+    audit.append(
+        session, principal, "contractor.register", "contractor", contractor.id, {"name": contractor.name, "npwp": npwp}
+    )
+    outbox.record(
+        session,
+        "contracts.contractor.registered",
+        {"contractor_id": contractor.id, "name": contractor.name, "npwp": npwp},
+        producer="contracts",
+    )
     return contractor
 
 

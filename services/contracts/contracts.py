@@ -1,4 +1,5 @@
 """Contracts: creation as a draft with the handbook's default terms, reads, and the shape they are shown in."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -18,8 +19,11 @@ def create(session: Session, principal: auth.Principal, data: dict) -> dict:
     rules.check_period(data["start_date"], data["end_date"])
     kecamatan = rules.canonical_kecamatan(data["kecamatan"])
     if session.get(Contractor, str(data["contractor_id"])) is None:
-        raise invalid("unknown_contractor", "No contractor has that id; register the contractor first.",
-                      {"contractor_id": ["Unknown contractor."]})
+        raise invalid(
+            "unknown_contractor",
+            "No contractor has that id; register the contractor first.",
+            {"contractor_id": ["Unknown contractor."]},
+        )
     number = data["number"].strip()
     if session.execute(select(Contract.id).where(Contract.number == number)).first():
         raise _number_taken(number)
@@ -27,12 +31,24 @@ def create(session: Session, principal: auth.Principal, data: dict) -> dict:
     sla = rules.sla_terms(data.get("sla"))
     penalties = rules.penalty_terms(data.get("penalties"), data["value_rp"], data["start_date"], data["end_date"])
     contract = Contract(
-        number=number, contractor_id=str(data["contractor_id"]), kawasan=data["kawasan"].strip(),
-        kecamatan=kecamatan, start_date=data["start_date"], end_date=data["end_date"], value_rp=data["value_rp"],
-        unit_price_rp_per_ton=data["unit_price_rp_per_ton"], daily_target_kg=data["daily_target_kg"],
+        number=number,
+        contractor_id=str(data["contractor_id"]),
+        kawasan=data["kawasan"].strip(),
+        kecamatan=kecamatan,
+        start_date=data["start_date"],
+        end_date=data["end_date"],
+        value_rp=data["value_rp"],
+        unit_price_rp_per_ton=data["unit_price_rp_per_ton"],
+        daily_target_kg=data["daily_target_kg"],
         ppn_rate=rules.PPN_RATE if data.get("ppn_rate") is None else data["ppn_rate"],
         performance_bond_rp=rules.performance_bond_rp(data["value_rp"], data.get("performance_bond_rp")),
-        status="draft", amendment_no=0, created_at=now, updated_at=now, **sla, **penalties)
+        status="draft",
+        amendment_no=0,
+        created_at=now,
+        updated_at=now,
+        **sla,
+        **penalties,
+    )
     session.add(contract)
     try:
         session.flush()
@@ -59,8 +75,12 @@ def list_(session: Session, args: dict) -> dict:
         query = query.where(Contract.contractor_id == str(args["contractor_id"]))
     if args.get("kecamatan"):
         query = query.where(Contract.kecamatan.contains([_kecamatan_filter(args["kecamatan"])]))
-    page = paginate(session, query.options(selectinload(Contract.amendments), selectinload(Contract.warnings)),
-                    args["page"], args["per_page"])
+    page = paginate(
+        session,
+        query.options(selectinload(Contract.amendments), selectinload(Contract.warnings)),
+        args["page"],
+        args["per_page"],
+    )
     page["items"] = [present(session, contract, loaded=True) for contract in page["items"]]
     return page
 
@@ -112,14 +132,23 @@ def penalties_of(contract: Contract) -> dict:
 def terms(contract: Contract) -> dict:
     """Everything routes and billing need to run the contract: the data of contracts.contract.activated."""
     return {
-        "contract_id": contract.id, "number": contract.number, "contractor_id": contract.contractor_id,
-        "kawasan": contract.kawasan, "kecamatan": list(contract.kecamatan),
-        "start_date": contract.start_date, "end_date": contract.end_date, "value_rp": contract.value_rp,
-        "unit_price_rp_per_ton": contract.unit_price_rp_per_ton, "daily_target_kg": contract.daily_target_kg,
-        "ppn_rate": contract.ppn_rate, "sla": sla_of(contract), "penalties": penalties_of(contract),
-        "performance_bond_rp": bond_of(contract), "activated_at": contract.activated_at,
-        "activated_on": contract.activated_on or (clock.wib_date(contract.activated_at) if contract.activated_at
-                                                  else None),
+        "contract_id": contract.id,
+        "number": contract.number,
+        "contractor_id": contract.contractor_id,
+        "kawasan": contract.kawasan,
+        "kecamatan": list(contract.kecamatan),
+        "start_date": contract.start_date,
+        "end_date": contract.end_date,
+        "value_rp": contract.value_rp,
+        "unit_price_rp_per_ton": contract.unit_price_rp_per_ton,
+        "daily_target_kg": contract.daily_target_kg,
+        "ppn_rate": contract.ppn_rate,
+        "sla": sla_of(contract),
+        "penalties": penalties_of(contract),
+        "performance_bond_rp": bond_of(contract),
+        "activated_at": contract.activated_at,
+        "activated_on": contract.activated_on
+        or (clock.wib_date(contract.activated_at) if contract.activated_at else None),
     }
 
 
@@ -131,6 +160,7 @@ def bond_of(contract: Contract) -> int:
 def present(session: Session, contract: Contract, loaded: bool = False) -> dict:
     """The contract as the API shows it, with amendments, warnings and whether it may be terminated for fault."""
     from services.contracts.warning_letters import annotate_withdrawn  # it imports this module
+
     if not loaded:
         session.refresh(contract, ["amendments", "warnings"])
     annotate_withdrawn(session, contract.warnings)
@@ -139,13 +169,23 @@ def present(session: Session, contract: Contract, loaded: bool = False) -> dict:
     status = rules.effective_status(contract.status, contract.end_date, clock.today_wib())
     view = terms(contract)
     view.pop("contract_id")
-    view.update({
-        "id": contract.id, "status": status, "status_reason": contract.status_reason,
-        "amendment_no": contract.amendment_no, "amendments": contract.amendments, "warnings": contract.warnings,
-        "cap_reached_at": contract.cap_reached_at, "termination_grounds": grounds,
-        "termination_eligible": bool(grounds) and status in rules.LIVE,
-        "created_at": contract.created_at, "updated_at": contract.updated_at,
-        "activated_at": contract.activated_at, "suspended_at": contract.suspended_at,
-        "terminated_at": contract.terminated_at, "expired_at": contract.expired_at,
-    })
+    view.update(
+        {
+            "id": contract.id,
+            "status": status,
+            "status_reason": contract.status_reason,
+            "amendment_no": contract.amendment_no,
+            "amendments": contract.amendments,
+            "warnings": contract.warnings,
+            "cap_reached_at": contract.cap_reached_at,
+            "termination_grounds": grounds,
+            "termination_eligible": bool(grounds) and status in rules.LIVE,
+            "created_at": contract.created_at,
+            "updated_at": contract.updated_at,
+            "activated_at": contract.activated_at,
+            "suspended_at": contract.suspended_at,
+            "terminated_at": contract.terminated_at,
+            "expired_at": contract.expired_at,
+        }
+    )
     return view

@@ -1,4 +1,5 @@
 """What the contracts service consumes: event type -> handler(session, envelope)."""
+
 from __future__ import annotations
 
 from sqlalchemy.orm import Session

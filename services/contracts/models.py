@@ -1,10 +1,10 @@
 """The contracts service's tables: contractors, contracts with their terms, amendments, warning letters, breaches."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (BigInteger, Date, Float, ForeignKey, Index, Integer, String, Text, text,
-                        UniqueConstraint)
+from sqlalchemy import BigInteger, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 

@@ -1,4 +1,5 @@
 """Contract rules as plain functions over plain values: terms and their defaults, the life cycle, SP order, overlap."""
+
 from __future__ import annotations
 
 import re
@@ -7,8 +8,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable
 
 from shared.city import KECAMATAN
-from shared.fields import MAX_PERIOD_YEARS
 from shared.errors import ApiError, conflict, invalid
+from shared.fields import MAX_PERIOD_YEARS
 
 PPN_RATE = 0.11
 SLA_DEFAULTS = {
@@ -43,8 +44,11 @@ def normalise_npwp(raw: str) -> str:
     """The NPWP's digits: 15 (old format, often written 01.234.567.8-901.000) or 16 (NIK-based)."""
     digits = _NPWP_SEPARATORS.sub("", raw or "")
     if not digits.isdigit() or len(digits) not in (15, 16):
-        raise invalid("invalid_npwp", "An NPWP has 15 or 16 digits, e.g. 01.234.567.8-901.000.",
-                      {"npwp": ["Must be 15 or 16 digits (dots, dashes and spaces are ignored)."]})
+        raise invalid(
+            "invalid_npwp",
+            "An NPWP has 15 or 16 digits, e.g. 01.234.567.8-901.000.",
+            {"npwp": ["Must be 15 or 16 digits (dots, dashes and spaces are ignored)."]},
+        )
     return digits
 
 
@@ -59,19 +63,25 @@ def canonical_kecamatan(names: Iterable[str]) -> list[str]:
             canonical.append(found)
     if unknown or not canonical:
         message = f"Unknown kecamatan: {', '.join(unknown)}." if unknown else "Name at least one kecamatan."
-        raise invalid("invalid_kecamatan", f"{message} Pekanbaru's are: {', '.join(KECAMATAN)}.",
-                      {"kecamatan": [message]})
+        raise invalid(
+            "invalid_kecamatan", f"{message} Pekanbaru's are: {', '.join(KECAMATAN)}.", {"kecamatan": [message]}
+        )
     return canonical
 
 
 def check_period(start: date, end: date) -> None:
     if end <= start:
-        raise invalid("invalid_period", "The end date must be after the start date.",
-                      {"end_date": ["Must be after start_date."]})
-    if end.year - start.year > MAX_PERIOD_YEARS or (end.year - start.year == MAX_PERIOD_YEARS
-                                                    and (end.month, end.day) >= (start.month, start.day)):
-        raise invalid("invalid_period", f"A contract runs for less than {MAX_PERIOD_YEARS} years.",
-                      {"end_date": [f"Must be less than {MAX_PERIOD_YEARS} years after start_date."]})
+        raise invalid(
+            "invalid_period", "The end date must be after the start date.", {"end_date": ["Must be after start_date."]}
+        )
+    if end.year - start.year > MAX_PERIOD_YEARS or (
+        end.year - start.year == MAX_PERIOD_YEARS and (end.month, end.day) >= (start.month, start.day)
+    ):
+        raise invalid(
+            "invalid_period",
+            f"A contract runs for less than {MAX_PERIOD_YEARS} years.",
+            {"end_date": [f"Must be less than {MAX_PERIOD_YEARS} years after start_date."]},
+        )
 
 
 def period_days(start: date, end: date) -> int:
@@ -106,9 +116,12 @@ def check_effective_from(effective_from: date, issued_months: Iterable[str], num
     facts of the frozen month too): 409."""
     frozen = sorted(month for month in issued_months if month >= month_of(effective_from))
     if frozen:
-        raise conflict("month_issued", f"Contract {number}: the invoice of {frozen[0]} is issued, so an amendment "
-                                       f"cannot take effect on {effective_from}; choose a day after that month.",
-                       {"effective_from": [f"The invoice of {frozen[0]} is issued."]})
+        raise conflict(
+            "month_issued",
+            f"Contract {number}: the invoice of {frozen[0]} is issued, so an amendment "
+            f"cannot take effect on {effective_from}; choose a day after that month.",
+            {"effective_from": [f"The invoice of {frozen[0]} is issued."]},
+        )
 
 
 def activation_day(requested: date | None, today: date) -> date:
@@ -116,15 +129,21 @@ def activation_day(requested: date | None, today: date) -> date:
     if requested is None:
         return today
     if requested > today:
-        raise invalid("future", "A contract cannot be recorded as activated on a day to come.",
-                      {"activated_on": [f"After today ({today.isoformat()})."]})
+        raise invalid(
+            "future",
+            "A contract cannot be recorded as activated on a day to come.",
+            {"activated_on": [f"After today ({today.isoformat()})."]},
+        )
     return requested
 
 
 def check_warning_breaches(breach_ids: list[str]) -> None:
     if not breach_ids:
-        raise invalid("no_breach", "A warning letter names at least one breach of its contract.",
-                      {"breach_ids": ["Name at least one breach."]})
+        raise invalid(
+            "no_breach",
+            "A warning letter names at least one breach of its contract.",
+            {"breach_ids": ["Name at least one breach."]},
+        )
 
 
 def sla_terms(given: dict | None) -> dict:
@@ -151,9 +170,11 @@ def transition(action: str, status: str, number: str) -> str:
     """The status an action leads to; 409 when the contract is not in a status it may start from."""
     allowed, target = TRANSITIONS[action]
     if status not in allowed:
-        raise conflict("invalid_transition",
-                       f"Contract {number} is {status}; only a contract that is {' or '.join(allowed)} "
-                       f"can be {_past(action)}.", {"status": [status]})
+        raise conflict(
+            "invalid_transition",
+            f"Contract {number} is {status}; only a contract that is {' or '.join(allowed)} can be {_past(action)}.",
+            {"status": [status]},
+        )
     return target
 
 
@@ -173,8 +194,11 @@ def check_warning_order(issued: Iterable[str], requested: str, number: str) -> N
     if requested != expected:
         detail = f"{requested} was already issued" if requested in issued else f"{requested} is out of order"
         what = f"the next letter is {expected}" if expected else "all three letters were issued"
-        raise conflict("warning_out_of_order", f"Contract {number}: {detail}; {what}.",
-                       {"level": [f"Expected {expected}." if expected else "No further letter exists."]})
+        raise conflict(
+            "warning_out_of_order",
+            f"Contract {number}: {detail}; {what}.",
+            {"level": [f"Expected {expected}." if expected else "No further letter exists."]},
+        )
 
 
 def termination_grounds(levels: Iterable[str], cap_reached: bool) -> list[str]:
@@ -186,9 +210,11 @@ def termination_grounds(levels: Iterable[str], cap_reached: bool) -> list[str]:
 def check_termination(levels: Iterable[str], cap_reached: bool, number: str) -> list[str]:
     grounds = termination_grounds(levels, cap_reached)
     if not grounds:
-        raise conflict("termination_not_allowed",
-                       f"Contract {number} can be terminated for fault only after an SP3 or once billing "
-                       "reports the penalty cap reached.")
+        raise conflict(
+            "termination_not_allowed",
+            f"Contract {number} can be terminated for fault only after an SP3 or once billing "
+            "reports the penalty cap reached.",
+        )
     return grounds
 
 
@@ -198,21 +224,35 @@ def periods_overlap(a_start: date, a_end: date, b_start: date, b_end: date) -> b
 
 def overlapping(candidate: dict, others: Iterable[dict]) -> list[dict]:
     """Live contracts sharing a kecamatan with the candidate in an overlapping period (one contract a kecamatan)."""
-    return [other for other in others
-            if other["id"] != candidate["id"] and other["status"] in LIVE
-            and set(other["kecamatan"]) & set(candidate["kecamatan"])
-            and periods_overlap(candidate["start_date"], candidate["end_date"], other["start_date"], other["end_date"])]
+    return [
+        other
+        for other in others
+        if other["id"] != candidate["id"]
+        and other["status"] in LIVE
+        and set(other["kecamatan"]) & set(candidate["kecamatan"])
+        and periods_overlap(candidate["start_date"], candidate["end_date"], other["start_date"], other["end_date"])
+    ]
 
 
 def overlap_conflict(number: str, clashes: list[dict]) -> ApiError:
     names = "; ".join(f"{c['number']} ({', '.join(sorted(c['kecamatan']))})" for c in clashes)
-    return conflict("kecamatan_taken",
-                    f"Contract {number} overlaps a live contract in the same kecamatan and period: {names}. "
-                    "A kecamatan has one active contract at a time.", {"kecamatan": [names]})
+    return conflict(
+        "kecamatan_taken",
+        f"Contract {number} overlaps a live contract in the same kecamatan and period: {names}. "
+        "A kecamatan has one active contract at a time.",
+        {"kecamatan": [names]},
+    )
 
 
-AMENDABLE = ("value_rp", "start_date", "end_date", "unit_price_rp_per_ton", "daily_target_kg", "ppn_rate",
-             "performance_bond_rp")
+AMENDABLE = (
+    "value_rp",
+    "start_date",
+    "end_date",
+    "unit_price_rp_per_ton",
+    "daily_target_kg",
+    "ppn_rate",
+    "performance_bond_rp",
+)
 
 
 def amendment_changes(current: dict, requested: dict) -> dict:
@@ -224,13 +264,18 @@ def amendment_changes(current: dict, requested: dict) -> dict:
     sla = {**current["sla"], **{k: v for k, v in (requested.get("sla") or {}).items() if v is not None}}
     if sla != current["sla"]:
         changes["sla"] = sla
-    penalties = {**current["penalties"], **{k: v for k, v in (requested.get("penalties") or {}).items()
-                                           if v is not None and k != "cap_rp"}}
+    penalties = {
+        **current["penalties"],
+        **{k: v for k, v in (requested.get("penalties") or {}).items() if v is not None and k != "cap_rp"},
+    }
     penalties["cap_rp"] = cap_rp(changes.get("value_rp", current["value_rp"]), penalties["cap_ratio"])
     if penalties != current["penalties"]:
         changes["penalties"] = penalties
     if not changes:
-        raise invalid("no_change", "The amendment changes nothing: give at least one new value.",
-                      {"_schema": ["No field differs from the contract's current terms."]})
+        raise invalid(
+            "no_change",
+            "The amendment changes nothing: give at least one new value.",
+            {"_schema": ["No field differs from the contract's current terms."]},
+        )
     check_period(changes.get("start_date", current["start_date"]), changes.get("end_date", current["end_date"]))
     return changes

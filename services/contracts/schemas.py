@@ -1,11 +1,11 @@
 """HTTP request and response schemas of the contracts API (marshmallow, documented by flask-smorest)."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, validate
 
-from shared import fields
-
 from services.contracts.rules import LEVELS
+from shared import fields
 from shared.pagination import PageArgs
 
 STATUSES = ("draft", "active", "suspended", "terminated", "expired")
@@ -19,8 +19,9 @@ class ContractorIn(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     npwp = fields.String(required=True, metadata={"description": "15 or 16 digits; 01.234.567.8-901.000 is fine"})
     address = fields.String(load_default=None, validate=validate.Length(max=2000))
-    phone = fields.String(load_default=None, validate=validate.Regexp(r"^\+?[0-9 ()\-]{5,40}$",
-                                                                       error="Not a phone number."))
+    phone = fields.String(
+        load_default=None, validate=validate.Regexp(r"^\+?[0-9 ()\-]{5,40}$", error="Not a phone number.")
+    )
     email = fields.Email(load_default=None)
 
 
@@ -65,22 +66,30 @@ class PenaltiesOut(PenaltiesIn):
 
 
 class ContractIn(Schema):
-    number = fields.String(required=True, validate=[validate.Length(min=1, max=80),
-                                                    validate.Regexp(r".*\S", error="Must not be blank.")])
+    number = fields.String(
+        required=True, validate=[validate.Length(min=1, max=80), validate.Regexp(r".*\S", error="Must not be blank.")]
+    )
     contractor_id = fields.UUID(required=True)
     kawasan = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    kecamatan = fields.List(fields.String(validate=validate.Length(min=1, max=60)), required=True,
-                            validate=validate.Length(min=1, max=15))
+    kecamatan = fields.List(
+        fields.String(validate=validate.Length(min=1, max=60)), required=True, validate=validate.Length(min=1, max=15)
+    )
     start_date = fields.Date(required=True)
     end_date = fields.Date(required=True)
-    value_rp = fields.Integer(strict=True, required=True, validate=MONEY, metadata={"description": "nilai kontrak, before PPN"})
+    value_rp = fields.Integer(
+        strict=True, required=True, validate=MONEY, metadata={"description": "nilai kontrak, before PPN"}
+    )
     unit_price_rp_per_ton = fields.Integer(strict=True, required=True, validate=MONEY)
     daily_target_kg = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
     ppn_rate = fields.Float(load_default=None, validate=validate.Range(min=0, max=1, max_inclusive=False))
     sla = fields.Nested(SlaIn, load_default=None)
     penalties = fields.Nested(PenaltiesIn, load_default=None)
-    performance_bond_rp = fields.Integer(strict=True, load_default=None, validate=MONEY,
-                                         metadata={"description": "jaminan pelaksanaan; default 5% of value_rp"})
+    performance_bond_rp = fields.Integer(
+        strict=True,
+        load_default=None,
+        validate=MONEY,
+        metadata={"description": "jaminan pelaksanaan; default 5% of value_rp"},
+    )
 
 
 class ContractQuery(PageArgs):
@@ -98,8 +107,12 @@ class OptionalReasonIn(Schema):
 
 
 class ActivateIn(OptionalReasonIn):
-    activated_on = fields.Date(load_default=None, metadata={
-        "description": "the WIB day it took effect (SPMK) when keyed in later; default today; never a day to come"})
+    activated_on = fields.Date(
+        load_default=None,
+        metadata={
+            "description": "the WIB day it took effect (SPMK) when keyed in later; default today; never a day to come"
+        },
+    )
 
 
 class AmendmentIn(Schema):
@@ -113,8 +126,10 @@ class AmendmentIn(Schema):
     penalties = fields.Nested(PenaltiesIn)
     performance_bond_rp = fields.Integer(strict=True, validate=MONEY)
     reason = fields.String(load_default=None, validate=TEXT)
-    effective_from = fields.Date(load_default=None, metadata={
-        "description": "WIB day from which the new terms apply; default the day it is recorded"})
+    effective_from = fields.Date(
+        load_default=None,
+        metadata={"description": "WIB day from which the new terms apply; default the day it is recorded"},
+    )
 
 
 class AmendmentOut(Schema):
@@ -132,8 +147,12 @@ class AmendmentOut(Schema):
 class WarningIn(Schema):
     level = fields.String(required=True, validate=validate.OneOf(LEVELS))
     reason = fields.String(required=True, validate=TEXT)
-    breach_ids = fields.List(fields.UUID(), required=True, validate=validate.Length(min=1, max=50),
-                             metadata={"description": "at least one breach of this contract"})
+    breach_ids = fields.List(
+        fields.UUID(),
+        required=True,
+        validate=validate.Length(min=1, max=50),
+        metadata={"description": "at least one breach of this contract"},
+    )
 
 
 class WarningOut(Schema):
@@ -144,10 +163,12 @@ class WarningOut(Schema):
     breach_ids = fields.List(fields.UUID())
     issued_at = fields.AwareDateTime()
     issued_by = fields.String()
-    withdrawn_breach_ids = fields.List(fields.UUID(), metadata={
-        "description": "breaches this letter names that routes has since withdrawn"})
-    rests_only_on_withdrawn = fields.Boolean(metadata={
-        "description": "every breach it names was withdrawn: the letter no longer rests on any"})
+    withdrawn_breach_ids = fields.List(
+        fields.UUID(), metadata={"description": "breaches this letter names that routes has since withdrawn"}
+    )
+    rests_only_on_withdrawn = fields.Boolean(
+        metadata={"description": "every breach it names was withdrawn: the letter no longer rests on any"}
+    )
 
 
 class BreachOut(Schema):

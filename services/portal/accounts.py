@@ -1,4 +1,5 @@
 """Accounts: the lockout rule and password policy (plain functions), and the use cases over the portal's database."""
+
 from __future__ import annotations
 
 import hashlib
@@ -13,11 +14,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from services.portal.models import Session as SessionRow
+from services.portal.models import User
 from shared import audit, auth, clock, config
 from shared.auth import Principal
 from shared.db import new_id
-from services.portal.models import Session as SessionRow
-from services.portal.models import User
 
 _HASHER = PasswordHasher()  # argon2id with the library's (RFC 9106 low-memory) parameters
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
@@ -81,19 +82,36 @@ def token_digest(token: str) -> str:
 OPERATOR = Principal(sub="kawal-cli", role="operator")
 
 
-def add_user(session: Session, username: str, password: str, role: str, display_name: str | None = None,
-             contractor_id: str | None = None, actor: Principal = OPERATOR, password_hash: str | None = None) -> User:
+def add_user(
+    session: Session,
+    username: str,
+    password: str,
+    role: str,
+    display_name: str | None = None,
+    contractor_id: str | None = None,
+    actor: Principal = OPERATOR,
+    password_hash: str | None = None,
+) -> User:
     """password_hash: the password's hash made once for several accounts (the demo's shared password)."""
     name = check_new_account(username, role, contractor_id, password)
     if session.execute(select(User.id).where(User.username == name)).first():
         raise AccountError(f"user {name} already exists")
-    user = User(id=new_id(), username=name, display_name=display_name or name, role=role,
-                contractor_id=contractor_id, password_hash=password_hash or hash_password(password), disabled=False,
-                failed_attempts=0, created_at=clock.now())
+    user = User(
+        id=new_id(),
+        username=name,
+        display_name=display_name or name,
+        role=role,
+        contractor_id=contractor_id,
+        password_hash=password_hash or hash_password(password),
+        disabled=False,
+        failed_attempts=0,
+        created_at=clock.now(),
+    )
     session.add(user)
     session.flush()
-    audit.append(session, actor, "user.add", "user", user.id,
-                 {"username": name, "role": role, "contractor_id": contractor_id})
+    audit.append(
+        session, actor, "user.add", "user", user.id, {"username": name, "role": role, "contractor_id": contractor_id}
+    )
     return user
 
 
@@ -125,8 +143,7 @@ def sign_in(session: Session, username: str, password: str) -> SignIn:
     """Check the password; count failures and lock after too many; on success a new session (token returned once)."""
     settings = config.portal()
     now = clock.now()
-    user = session.execute(select(User).where(User.username == username.strip().lower())
-                           .with_for_update()).scalar()
+    user = session.execute(select(User).where(User.username == username.strip().lower()).with_for_update()).scalar()
     if user is None or user.disabled:
         _verify(_dummy_hash(), password)
         return SignIn(refusal="bad_credentials")
@@ -135,8 +152,9 @@ def sign_in(session: Session, username: str, password: str) -> SignIn:
         audit.append(session, actor, "session.refused_locked", "user", user.id, {})
         return SignIn(refusal="locked")
     if not _verify(user.password_hash, password):
-        outcome = after_failure(user.failed_attempts, now, settings.max_failures,
-                                timedelta(minutes=settings.lockout_minutes))
+        outcome = after_failure(
+            user.failed_attempts, now, settings.max_failures, timedelta(minutes=settings.lockout_minutes)
+        )
         user.failed_attempts, user.locked_until = outcome.failed_attempts, outcome.locked_until
         audit.append(session, actor, "user.lock" if outcome.locked_until else "session.failed", "user", user.id, {})
         return SignIn(refusal="locked" if outcome.locked_until else "bad_credentials")
@@ -144,8 +162,14 @@ def sign_in(session: Session, username: str, password: str) -> SignIn:
         user.password_hash = _HASHER.hash(password)
     user.failed_attempts, user.locked_until, user.last_sign_in_at = 0, None, now
     token = secrets.token_urlsafe(32)
-    session.add(SessionRow(token_sha256=token_digest(token), user_id=user.id, created_at=now,
-                           expires_at=now + timedelta(hours=settings.session_hours)))
+    session.add(
+        SessionRow(
+            token_sha256=token_digest(token),
+            user_id=user.id,
+            created_at=now,
+            expires_at=now + timedelta(hours=settings.session_hours),
+        )
+    )
     audit.append(session, actor, "session.start", "user", user.id, {})
     return SignIn(token=token, user=user)
 
@@ -159,8 +183,11 @@ def _verify(password_hash: str, password: str) -> bool:
 
 def user_of_session(session: Session, token: str) -> User | None:
     """The signed-in user of a live session, or None (expired, unknown, or the account was disabled)."""
-    row = session.execute(select(SessionRow, User).join(User, User.id == SessionRow.user_id)
-                          .where(SessionRow.token_sha256 == token_digest(token))).first()
+    row = session.execute(
+        select(SessionRow, User)
+        .join(User, User.id == SessionRow.user_id)
+        .where(SessionRow.token_sha256 == token_digest(token))
+    ).first()
     if row is None:
         return None
     live, user = row

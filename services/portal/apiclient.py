@@ -1,4 +1,5 @@
 """Calls to the three APIs as the signed-in user: a short-lived token minted per client, errors mapped to one type."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -42,8 +43,12 @@ class Api:
         self.user = user
         self.urls = urls or {service: config.service_url(service) for service in config.SERVICES}
         settings = config.portal()
-        self.token = auth.mint(user.role, sub=f"portal:{user.username}", contractor_id=user.contractor_id,
-                               ttl_seconds=settings.token_seconds)
+        self.token = auth.mint(
+            user.role,
+            sub=f"portal:{user.username}",
+            contractor_id=user.contractor_id,
+            ttl_seconds=settings.token_seconds,
+        )
 
     def get(self, service: str, path: str, **params) -> Any:
         return self.call("GET", service, path, params=params).body
@@ -61,16 +66,33 @@ class Api:
                 return items
             page += 1
 
-    def call(self, method: str, service: str, path: str, params: dict | None = None, json: Any = None,
-             idempotency_key: str | None = None, files: dict | None = None, stream: bool = False) -> Answer:
+    def call(
+        self,
+        method: str,
+        service: str,
+        path: str,
+        params: dict | None = None,
+        json: Any = None,
+        idempotency_key: str | None = None,
+        files: dict | None = None,
+        stream: bool = False,
+    ) -> Answer:
         """Any call; 2xx returns the answer, anything else raises ApiProblem with the API's own code and fields."""
         headers = {"Authorization": f"Bearer {self.token}"}
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
         clean = {k: v for k, v in (params or {}).items() if v is not None}
         try:
-            response = _http.request(method, f"{self.urls[service]}/api/v1{path}", params=clean, json=json,
-                                     files=files, headers=headers, timeout=TIMEOUT, stream=stream)
+            response = _http.request(
+                method,
+                f"{self.urls[service]}/api/v1{path}",
+                params=clean,
+                json=json,
+                files=files,
+                headers=headers,
+                timeout=TIMEOUT,
+                stream=stream,
+            )
         except requests.RequestException as error:
             raise ApiProblem(503, "unavailable", f"{service} is not reachable: {type(error).__name__}") from None
         if response.status_code >= 400:
@@ -84,8 +106,9 @@ class Api:
 def _problem(service: str, response: requests.Response) -> ApiProblem:
     try:
         error = response.json()["error"]
-        return ApiProblem(response.status_code, error.get("code", "error"), error.get("message", ""),
-                          error.get("fields") or {})
+        return ApiProblem(
+            response.status_code, error.get("code", "error"), error.get("message", ""), error.get("fields") or {}
+        )
     except (ValueError, KeyError, TypeError):
         # a proxy's HTML page or a crash: never show it, say which service failed
         status = response.status_code if response.status_code < 500 else 502

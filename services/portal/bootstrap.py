@@ -1,4 +1,5 @@
 """The portal's composition root: its settings (shared.bootstrap); pages only, so no gauges and no events."""
+
 from __future__ import annotations
 
 from shared.bootstrap import Service, Settings, build

@@ -1,4 +1,5 @@
 """The portal's own tables: accounts (with their password hashes and lockout state) and server-side sessions."""
+
 from __future__ import annotations
 
 from datetime import datetime

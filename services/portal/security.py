@@ -1,4 +1,5 @@
 """The signed-in user of a request, CSRF tokens on every unsafe request, security headers, and `require_role`."""
+
 from __future__ import annotations
 
 import hashlib
@@ -11,8 +12,8 @@ from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, g, redirect, request, url_for
 
-from shared import db
 from services.portal import accounts
+from shared import db
 
 SESSION_COOKIE = "kawal_session"
 ANON_COOKIE = "kawal_csrf"  # only before sign-in: the double-submit secret of the sign-in form
@@ -58,10 +59,12 @@ def install(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         # no inline script anywhere: the pages' and the crew app's code are files under /static
-        response.headers.setdefault("Content-Security-Policy",
-                                    "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; "
-                                    "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; "
-                                    "base-uri 'self'; form-action 'self'")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; "
+            "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; "
+            "base-uri 'self'; form-action 'self'",
+        )
         return response
 
     app.jinja_env.globals.update(csrf_token=csrf_token, current_user=current_user)
@@ -104,8 +107,15 @@ def end_session(response) -> None:
 
 
 def _set_cookie(response, name: str, value: str, max_age: int) -> None:
-    response.set_cookie(name, value, max_age=max_age, path="/", httponly=True, samesite="Lax",
-                        secure=current_app.config["KAWAL_SECURE_COOKIES"])
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path="/",
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["KAWAL_SECURE_COOKIES"],
+    )
 
 
 def require_role(*roles: str, api: bool = False) -> Callable:

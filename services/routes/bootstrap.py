@@ -1,4 +1,5 @@
 """The routes service's composition root: its settings, its domain gauges, its handler table (shared.bootstrap)."""
+
 from __future__ import annotations
 
 from services.routes import gauges, handlers

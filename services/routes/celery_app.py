@@ -2,6 +2,7 @@
 
 Run as `celery -A services.routes.celery_app worker` and `celery -A services.routes.celery_app beat` (exactly one
 beat). No Flask app here: the tasks need only the database URL (`kawal_database_url` in the Celery config)."""
+
 from __future__ import annotations
 
 import logging
@@ -35,14 +36,17 @@ def beat_schedule() -> dict:
     """Every periodic task at its configured interval. A tick not consumed within its own interval expires:
     the tasks catch up by themselves, so a backlog of stale ticks after downtime would only repeat work."""
     intervals = config.beat_intervals_seconds()
-    return {key: {"task": task, "schedule": intervals[key], "options": {"expires": intervals[key]}}
-            for key, task in PERIODIC_TASKS.items()}
+    return {
+        key: {"task": task, "schedule": intervals[key], "options": {"expires": intervals[key]}}
+        for key, task in PERIODIC_TASKS.items()
+    }
 
 
 def celery_config(database_url: str | None = None) -> dict:
     exchange = Exchange(TASKS_EXCHANGE, type="topic", durable=True)  # topic: Celery's native delayed delivery needs it
-    queue = Queue(COMPLIANCE_QUEUE, exchange, routing_key="routes.#", durable=True,
-                  queue_arguments={"x-queue-type": "quorum"})
+    queue = Queue(
+        COMPLIANCE_QUEUE, exchange, routing_key="routes.#", durable=True, queue_arguments={"x-queue-type": "quorum"}
+    )
     return {
         "broker_url": config.celery_broker_url(),
         "broker_transport_options": {"confirm_publish": True},
@@ -85,6 +89,7 @@ app = create_celery_app()  # what `celery -A services.routes.celery_app` looks u
 
 # Prometheus multiprocess mode (PROMETHEUS_MULTIPROC_DIR, set by the Procfile): prefork children write their
 # samples to files; the main worker process serves their sum.
+
 
 @signals.celeryd_init.connect
 @signals.beat_init.connect

@@ -1,13 +1,16 @@
 """The confirmation rules: when a contractor's word that a pickup was collected is refused, on time, late or off-site,
 and when the agency may excuse a pickup or verify an off-site confirmation. Plain functions; pickups.py applies them.
 FUTURE_TOLERANCE is the one device-clock tolerance of all evidence (weighings and complaints use it too)."""
+
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-FUTURE_TOLERANCE = timedelta(minutes=2)  # clocks drift (a driver's phone, the weighbridge PC, the complaint desk): more ahead of the server is refused
+FUTURE_TOLERANCE = timedelta(
+    minutes=2
+)  # clocks drift (a driver's phone, the weighbridge PC, the complaint desk): more ahead of the server is refused
 EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
 
 
@@ -87,9 +90,11 @@ def judge(claim: Claim, window: Window, terms: Terms, pickup_status: str, contra
     check_state(pickup_status, contract_status)
     check_times(claim, window, terms)
     off_site = claim.distance_m > terms.geofence_m
-    on_time = (window.start <= claim.collected_at <= window.end
-               and claim.received_at <= window.end + terms.grace
-               and not off_site)
+    on_time = (
+        window.start <= claim.collected_at <= window.end
+        and claim.received_at <= window.end + terms.grace
+        and not off_site
+    )
     superseding = pickup_status == "missed"
     # a miss superseded by an offline driver's sync is confirmed, but never on time
     return Verdict(on_time=on_time and not superseding, off_site=off_site, supersedes_missed=superseding)

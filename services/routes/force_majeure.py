@@ -1,4 +1,5 @@
 """Force-majeure days (banjir, road closed, a city event): the day's pickups excused there, no shortfall day."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -6,12 +7,12 @@ from datetime import date
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from services.routes import contract_copy, network
+from services.routes.models import Contract, ForceMajeureDay
 from shared import audit, clock, events, logs, outbox
 from shared.auth import Principal, scope
 from shared.errors import invalid
 from shared.pagination import paginate
-from services.routes import contract_copy, network
-from services.routes.models import Contract, ForceMajeureDay
 
 PRODUCER = "routes"
 
@@ -46,34 +47,76 @@ def declare(session: Session, principal: Principal, body: dict) -> ForceMajeureD
         raise invalid("unknown_contract", "No such contract.", {"contract_id": ["No such contract."]})
     day: date = body["date"]
     if not contract_copy.day_in_force(session, contract.id, day):
-        raise invalid("not_in_force", f"The contract is not in force on {day.isoformat()}.",
-                      {"date": ["Not a day in force of the contract."]})
+        raise invalid(
+            "not_in_force",
+            f"The contract is not in force on {day.isoformat()}.",
+            {"date": ["Not a day in force of the contract."]},
+        )
     kecamatan = kecamatan_declared(body.get("kecamatan"), list(contract.kecamatan))
-    earlier = session.execute(select(ForceMajeureDay).where(ForceMajeureDay.contract_id == contract.id,
-                                                            ForceMajeureDay.date == day)).scalars()
+    earlier = session.execute(
+        select(ForceMajeureDay).where(ForceMajeureDay.contract_id == contract.id, ForceMajeureDay.date == day)
+    ).scalars()
     for declared in earlier:
         if sorted(declared.kecamatan) == sorted(kecamatan):
             return declared
     reason = f"keadaan kahar (force majeure): {body['reason']}"
-    excused = session.execute(_EXCUSE, {"contract_id": contract.id, "day": day, "kecamatan": kecamatan,
-                                        "reason": reason, "now": clock.now()}).all()
-    declared = ForceMajeureDay(contract_id=contract.id, contractor_id=contract.contractor_id, date=day,
-                               reason=body["reason"], kecamatan=kecamatan,
-                               whole_contract=sorted(kecamatan) == sorted(contract.kecamatan),
-                               pickups_excused=len(excused), declared_at=clock.now(), declared_by=principal.sub)
+    excused = session.execute(
+        _EXCUSE, {"contract_id": contract.id, "day": day, "kecamatan": kecamatan, "reason": reason, "now": clock.now()}
+    ).all()
+    declared = ForceMajeureDay(
+        contract_id=contract.id,
+        contractor_id=contract.contractor_id,
+        date=day,
+        reason=body["reason"],
+        kecamatan=kecamatan,
+        whole_contract=sorted(kecamatan) == sorted(contract.kecamatan),
+        pickups_excused=len(excused),
+        declared_at=clock.now(),
+        declared_by=principal.sub,
+    )
     session.add(declared)
     session.flush()
     correlation = logs.correlation_id.get()
-    outbox.record_many(session, [events.make("routes.pickup.excused", {
-        "pickup_id": row.id, "contract_id": row.contract_id, "date": row.date, "reason": reason},
-        producer=PRODUCER, correlation_id=correlation) for row in excused])
-    outbox.record(session, "routes.force_majeure.declared", {
-        "force_majeure_id": declared.id, "contract_id": contract.id, "date": day, "reason": declared.reason,
-        "kecamatan": kecamatan, "whole_contract": declared.whole_contract, "pickups_excused": len(excused)},
-        producer=PRODUCER)
-    audit.append(session, principal, "force_majeure.declare", "force_majeure", declared.id,
-                 {"contract_id": contract.id, "date": day.isoformat(), "kecamatan": kecamatan,
-                  "reason": declared.reason, "pickups_excused": len(excused)})
+    outbox.record_many(
+        session,
+        [
+            events.make(
+                "routes.pickup.excused",
+                {"pickup_id": row.id, "contract_id": row.contract_id, "date": row.date, "reason": reason},
+                producer=PRODUCER,
+                correlation_id=correlation,
+            )
+            for row in excused
+        ],
+    )
+    outbox.record(
+        session,
+        "routes.force_majeure.declared",
+        {
+            "force_majeure_id": declared.id,
+            "contract_id": contract.id,
+            "date": day,
+            "reason": declared.reason,
+            "kecamatan": kecamatan,
+            "whole_contract": declared.whole_contract,
+            "pickups_excused": len(excused),
+        },
+        producer=PRODUCER,
+    )
+    audit.append(
+        session,
+        principal,
+        "force_majeure.declare",
+        "force_majeure",
+        declared.id,
+        {
+            "contract_id": contract.id,
+            "date": day.isoformat(),
+            "kecamatan": kecamatan,
+            "reason": declared.reason,
+            "pickups_excused": len(excused),
+        },
+    )
     return declared
 
 
@@ -86,4 +129,3 @@ def list_days(session: Session, filters: dict, page: int, per_page: int) -> dict
     if filters.get("to"):
         query = query.where(ForceMajeureDay.date <= filters["to"])
     return paginate(session, query.order_by(ForceMajeureDay.date, ForceMajeureDay.declared_at), page, per_page)
-

@@ -1,4 +1,5 @@
 """Domain gauges computed from the database at scrape time: pickups, on-time ratio, tonnage, complaints, flags."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -42,8 +43,13 @@ WHERE NOT w.cleared GROUP BY 1, 2
 def _month() -> dict:
     today = clock.today_wib()
     first, following = clock.month_bounds(clock.month_of(today))
-    return {"today": today, "first": first, "following": following,
-            "start": clock.wib_day_bounds(first)[0], "end": clock.wib_day_bounds(following - timedelta(days=1))[1]}
+    return {
+        "today": today,
+        "first": first,
+        "following": following,
+        "start": clock.wib_day_bounds(first)[0],
+        "end": clock.wib_day_bounds(following - timedelta(days=1))[1],
+    }
 
 
 def _rows(url: str, statement, params: dict | None = None) -> list:
@@ -52,7 +58,9 @@ def _rows(url: str, statement, params: dict | None = None) -> list:
 
 
 def pickups(url: str):
-    return [((number, kecamatan, outcome), count) for number, kecamatan, outcome, count in _rows(url, _PICKUPS, _month())]
+    return [
+        ((number, kecamatan, outcome), count) for number, kecamatan, outcome, count in _rows(url, _PICKUPS, _month())
+    ]
 
 
 def on_time_ratio(pickup_rows) -> list:
@@ -75,21 +83,53 @@ def _pickups_and_ratio(url: str) -> dict:
 
 def register(registry: CollectorRegistry, url: str) -> None:
     """Routes' domain gauges on registry, read from url at each scrape (called by the bootstrap)."""
-    registry.register(metrics.GaugeGroup([
-        ("kawal_routes_pickups", "Pickups of the current WIB month by outcome.", ["contract", "kecamatan", "outcome"]),
-        ("kawal_routes_on_time_ratio", "On-time ratio of the current WIB month's decided pickups.",
-         ["contract", "kecamatan"]),
-    ], lambda: _pickups_and_ratio(url)))
+    registry.register(
+        metrics.GaugeGroup(
+            [
+                (
+                    "kawal_routes_pickups",
+                    "Pickups of the current WIB month by outcome.",
+                    ["contract", "kecamatan", "outcome"],
+                ),
+                (
+                    "kawal_routes_on_time_ratio",
+                    "On-time ratio of the current WIB month's decided pickups.",
+                    ["contract", "kecamatan"],
+                ),
+            ],
+            lambda: _pickups_and_ratio(url),
+        )
+    )
     for name, doc, labels, read in (
-        ("kawal_routes_min_on_time_ratio", "The contract's minimum monthly on-time ratio (SLA term).", ["contract"],
-         lambda: [((n,), v) for n, v in _rows(url, _MIN_ON_TIME)]),
-        ("kawal_routes_net_tonnage_kg", "Net kg of cleared weighings, current WIB month to date.", ["contract"],
-         lambda: [((n,), v) for n, v in _rows(url, _NET, _month())]),
-        ("kawal_routes_target_tonnage_kg", "Daily target x contract days of the current WIB month to date.",
-         ["contract"], lambda: [((n,), v) for n, v in _rows(url, _TARGET, _month())]),
-        ("kawal_routes_complaints", "Complaints by status.", ["contract", "status"],
-         lambda: [((n, s), v) for n, s, v in _rows(url, _COMPLAINTS)]),
-        ("kawal_routes_weighings_flagged", "Flagged weighings not yet cleared, by flag.", ["contract", "flag"],
-         lambda: [((n, f), v) for n, f, v in _rows(url, _FLAGGED)]),
+        (
+            "kawal_routes_min_on_time_ratio",
+            "The contract's minimum monthly on-time ratio (SLA term).",
+            ["contract"],
+            lambda: [((n,), v) for n, v in _rows(url, _MIN_ON_TIME)],
+        ),
+        (
+            "kawal_routes_net_tonnage_kg",
+            "Net kg of cleared weighings, current WIB month to date.",
+            ["contract"],
+            lambda: [((n,), v) for n, v in _rows(url, _NET, _month())],
+        ),
+        (
+            "kawal_routes_target_tonnage_kg",
+            "Daily target x contract days of the current WIB month to date.",
+            ["contract"],
+            lambda: [((n,), v) for n, v in _rows(url, _TARGET, _month())],
+        ),
+        (
+            "kawal_routes_complaints",
+            "Complaints by status.",
+            ["contract", "status"],
+            lambda: [((n, s), v) for n, s, v in _rows(url, _COMPLAINTS)],
+        ),
+        (
+            "kawal_routes_weighings_flagged",
+            "Flagged weighings not yet cleared, by flag.",
+            ["contract", "flag"],
+            lambda: [((n, f), v) for n, f, v in _rows(url, _FLAGGED)],
+        ),
     ):
         registry.register(metrics.GaugeCollector(name, doc, labels, read))

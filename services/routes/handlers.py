@@ -1,5 +1,6 @@
 """What the routes service consumes: event type -> handler(session, envelope). The read model of contracts is in
 readmodel.py; an objection's decision acts on pickups and days (objections.py)."""
+
 from services.routes import objections, readmodel
 
 HANDLERS = {

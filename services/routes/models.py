@@ -1,10 +1,25 @@
 """The routes service's tables: its read model of contracts, the network, pickups and their evidence, compliance."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from sqlalchemy import (ARRAY, BigInteger, Boolean, Date, Float, ForeignKey, Index, Integer, Numeric,
-                        String, Text, Time, UniqueConstraint, text)
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -212,8 +227,10 @@ class Weighing(Base):
     """A timbangan ticket at the TPA weighbridge: bruto, tara, netto, and the flags that hold it out of billing."""
 
     __tablename__ = "weighings"
-    __table_args__ = (Index("ix_weighings_plate_at", "plate", "weighed_at"),
-                      Index("ix_weighings_contract_at", "contract_id", "weighed_at"))
+    __table_args__ = (
+        Index("ix_weighings_plate_at", "plate", "weighed_at"),
+        Index("ix_weighings_contract_at", "contract_id", "weighed_at"),
+    )
     id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
     ticket_no: Mapped[str] = mapped_column(String(60), unique=True)
     plate: Mapped[str] = mapped_column(String(20))
@@ -302,8 +319,16 @@ class Breach(Base):
     """An SLA breach of a month: its measure, threshold, value and evidence."""
 
     __tablename__ = "breaches"
-    __table_args__ = (Index("uq_breaches_live_contract_month_measure", "contract_id", "month", "measure", unique=True,
-                            postgresql_where=text("withdrawn_at IS NULL")),)
+    __table_args__ = (
+        Index(
+            "uq_breaches_live_contract_month_measure",
+            "contract_id",
+            "month",
+            "measure",
+            unique=True,
+            postgresql_where=text("withdrawn_at IS NULL"),
+        ),
+    )
     id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
     contract_id: Mapped[str] = mapped_column(Id, ForeignKey("contracts.id"), index=True)
     contractor_id: Mapped[str] = mapped_column(Id, index=True)

@@ -1,6 +1,7 @@
 """The collection network: points, vehicles and routes. The rules (kecamatan, coordinates inside Pekanbaru, plates,
 route plans) as plain functions, then the agency's use cases that register them and the reads.
 Scheduling a route's pickups is in scheduling.py."""
+
 from __future__ import annotations
 
 import re
@@ -11,13 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from services.routes.models import Contract, Contractor, Point, Route, RouteStop, Vehicle
 from shared import audit, clock
 from shared.auth import Principal, scope
 from shared.city import KECAMATAN
 from shared.errors import conflict, invalid
 from shared.pagination import paginate
-from services.routes.models import Contract, Contractor, Point, Route, RouteStop, Vehicle
-
 
 # A generous box around Pekanbaru (about 0.42-0.70 N, 101.33-101.58 E): catches swapped or foreign coordinates.
 CITY_LAT = (0.30, 0.85)
@@ -122,8 +122,16 @@ def create_point(session: Session, principal: Principal, body: dict) -> Point:
         kecamatan = canonical_kecamatan(body["kecamatan"])
     except RuleError as error:
         raise _rule(error)
-    point = Point(code=body["code"].strip(), name=body["name"], kind=body["kind"], lat=body["lat"],
-                  lon=body["lon"], kecamatan=kecamatan, kelurahan=body["kelurahan"], created_at=clock.now())
+    point = Point(
+        code=body["code"].strip(),
+        name=body["name"],
+        kind=body["kind"],
+        lat=body["lat"],
+        lon=body["lon"],
+        kecamatan=kecamatan,
+        kelurahan=body["kelurahan"],
+        created_at=clock.now(),
+    )
     _insert_unique(session, point, f"A point with code {point.code}")
     audit.append(session, principal, "point.create", "point", point.id, {"code": point.code})
     return point
@@ -136,8 +144,14 @@ def create_vehicle(session: Session, principal: Principal, body: dict) -> Vehicl
         raise _rule(error)
     if session.get(Contractor, str(body["contractor_id"])) is None:
         raise invalid("unknown_contractor", "No such contractor.", {"contractor_id": ["No such contractor."]})
-    vehicle = Vehicle(plate=plate, contractor_id=str(body["contractor_id"]), type=body["type"],
-                      capacity_m3=body["capacity_m3"], tare_kg=body["tare_kg"], created_at=clock.now())
+    vehicle = Vehicle(
+        plate=plate,
+        contractor_id=str(body["contractor_id"]),
+        type=body["type"],
+        capacity_m3=body["capacity_m3"],
+        tare_kg=body["tare_kg"],
+        created_at=clock.now(),
+    )
     _insert_unique(session, vehicle, f"A vehicle with plate {plate}")
     audit.append(session, principal, "vehicle.create", "vehicle", vehicle.id, {"plate": plate})
     return vehicle
@@ -145,8 +159,9 @@ def create_vehicle(session: Session, principal: Principal, body: dict) -> Vehicl
 
 def create_route(session: Session, principal: Principal, body: dict) -> dict:
     try:
-        plan = check_route_plan([str(s) for s in body["stops"]], body["weekdays"], body["window_start"],
-                                        body["window_end"])
+        plan = check_route_plan(
+            [str(s) for s in body["stops"]], body["weekdays"], body["window_start"], body["window_end"]
+        )
     except RuleError as error:
         raise _rule(error)
     contract = session.get(Contract, str(body["contract_id"]), with_for_update=True)
@@ -156,14 +171,28 @@ def create_route(session: Session, principal: Principal, body: dict) -> dict:
         raise conflict("contract_not_active", f"The contract is {contract.status}.")
     vehicle = _vehicle_of(session, str(body["vehicle_id"]), contract)
     _check_stops(session, plan.stops, contract)
-    route = Route(code=body["code"].strip(), contract_id=contract.id, contractor_id=contract.contractor_id,
-                  vehicle_id=vehicle.id, weekdays=plan.weekdays, window_start=plan.window_start,
-                  window_end=plan.window_end, created_at=clock.now())
+    route = Route(
+        code=body["code"].strip(),
+        contract_id=contract.id,
+        contractor_id=contract.contractor_id,
+        vehicle_id=vehicle.id,
+        weekdays=plan.weekdays,
+        window_start=plan.window_start,
+        window_end=plan.window_end,
+        created_at=clock.now(),
+    )
     _insert_unique(session, route, f"A route with code {route.code}")
-    session.add_all([RouteStop(route_id=route.id, seq=seq, point_id=point_id)
-                     for seq, point_id in enumerate(plan.stops, start=1)])
-    audit.append(session, principal, "route.create", "route", route.id,
-                 {"code": route.code, "contract_id": contract.id, "vehicle_id": vehicle.id})
+    session.add_all(
+        [RouteStop(route_id=route.id, seq=seq, point_id=point_id) for seq, point_id in enumerate(plan.stops, start=1)]
+    )
+    audit.append(
+        session,
+        principal,
+        "route.create",
+        "route",
+        route.id,
+        {"code": route.code, "contract_id": contract.id, "vehicle_id": vehicle.id},
+    )
     return route_body(route, plan.stops)
 
 
@@ -171,15 +200,23 @@ def _vehicle_of(session: Session, vehicle_id: str, contract: Contract) -> Vehicl
     # the vehicle row lock serialises two routes racing to put it on two contracts
     vehicle = session.get(Vehicle, vehicle_id, with_for_update=True)
     if vehicle is None or vehicle.contractor_id != contract.contractor_id:
-        raise invalid("vehicle_not_of_contractor", "The vehicle is not the contract's contractor's.",
-                      {"vehicle_id": ["Not a vehicle of the contract's contractor."]})
+        raise invalid(
+            "vehicle_not_of_contractor",
+            "The vehicle is not the contract's contractor's.",
+            {"vehicle_id": ["Not a vehicle of the contract's contractor."]},
+        )
     other = session.execute(
-        select(Contract.number).join(Route, Route.contract_id == Contract.id)
+        select(Contract.number)
+        .join(Route, Route.contract_id == Contract.id)
         .where(Route.vehicle_id == vehicle.id, Contract.id != contract.id, Contract.status.in_(LIVE_CONTRACT))
-        .limit(1)).scalar()
+        .limit(1)
+    ).scalar()
     if other is not None:
-        raise conflict("vehicle_on_other_contract", f"The vehicle already serves contract {other}.",
-                       {"vehicle_id": [f"Serves contract {other}."]})
+        raise conflict(
+            "vehicle_on_other_contract",
+            f"The vehicle already serves contract {other}.",
+            {"vehicle_id": [f"Serves contract {other}."]},
+        )
     return vehicle
 
 
@@ -194,10 +231,22 @@ def _check_stops(session: Session, stops: list[str], contract: Contract) -> None
 
 
 def route_body(route: Route, stops: list[str]) -> dict:
-    body = {column: getattr(route, column) for column in (
-        "id", "code", "contract_id", "contractor_id", "vehicle_id", "weekdays", "window_start", "window_end")}
-    body.update(stops=stops, window_start=route.window_start.strftime("%H:%M"),
-                window_end=route.window_end.strftime("%H:%M"))
+    body = {
+        column: getattr(route, column)
+        for column in (
+            "id",
+            "code",
+            "contract_id",
+            "contractor_id",
+            "vehicle_id",
+            "weekdays",
+            "window_start",
+            "window_end",
+        )
+    }
+    body.update(
+        stops=stops, window_start=route.window_start.strftime("%H:%M"), window_end=route.window_end.strftime("%H:%M")
+    )
     return body
 
 
@@ -224,8 +273,9 @@ def list_routes(session: Session, filters: dict, page: int, per_page: int) -> di
     result = paginate(session, query, page, per_page)
     ids = [route.id for route in result["items"]]
     stops: dict[str, list[str]] = {route_id: [] for route_id in ids}
-    for stop in session.execute(select(RouteStop).where(RouteStop.route_id.in_(ids))
-                                .order_by(RouteStop.route_id, RouteStop.seq)).scalars():
+    for stop in session.execute(
+        select(RouteStop).where(RouteStop.route_id.in_(ids)).order_by(RouteStop.route_id, RouteStop.seq)
+    ).scalars():
         stops[stop.route_id].append(stop.point_id)
     result["items"] = [route_body(route, stops[route.id]) for route in result["items"]]
     return result

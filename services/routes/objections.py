@@ -3,6 +3,7 @@
 A missed pickup is excused (or an off-site one verified), a shortfall day or a complaint's overdue day is excused;
 each through routes' usual events, so billing's credit follows like any late evidence. A rejected one changes
 nothing, and so does an accepted one whose fact has since changed anyway (already excused, superseded)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -44,7 +45,8 @@ def objection_decided(session: Session, envelope) -> None:
     # the agency's decision, carried out here: the audit names the officer who decided
     principal = Principal(sub=str(data.get("decided_by") or "billing"), role="dinas")
     {"missed_pickup": _pickup, "shortfall_day": _shortfall_day, "complaint_day": _complaint_day}[data["kind"]](
-        session, principal, data)
+        session, principal, data
+    )
 
 
 def _pickup(session: Session, principal: Principal, data: dict) -> None:
@@ -60,14 +62,33 @@ def _pickup(session: Session, principal: Principal, data: dict) -> None:
 
 def _excuse_day(session: Session, principal: Principal, data: dict, measure: str, day: date | None) -> bool:
     """Record the excused day once, audited; True when it is new (a redelivered decision changes nothing)."""
-    inserted = session.execute(insert(ExcusedDay).values(
-        contract_id=str(data["contract_id"]), measure=measure, ref=data["ref"], date=day, reason=reason_of(data),
-        objection_id=str(data["objection_id"]), excused_at=clock.now()).on_conflict_do_nothing()
-        .returning(ExcusedDay.ref)).first()
+    inserted = session.execute(
+        insert(ExcusedDay)
+        .values(
+            contract_id=str(data["contract_id"]),
+            measure=measure,
+            ref=data["ref"],
+            date=day,
+            reason=reason_of(data),
+            objection_id=str(data["objection_id"]),
+            excused_at=clock.now(),
+        )
+        .on_conflict_do_nothing()
+        .returning(ExcusedDay.ref)
+    ).first()
     if inserted is not None:
-        audit.append(session, principal, f"{measure}.excuse", measure, data["ref"],
-                     {"contract_id": str(data["contract_id"]), "objection_id": str(data["objection_id"]),
-                      "reason": reason_of(data)})
+        audit.append(
+            session,
+            principal,
+            f"{measure}.excuse",
+            measure,
+            data["ref"],
+            {
+                "contract_id": str(data["contract_id"]),
+                "objection_id": str(data["objection_id"]),
+                "reason": reason_of(data),
+            },
+        )
     return inserted is not None
 
 
@@ -82,6 +103,15 @@ def _complaint_day(session: Session, principal: Principal, data: dict) -> None:
     if session.get(Complaint, complaint_id) is None:
         raise NotYetKnown(f"complaint {complaint_id} not known to routes yet")
     if _excuse_day(session, principal, data, "complaint_day", data.get("fact_date")):
-        outbox.record(session, "routes.complaint.day_excused", {
-            "complaint_id": complaint_id, "contract_id": data["contract_id"], "day_no": day_no,
-            "date": data.get("fact_date"), "reason": reason_of(data)}, producer="routes")
+        outbox.record(
+            session,
+            "routes.complaint.day_excused",
+            {
+                "complaint_id": complaint_id,
+                "contract_id": data["contract_id"],
+                "day_no": day_no,
+                "date": data.get("fact_date"),
+                "reason": reason_of(data),
+            },
+            producer="routes",
+        )

@@ -1,5 +1,6 @@
 """Photos of pickups and complaint resolutions: checked (size, type), stored by SHA-256 with a display copy,
 in a directory or S3-compatible object storage; each owner (a contractor, or the agency) reads its own."""
+
 from __future__ import annotations
 
 import hashlib
@@ -14,10 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from services.routes.models import Photo
 from shared import audit, clock, config
 from shared.auth import Principal
 from shared.errors import ApiError, invalid, not_found
-from services.routes.models import Photo
 
 TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}  # what phones' cameras and browsers make
 MAX_PIXELS = 50_000_000  # a 50 MP camera at most; more is a decompression bomb, not a photo
@@ -36,13 +37,18 @@ class Facts:
 
 # --- rules (plain functions over bytes) ---------------------------------------------------------------------
 
+
 def inspect(data: bytes, max_bytes: int) -> Facts:
     """What a photo is, or ApiError 422 naming the field `photo` (empty, too large, not an image we accept)."""
     if not data:
         raise invalid("empty_photo", "The photo is empty.", {"photo": ["Empty."]})
     if len(data) > max_bytes:
-        raise ApiError(413, "photo_too_large", f"The photo is larger than {max_bytes} bytes.",
-                       {"photo": [f"At most {max_bytes} bytes."]})
+        raise ApiError(
+            413,
+            "photo_too_large",
+            f"The photo is larger than {max_bytes} bytes.",
+            {"photo": [f"At most {max_bytes} bytes."]},
+        )
     try:
         with Image.open(io.BytesIO(data)) as image:
             kind, (width, height) = image.format, image.size
@@ -52,8 +58,11 @@ def inspect(data: bytes, max_bytes: int) -> Facts:
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
         raise invalid("not_an_image", "The file is not a readable image.", {"photo": ["Not a readable image."]})
     if kind not in TYPES:
-        raise invalid("unsupported_photo_type", f"{kind} is not accepted; send JPEG, PNG or WebP.",
-                      {"photo": ["JPEG, PNG or WebP."]})
+        raise invalid(
+            "unsupported_photo_type",
+            f"{kind} is not accepted; send JPEG, PNG or WebP.",
+            {"photo": ["JPEG, PNG or WebP."]},
+        )
     return Facts(hashlib.sha256(data).hexdigest(), TYPES[kind], len(data), width, height)
 
 
@@ -72,6 +81,7 @@ def owner_of(principal: Principal) -> str:
 
 
 # --- storage ------------------------------------------------------------------------------------------------
+
 
 class DirectoryStore:
     """Photos as files under a directory (one machine, or a shared volume)."""
@@ -150,6 +160,7 @@ def _key(variant: str, sha256: str) -> str:
 
 # --- use cases ----------------------------------------------------------------------------------------------
 
+
 def upload(session: Session, principal: Principal, data: bytes) -> dict:
     """Check and store a photo (both copies before the row, so a row always has its files); the same bytes again
     answer the same body."""
@@ -158,26 +169,52 @@ def upload(session: Session, principal: Principal, data: bytes) -> dict:
     store = store_for(settings)
     store.put(_key("original", facts.sha256), data, facts.content_type)
     store.put(_key("display", facts.sha256), display_copy(data, settings.display_px), DISPLAY_TYPE)
-    inserted = session.execute(insert(Photo).values(
-        sha256=facts.sha256, owner=owner_of(principal), content_type=facts.content_type,
-        size_bytes=facts.size_bytes, width=facts.width, height=facts.height, uploaded_by=principal.sub,
-        uploaded_at=clock.now()).on_conflict_do_nothing().returning(Photo.sha256)).first()
+    inserted = session.execute(
+        insert(Photo)
+        .values(
+            sha256=facts.sha256,
+            owner=owner_of(principal),
+            content_type=facts.content_type,
+            size_bytes=facts.size_bytes,
+            width=facts.width,
+            height=facts.height,
+            uploaded_by=principal.sub,
+            uploaded_at=clock.now(),
+        )
+        .on_conflict_do_nothing()
+        .returning(Photo.sha256)
+    ).first()
     if inserted is not None:
-        audit.append(session, principal, "photo.upload", "photo", facts.sha256,
-                     {"size_bytes": facts.size_bytes, "content_type": facts.content_type})
-    return {"sha256": facts.sha256, "content_type": facts.content_type, "size_bytes": facts.size_bytes,
-            "width": facts.width, "height": facts.height}
+        audit.append(
+            session,
+            principal,
+            "photo.upload",
+            "photo",
+            facts.sha256,
+            {"size_bytes": facts.size_bytes, "content_type": facts.content_type},
+        )
+    return {
+        "sha256": facts.sha256,
+        "content_type": facts.content_type,
+        "size_bytes": facts.size_bytes,
+        "width": facts.width,
+        "height": facts.height,
+    }
 
 
 def require(session: Session, principal: Principal, sha256: str | None, field: str = "photo_sha256") -> None:
     """A confirmation or resolution may only name a photo its sender stored (422 with the field otherwise)."""
     if not sha256:
         return
-    held = session.execute(select(Photo.sha256).where(Photo.sha256 == sha256.lower(),
-                                                      Photo.owner == owner_of(principal))).first()
+    held = session.execute(
+        select(Photo.sha256).where(Photo.sha256 == sha256.lower(), Photo.owner == owner_of(principal))
+    ).first()
     if held is None:
-        raise invalid("unknown_photo", "No photo with this SHA-256 was uploaded by you; POST /photos first.",
-                      {field: ["Unknown photo."]})
+        raise invalid(
+            "unknown_photo",
+            "No photo with this SHA-256 was uploaded by you; POST /photos first.",
+            {field: ["Unknown photo."]},
+        )
 
 
 def read(session: Session, principal: Principal, sha256: str, variant: str) -> tuple[bytes, str]:

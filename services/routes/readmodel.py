@@ -1,6 +1,7 @@
 """The routes service's read model: contractors, contracts (activation terms, amendments, status changes, the days
 not in force) and issued months, kept from contracts.* and billing.* events; it never calls those services.
 handlers.py maps each event type to one of these functions; a contract's pickups follow its status (scheduling.py)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -9,22 +10,33 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from services.routes import contract_copy, scheduling
+from services.routes.models import Contract, ContractAmendment, Contractor, IssuedMonth
 from shared import clock, config
 from shared.contract_terms import Amendment
 from shared.inbox import NotYetKnown
-from services.routes import contract_copy, scheduling
-from services.routes.models import Contract, ContractAmendment, Contractor, IssuedMonth
 
-SLA_FIELDS = ("grace_minutes", "geofence_m", "sync_allowance_hours", "min_on_time_ratio", "complaint_hours_priority",
-              "complaint_hours_normal", "shortfall_ratio", "shortfall_days_allowed")
+SLA_FIELDS = (
+    "grace_minutes",
+    "geofence_m",
+    "sync_allowance_hours",
+    "min_on_time_ratio",
+    "complaint_hours_priority",
+    "complaint_hours_normal",
+    "shortfall_ratio",
+    "shortfall_days_allowed",
+)
 AMENDABLE_FIELDS = ("value_rp", "start_date", "end_date", "unit_price_rp_per_ton", "daily_target_kg")
 FINAL_STATUSES = ("terminated", "expired")
 
 
 def contractor_registered(session: Session, envelope) -> None:
     data = envelope.data
-    session.execute(insert(Contractor).values(id=str(data["contractor_id"]), name=data["name"])
-                    .on_conflict_do_update(index_elements=["id"], set_={"name": data["name"]}))
+    session.execute(
+        insert(Contractor)
+        .values(id=str(data["contractor_id"]), name=data["name"])
+        .on_conflict_do_update(index_elements=["id"], set_={"name": data["name"]})
+    )
 
 
 def contract_activated(session: Session, envelope) -> None:
@@ -34,14 +46,33 @@ def contract_activated(session: Session, envelope) -> None:
     # updated_at is the time of the last status change: older lifecycle events arriving late are ignored
     occurred_at = _occurred_at(envelope)
     activated_on = data.get("activated_on") or clock.wib_date(data.get("activated_at") or occurred_at)
-    base = {key: data[key] for key in ("value_rp", "start_date", "end_date", "unit_price_rp_per_ton",
-                                       "daily_target_kg", "ppn_rate", "sla", "penalties", "performance_bond_rp")}
-    values.update(id=str(data["contract_id"]), contractor_id=str(data["contractor_id"]), status="active",
-                  amendment_no=0, updated_at=occurred_at, activated_on=activated_on,
-                  base_terms=contract_copy.jsonable(base))
+    base = {
+        key: data[key]
+        for key in (
+            "value_rp",
+            "start_date",
+            "end_date",
+            "unit_price_rp_per_ton",
+            "daily_target_kg",
+            "ppn_rate",
+            "sla",
+            "penalties",
+            "performance_bond_rp",
+        )
+    }
+    values.update(
+        id=str(data["contract_id"]),
+        contractor_id=str(data["contractor_id"]),
+        status="active",
+        amendment_no=0,
+        updated_at=occurred_at,
+        activated_on=activated_on,
+        base_terms=contract_copy.jsonable(base),
+    )
     # a contract is activated once; a re-published activation must not undo amendments or later status changes
-    inserted = session.execute(insert(Contract).values(**values).on_conflict_do_nothing(index_elements=["id"])
-                               .returning(Contract.id)).scalar()
+    inserted = session.execute(
+        insert(Contract).values(**values).on_conflict_do_nothing(index_elements=["id"]).returning(Contract.id)
+    ).scalar()
     if inserted:
         contract_copy.refresh_days_out(session, _known(session, inserted))
 
@@ -52,10 +83,17 @@ def contract_amended(session: Session, envelope) -> None:
     data = envelope.data
     contract = _known(session, data["contract_id"])
     amendment = Amendment.from_event(data, default_effective_from=clock.wib_date(_occurred_at(envelope)))
-    session.execute(insert(ContractAmendment).values(
-        contract_id=contract.id, amendment_no=amendment.amendment_no, effective_from=amendment.effective_from,
-        changes=contract_copy.jsonable(dict(amendment.changes)), received_at=clock.now())
-        .on_conflict_do_nothing())
+    session.execute(
+        insert(ContractAmendment)
+        .values(
+            contract_id=contract.id,
+            amendment_no=amendment.amendment_no,
+            effective_from=amendment.effective_from,
+            changes=contract_copy.jsonable(dict(amendment.changes)),
+            received_at=clock.now(),
+        )
+        .on_conflict_do_nothing()
+    )
     session.flush()
     period = (contract.start_date, contract.end_date)
     contract_copy.apply_latest(session, contract)
@@ -122,5 +160,8 @@ def _occurred_at(envelope) -> datetime:
 def invoice_issued(session: Session, envelope) -> None:
     """billing.invoice.issued: the month's evaluation is final from now on (no revision, no withdrawal)."""
     data = envelope.data
-    session.execute(insert(IssuedMonth).values(contract_id=str(data["contract_id"]), month=data["month"],
-                                               received_at=clock.now()).on_conflict_do_nothing())
+    session.execute(
+        insert(IssuedMonth)
+        .values(contract_id=str(data["contract_id"]), month=data["month"], received_at=clock.now())
+        .on_conflict_do_nothing()
+    )

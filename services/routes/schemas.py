@@ -1,11 +1,11 @@
 """Request and response bodies of the routes API (marshmallow, documented in /openapi.json)."""
+
 from marshmallow import Schema, validate
 
+from services.routes.photos import VARIANTS
 from shared import fields
-
 from shared.city import POINT_KINDS, VEHICLE_TYPES
 from shared.pagination import PageArgs
-from services.routes.photos import VARIANTS
 
 PICKUP_STATUSES = ("scheduled", "confirmed", "missed", "excused")
 
@@ -186,8 +186,11 @@ class WeighingArgs(PageArgs):
 class ComplaintIn(Schema):
     point_id = fields.UUID(required=True)
     description = fields.String(required=True, validate=validate.Length(min=1, max=4000))
-    channel = fields.String(required=True, validate=validate.Length(min=1, max=30),
-                            metadata={"description": "phone, whatsapp, lapor, walk_in, social_media, ..."})
+    channel = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=30),
+        metadata={"description": "phone, whatsapp, lapor, walk_in, social_media, ..."},
+    )
     reported_at = fields.AwareDateTime(allow_none=True)
 
 
@@ -207,12 +210,17 @@ class ComplaintOut(Schema):
     resolution_note = fields.String(allow_none=True)
     resolution_photo_sha256 = fields.String(allow_none=True)
     overdue_days = fields.Integer()
-    resolved_at_claimed = fields.AwareDateTime(allow_none=True, metadata={
-        "description": "the device time the contractor sent"})
+    resolved_at_claimed = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "the device time the contractor sent"}
+    )
     resolution_received_at = fields.AwareDateTime(allow_none=True, metadata={"description": "server receipt time"})
-    resolved_at_counts = fields.String(allow_none=True, metadata={
-        "description": "which time resolved_at is: device (as sent) or received (dated back beyond the sync "
-                       "allowance, so the receipt time counts)"})
+    resolved_at_counts = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "which time resolved_at is: device (as sent) or received (dated back beyond the sync "
+            "allowance, so the receipt time counts)"
+        },
+    )
 
 
 class ComplaintArgs(PageArgs):
@@ -224,8 +232,11 @@ class ComplaintArgs(PageArgs):
 class ResolutionIn(Schema):
     note = fields.String(required=True, validate=validate.Length(min=1, max=4000))
     resolved_at = fields.AwareDateTime(allow_none=True)
-    photo_sha256 = fields.String(validate=validate.Regexp(r"^[0-9a-fA-F]{64}$"), allow_none=True,
-                                 metadata={"description": "a photo stored by POST /photos"})
+    photo_sha256 = fields.String(
+        validate=validate.Regexp(r"^[0-9a-fA-F]{64}$"),
+        allow_none=True,
+        metadata={"description": "a photo stored by POST /photos"},
+    )
 
 
 class DailyArgs(PageArgs):
@@ -269,19 +280,27 @@ class BreachOut(Schema):
     evidence = fields.Raw()
     created_at = fields.AwareDateTime()
     revision = fields.Integer(metadata={"description": "grows when changed evidence revises the breach"})
-    withdrawn_at = fields.AwareDateTime(allow_none=True, metadata={
-        "description": "set when the month's re-evaluation found it no longer holds (ditarik)"})
+    withdrawn_at = fields.AwareDateTime(
+        allow_none=True,
+        metadata={"description": "set when the month's re-evaluation found it no longer holds (ditarik)"},
+    )
     withdrawn_reason = fields.String(allow_none=True)
 
 
 class ForceMajeureIn(Schema):
     contract_id = fields.UUID(required=True)
     date = fields.Date(required=True, metadata={"description": "the WIB day"})
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000),
-                           metadata={"description": "banjir, jalan ditutup, acara kota, ..."})
-    kecamatan = fields.List(fields.String(validate=validate.Length(min=1, max=60)), load_default=None,
-                            validate=validate.Length(max=15),
-                            metadata={"description": "some of the contract's kecamatan; all of them when absent"})
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=2000),
+        metadata={"description": "banjir, jalan ditutup, acara kota, ..."},
+    )
+    kecamatan = fields.List(
+        fields.String(validate=validate.Length(min=1, max=60)),
+        load_default=None,
+        validate=validate.Length(max=15),
+        metadata={"description": "some of the contract's kecamatan; all of them when absent"},
+    )
 
 
 class ForceMajeureOut(Schema):

@@ -1,4 +1,5 @@
 """Celery tasks of the routes service: each runs one compliance function in a unit of work at shared.clock.now()."""
+
 from __future__ import annotations
 
 import logging
@@ -12,11 +13,11 @@ from celery import shared_task
 from prometheus_client import Counter, Histogram
 from sqlalchemy.orm import Session
 
-from shared import clock, db, logs
 from services.routes.compliance.daily import evaluate_days
 from services.routes.compliance.monthly import evaluate_months
 from services.routes.compliance.sweep import SweepResult, sweep
 from services.routes.scheduling import schedule_ahead
+from shared import clock, db, logs
 
 log = logging.getLogger(__name__)
 Result = TypeVar("Result")
@@ -81,4 +82,3 @@ def evaluate_months_task(self) -> dict:
     """Evaluate WIB months past their sync allowance, and revise those not invoiced: SLA breaches."""
     result = run_in_unit_of_work(self, "evaluate_months", evaluate_months)
     return {"months": result.months, "breaches": result.breaches, "withdrawn": result.withdrawn}
-

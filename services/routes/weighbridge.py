@@ -1,4 +1,5 @@
 """Weighbridge rules (jembatan timbang): netto = bruto - tara, and the flags that hold a weighing out of billing."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -20,8 +21,9 @@ def net_kg(gross_kg: int, tare_kg: int) -> int:
     return gross_kg - tare_kg
 
 
-def flags(net: int, tare_kg: int, vehicle: RegisteredVehicle | None, assigned: bool,
-          earlier_gap: timedelta | None) -> list[str]:
+def flags(
+    net: int, tare_kg: int, vehicle: RegisteredVehicle | None, assigned: bool, earlier_gap: timedelta | None
+) -> list[str]:
     """The weighing's flags, in a stable order; none means it counts for billing at once.
 
     assigned: the vehicle served a contract in force on the WIB day of weighed_at.

@@ -1,4 +1,5 @@
 """`<service>.audit.head_published`: each service's audit chain head, so a rewrite is detectable outside its database."""
+
 from marshmallow import Schema, fields
 
 from shared.events.registry import event

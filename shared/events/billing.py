@@ -1,4 +1,5 @@
 """Events the billing service publishes."""
+
 from marshmallow import Schema, fields
 
 from shared.events.registry import event

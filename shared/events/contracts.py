@@ -2,6 +2,7 @@
 
 Ratios (SLA ratios, PPN rate, cap ratio) are carried exactly, as decimal strings ("0.95"), and load as Decimal,
 so no consumer compares binary floats; an older producer's JSON number loads as the Decimal of its shortest repr."""
+
 from marshmallow import Schema, fields, validate
 
 from shared.events.registry import event

@@ -1,10 +1,11 @@
 """The envelope every message carries, built and validated in the producer."""
+
 from __future__ import annotations
 
 import json
 import uuid
-from decimal import Decimal
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from marshmallow import ValidationError
@@ -46,7 +47,9 @@ class Envelope:
         return json.dumps(self.to_dict(), separators=(",", ":")).encode()
 
 
-def make(type_: str, data: dict[str, Any], producer: str, correlation_id: str | None = None, version: int = 1) -> Envelope:
+def make(
+    type_: str, data: dict[str, Any], producer: str, correlation_id: str | None = None, version: int = 1
+) -> Envelope:
     """Build an envelope; an unknown type or invalid data fails here, in the producer."""
     produce = producer_for(type_, version)
     normalised = None
@@ -113,8 +116,9 @@ def parse(body: bytes) -> Envelope:
     try:
         head = _head(json.loads(body))
     except (ValueError, RecursionError) as error:  # bad JSON, bad UTF-8, nesting deeper than the parser's stack
-        raise ValueError(f"malformed envelope: {error if not isinstance(error, RecursionError) else 'too deep'}"
-                         ) from error
+        raise ValueError(
+            f"malformed envelope: {error if not isinstance(error, RecursionError) else 'too deep'}"
+        ) from error
     load = loader_for(head["type"], head["version"])
     try:
         data = load(head["data"])

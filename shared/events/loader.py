@@ -6,6 +6,7 @@ schema whose fields are all simple (uuid, string, integer, float, boolean, ISO d
 dicts of those), without validators or hooks, gets a compiled loader; any value it does not take exactly as
 marshmallow would (a numeric string for an integer, a naive instant, a missing required field) sends the whole
 message to marshmallow's load, which coerces or explains."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -101,8 +102,13 @@ def _dict(value):
 
 
 _SIMPLE: dict[type, Callable[[Any], Any]] = {
-    fields.UUID: _uuid, fields.String: _string, fields.Integer: _integer, fields.Float: _float,
-    fields.Boolean: _boolean, fields.Date: _date, fields.AwareDateTime: _aware,
+    fields.UUID: _uuid,
+    fields.String: _string,
+    fields.Integer: _integer,
+    fields.Float: _float,
+    fields.Boolean: _boolean,
+    fields.Date: _date,
+    fields.AwareDateTime: _aware,
 }
 
 
@@ -126,6 +132,7 @@ def _converter(field: fields.Field) -> Callable[[Any], Any] | None:
             if type(value) is not list:
                 raise _Fallback
             return [inner(item) for item in value]
+
         return many
     return _SIMPLE.get(type(field))
 
@@ -159,6 +166,7 @@ def compile_loader(schema: Schema) -> Callable[[dict], dict]:
 
 # --- producing: Python values or their JSON forms in, the normalised JSON form the schema would dump out ---
 
+
 def _p_uuid(value):
     if type(value) is uuid.UUID:
         return str(value)
@@ -180,8 +188,13 @@ def _p_aware(value):
 
 
 _PRODUCE: dict[type, Callable[[Any], Any]] = {
-    fields.UUID: _p_uuid, fields.String: _string, fields.Integer: _integer, fields.Float: _float,
-    fields.Boolean: _boolean, fields.Date: _p_date, fields.AwareDateTime: _p_aware,
+    fields.UUID: _p_uuid,
+    fields.String: _string,
+    fields.Integer: _integer,
+    fields.Float: _float,
+    fields.Boolean: _boolean,
+    fields.Date: _p_date,
+    fields.AwareDateTime: _p_aware,
 }
 
 
@@ -197,6 +210,7 @@ def _producer(field: fields.Field) -> Callable[[Any], Any] | None:
             if type(value) not in (list, tuple):
                 raise _Fallback
             return [inner(item) for item in value]
+
         return many
     return _PRODUCE.get(type(field))
 
@@ -211,8 +225,13 @@ def compile_producer(schema: Schema) -> Callable[[dict], dict] | None:
     plan = []
     for name, field in schema.load_fields.items():
         convert = _producer(field)
-        if convert is None or field.data_key not in (None, name) or not _plain_default(field.load_default) \
-                or name not in schema.dump_fields or schema.dump_fields[name].data_key not in (None, name):
+        if (
+            convert is None
+            or field.data_key not in (None, name)
+            or not _plain_default(field.load_default)
+            or name not in schema.dump_fields
+            or schema.dump_fields[name].data_key not in (None, name)
+        ):
             return None
         plan.append((name, convert, field.required, field.allow_none, field.load_default))
     if _has_hooks(schema) or set(schema.dump_fields) != set(schema.load_fields):

@@ -1,4 +1,5 @@
 """One marshmallow schema per event type and version, and the lookup from type to schema."""
+
 from __future__ import annotations
 
 from typing import Callable
@@ -59,6 +60,7 @@ def loader_for(type_: str, version: int = 1) -> Callable[[dict], dict]:
     except KeyError:
         pass
     from shared.events.loader import compile_loader
+
     return _LOADERS.setdefault(key, compile_loader(schema_for(type_, version)))
 
 
@@ -70,5 +72,6 @@ def producer_for(type_: str, version: int = 1) -> Callable[[dict], dict] | None:
     key = (type_, version)
     if key not in _PRODUCERS:
         from shared.events.loader import compile_producer
+
         _PRODUCERS[key] = compile_producer(schema_for(type_, version))
     return _PRODUCERS[key]

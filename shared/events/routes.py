@@ -1,4 +1,5 @@
 """Events the routes service (API and compliance workers) publishes."""
+
 from marshmallow import Schema, fields
 
 from shared.events.registry import event

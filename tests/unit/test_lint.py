@@ -13,7 +13,12 @@ def _run(*command: str) -> subprocess.CompletedProcess:
 
 
 def test_ruff_finds_nothing_in_shared_and_services():
-    result = _run("ruff", "check", "--no-cache", "shared", "services")
+    result = _run("ruff", "check", "--no-cache", "shared", "services", "kawal")
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+
+
+def test_shared_services_and_the_cli_are_formatted_by_ruff():
+    result = _run("ruff", "format", "--check", "--no-cache", "shared", "services", "kawal")
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
 
 

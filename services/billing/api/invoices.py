@@ -1,4 +1,5 @@
 """Invoices (termin): draft, read, evidence, and the three steps of an invoice's life (issue, approve, pay)."""
+
 from __future__ import annotations
 
 from flask_smorest import Blueprint

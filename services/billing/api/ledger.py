@@ -1,4 +1,5 @@
 """A contract's billing ledger: deductions to date, cap used, ceiling used."""
+
 from __future__ import annotations
 
 from flask_smorest import Blueprint

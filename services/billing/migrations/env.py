@@ -1,4 +1,5 @@
 """Alembic environment of the billing service."""
+
 from services.billing.models import Base
 from shared import migrations
 

@@ -1,4 +1,5 @@
 """Alembic environment of the contracts service."""
+
 from services.contracts.models import Base
 from shared import migrations
 

@@ -1,4 +1,5 @@
 """What every back-office page shares: who may read and write, the API client of the request, formats, exports."""
+
 from __future__ import annotations
 
 import csv
@@ -12,9 +13,9 @@ from flask import Response, abort, g, request
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from shared import clock
 from services.portal.apiclient import Api
 from services.portal.security import current_user, require_role
+from shared import clock
 
 READERS = ("dinas", "auditor", "contractor")  # the APIs scope a contractor to its own; the auditor only reads
 AGENCY = ("dinas", "auditor")  # pages of the agency's desks (a contractor has the crew app)
@@ -57,6 +58,7 @@ def today() -> date:
 
 # --- formats (Indonesian: Rp2.752.800, 95,3 %) ---------------------------------------------------------------
 
+
 def rupiah(value) -> str:
     if value is None:
         return "–"
@@ -98,8 +100,20 @@ def day(value) -> str:
     return parsed.strftime("%d-%m-%Y")
 
 
-MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
-          "November", "Desember")
+MONTHS = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
 
 
 def month_name(value: str | None) -> str:
@@ -111,10 +125,13 @@ def month_name(value: str | None) -> str:
 
 
 KINDS = {  # evidence and deduction kinds, measures and units as people at the agency say them
-    "tonnage": "Tonase (tonnage)", "missed_pickup": "Tidak diangkut (missed pickup)",
+    "tonnage": "Tonase (tonnage)",
+    "missed_pickup": "Tidak diangkut (missed pickup)",
     "complaint_day": "Hari pengaduan lewat tenggat (complaint day)",
-    "shortfall_day": "Hari kurang tonase (shortfall day)", "carried_deduction": "Potongan dibawa (carried)",
-    "bond_claim": "Klaim jaminan (bond claim)", "on_time_ratio": "Rasio tepat waktu (on-time ratio)",
+    "shortfall_day": "Hari kurang tonase (shortfall day)",
+    "carried_deduction": "Potongan dibawa (carried)",
+    "bond_claim": "Klaim jaminan (bond claim)",
+    "on_time_ratio": "Rasio tepat waktu (on-time ratio)",
     "shortfall_days": "Hari kurang tonase (shortfall days)",
     "complaints_overdue": "Pengaduan lewat tenggat (complaints overdue)",
 }
@@ -123,15 +140,38 @@ UNITS = {"kg": "kg", "pickup": "kali", "day": "hari", "carry": ""}
 
 STATUSES = {  # every status the back office shows, Indonesian first (contracts, invoices, objections, complaints,
     # pickups); the English term beside where the agency's documents use it
-    "draft": "draf", "active": "aktif", "suspended": "ditangguhkan", "terminated": "diputus", "expired": "berakhir",
-    "issued": "terbit", "approved": "disetujui", "paid": "lunas",
-    "open": "terbuka", "accepted": "diterima", "rejected": "ditolak", "overdue": "lewat tenggat", "resolved": "selesai",
-    "scheduled": "terjadwal", "confirmed": "diangkut", "missed": "tidak diangkut", "excused": "dimaafkan",
+    "draft": "draf",
+    "active": "aktif",
+    "suspended": "ditangguhkan",
+    "terminated": "diputus",
+    "expired": "berakhir",
+    "issued": "terbit",
+    "approved": "disetujui",
+    "paid": "lunas",
+    "open": "terbuka",
+    "accepted": "diterima",
+    "rejected": "ditolak",
+    "overdue": "lewat tenggat",
+    "resolved": "selesai",
+    "scheduled": "terjadwal",
+    "confirmed": "diangkut",
+    "missed": "tidak diangkut",
+    "excused": "dimaafkan",
 }
-POINT_KINDS = {"tps": "TPS (collection point)", "tps_liar": "TPS liar (illegal dump)", "depo": "Depo (depot)",
-               "jalan_protokol": "Jalan protokol (main road)", "pasar": "Pasar (market)"}
-CHANNELS = {"phone": "Telepon (phone)", "whatsapp": "WhatsApp", "lapor": "LAPOR!", "walk_in": "Datang langsung (walk-in)",
-            "social_media": "Media sosial (social media)"}
+POINT_KINDS = {
+    "tps": "TPS (collection point)",
+    "tps_liar": "TPS liar (illegal dump)",
+    "depo": "Depo (depot)",
+    "jalan_protokol": "Jalan protokol (main road)",
+    "pasar": "Pasar (market)",
+}
+CHANNELS = {
+    "phone": "Telepon (phone)",
+    "whatsapp": "WhatsApp",
+    "lapor": "LAPOR!",
+    "walk_in": "Datang langsung (walk-in)",
+    "social_media": "Media sosial (social media)",
+}
 INVOICE_KINDS = {"termin": "Termin (monthly)", "final": "Termin akhir (final)", "closing": "Penutup (closing)"}
 
 
@@ -153,7 +193,7 @@ def channel(name: str | None) -> str:
 
 def kind(name: str) -> str:
     if name.startswith("adjustment_"):
-        return f"Penyesuaian {KINDS.get(name[len('adjustment_'):], name)} (adjustment)"
+        return f"Penyesuaian {KINDS.get(name[len('adjustment_') :], name)} (adjustment)"
     return KINDS.get(name, name)
 
 
@@ -168,12 +208,26 @@ def unit(name: str) -> str:
     return UNITS.get(name, name)
 
 
-FILTERS = {"month_name": month_name, "rupiah": rupiah, "number": number, "percent": percent, "tons": tons, "wib": wib, "day": day,
-           "kind": kind, "unit": unit, "status": status, "invoice_kind": invoice_kind,
-           "point_kind": point_kind, "channel": channel, "measure_value": measure_value}
+FILTERS = {
+    "month_name": month_name,
+    "rupiah": rupiah,
+    "number": number,
+    "percent": percent,
+    "tons": tons,
+    "wib": wib,
+    "day": day,
+    "kind": kind,
+    "unit": unit,
+    "status": status,
+    "invoice_kind": invoice_kind,
+    "point_kind": point_kind,
+    "channel": channel,
+    "measure_value": measure_value,
+}
 
 
 # --- exports: every list as CSV and XLSX ---------------------------------------------------------------------
+
 
 def export_format() -> str | None:
     wanted = request.args.get("format")
@@ -195,8 +249,11 @@ def export(name: str, columns: list[Column], rows: list[dict], wanted: str) -> R
         for row in rows:
             writer.writerow(cells(columns, row))
         # a BOM so that Excel on a city's Windows PC opens the UTF-8 file with its accents intact
-        return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+        return Response(
+            "\ufeff" + out.getvalue(),
+            mimetype="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
     book = Workbook()
     sheet = book.active
     sheet.title = name[:31]
@@ -205,8 +262,10 @@ def export(name: str, columns: list[Column], rows: list[dict], wanted: str) -> R
 
 
 def cells(columns: list[Column], row: dict) -> list:
-    return [_cell(column[2](row[column[0]]) if len(column) > 2 and row.get(column[0]) is not None
-                  else row.get(column[0])) for column in columns]
+    return [
+        _cell(column[2](row[column[0]]) if len(column) > 2 and row.get(column[0]) is not None else row.get(column[0]))
+        for column in columns
+    ]
 
 
 def write_sheet(sheet, columns: list[Column], rows: list[dict]) -> None:
@@ -223,8 +282,11 @@ def write_sheet(sheet, columns: list[Column], rows: list[dict]) -> None:
 def xlsx_response(book: Workbook, name: str) -> Response:
     out = io.BytesIO()
     book.save(out)
-    return Response(out.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+    return Response(
+        out.getvalue(),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+    )
 
 
 def _cell(value):

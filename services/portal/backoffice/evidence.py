@@ -2,15 +2,16 @@
 
 The refs are ids (pickup, weighing, complaint/n-th day overdue) or dates; `label` turns one into a sentence from
 what the routes API answered (plain values, unit-tested); `gather` makes the few list calls a page of refs needs."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
 from functools import partial
 from typing import Any, Callable
 
-from shared import clock
 from services.portal.apiclient import ApiProblem
 from services.portal.backoffice.common import channel, together, tons
+from shared import clock
 
 SHORT_MONTHS = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
 SHOWN = 200  # refs listed per line on the invoice page (the rest in the export)
@@ -19,7 +20,7 @@ FETCHED_ALONE = 25  # refs the lists did not answer (an adjustment's older picku
 
 
 def base(kind: str) -> str:
-    return kind[len("adjustment_"):] if kind.startswith("adjustment_") else kind
+    return kind[len("adjustment_") :] if kind.startswith("adjustment_") else kind
 
 
 def short_day(value: date | str) -> str:
@@ -46,16 +47,20 @@ def _place(point: dict | None, point_id: str | None) -> str:
 def pickup_label(pickup: dict, route_code: str | None, point: dict | None) -> str:
     """Penjemputan 14 Okt 2026 05.00–07.00, Rute R3-001 (ke-2), titik TPS-RMB-001 · TPS Yos Sudarso 1."""
     route = f"Rute {route_code}" if route_code else "rute tak dikenal"
-    return (f"Penjemputan {short_day(pickup['date'])} {_hm(pickup['window_start_at'])}–{_hm(pickup['window_end_at'])}"
-            f", {route} (ke-{pickup['stop_seq']}), {_place(point, pickup.get('point_id'))}")
+    return (
+        f"Penjemputan {short_day(pickup['date'])} {_hm(pickup['window_start_at'])}–{_hm(pickup['window_end_at'])}"
+        f", {route} (ke-{pickup['stop_seq']}), {_place(point, pickup.get('point_id'))}"
+    )
 
 
 def complaint_label(complaint: dict, day_no: str, point: dict | None) -> str:
     """Pengaduan no. 1A2B3C4D (3 Mar 2026, whatsapp), titik ...: hari ke-2 lewat tenggat."""
     reported = _wib(complaint["reported_at"])
     when = short_day(reported.date()) if reported else "–"
-    return (f"Pengaduan no. {complaint_number(complaint['id'])} ({when}, {channel(complaint['channel'])}), "
-            f"{_place(point, complaint.get('point_id'))}: hari ke-{day_no} lewat tenggat")
+    return (
+        f"Pengaduan no. {complaint_number(complaint['id'])} ({when}, {channel(complaint['channel'])}), "
+        f"{_place(point, complaint.get('point_id'))}: hari ke-{day_no} lewat tenggat"
+    )
 
 
 def complaint_number(complaint_id: str) -> str:
@@ -89,8 +94,11 @@ def fallback(kind: str, ref: str) -> str:
     return f"{names.get(kind, kind)} {ref[:8].upper()}"
 
 
-BREACH_KINDS = {"on_time_ratio": "missed_pickup", "shortfall_days": "shortfall_day",
-                "complaints_overdue": "complaint_day"}  # a breach's measure -> the kind of its evidence refs
+BREACH_KINDS = {
+    "on_time_ratio": "missed_pickup",
+    "shortfall_days": "shortfall_day",
+    "complaints_overdue": "complaint_day",
+}  # a breach's measure -> the kind of its evidence refs
 
 
 def short(ref: str, kind: str) -> str:
@@ -125,17 +133,18 @@ def gather(client, contract_id: str, lines: list[dict]) -> dict[str, Any]:
     kinds = {base(line["kind"]) for line in lines}
     if not kinds:
         return {}
-    span = {"from": min(str(line["first_date"]) for line in lines),
-            "to": max(str(line["last_date"]) for line in lines)}
+    span = {"from": min(str(line["first_date"]) for line in lines), "to": max(str(line["last_date"]) for line in lines)}
     mine = {"contract_id": contract_id}
     pickup_refs = [ref for line in lines if base(line["kind"]) == "missed_pickup" for ref in line["evidence"][:SHOWN]]
     few = len(pickup_refs) <= FETCHED_ALONE
     calls: dict[str, Callable[[], Any]] = {
         "points": lambda: client.all_pages("routes", "/points"),
-        "routes": lambda: client.all_pages("routes", "/routes", **mine)}
+        "routes": lambda: client.all_pages("routes", "/routes", **mine),
+    }
     if pickup_refs and not few:
-        calls["pickups"] = lambda: client.all_pages("routes", "/pickups", status="missed", per_page=LIST_PAGE, **mine,
-                                                    **span)
+        calls["pickups"] = lambda: client.all_pages(
+            "routes", "/pickups", status="missed", per_page=LIST_PAGE, **mine, **span
+        )
     for ref in pickup_refs if few else []:
         calls[f"pickup:{ref}"] = partial(_pickup_or_none, client, ref)
     if "complaint_day" in kinds:
@@ -146,13 +155,16 @@ def gather(client, contract_id: str, lines: list[dict]) -> dict[str, Any]:
         calls["weighings"] = lambda: client.all_pages("routes", "/weighings", per_page=LIST_PAGE, **mine, **span)
     got = together(**calls)
     found: dict[str, Any] = {
-        "points": {p["id"]: p for p in got["points"]}, "routes": {r["id"]: r["code"] for r in got["routes"]},
+        "points": {p["id"]: p for p in got["points"]},
+        "routes": {r["id"]: r["code"] for r in got["routes"]},
         "pickups": {p["id"]: p for p in got.get("pickups", [])},
         "complaints": {c["id"]: c for c in got.get("complaints", [])},
         "daily": {d["date"]: d for d in got.get("daily", [])},
-        "weighings": {w["id"]: w for w in got.get("weighings", [])}}
-    found["pickups"].update({name[len("pickup:"):]: pickup for name, pickup in got.items()
-                             if name.startswith("pickup:") and pickup})
+        "weighings": {w["id"]: w for w in got.get("weighings", [])},
+    }
+    found["pickups"].update(
+        {name[len("pickup:") :]: pickup for name, pickup in got.items() if name.startswith("pickup:") and pickup}
+    )
     missing = [] if few else [ref for ref in pickup_refs if ref not in found["pickups"]][:FETCHED_ALONE]
     if missing:
         alone = together(**{ref: (lambda ref=ref: _pickup_or_none(client, ref)) for ref in missing})

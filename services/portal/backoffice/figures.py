@@ -1,4 +1,5 @@
 """The dashboard's arithmetic over what the APIs answered: plain functions of plain values (unit-tested)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -44,8 +45,9 @@ def warning_level(warnings: list[dict]) -> str | None:
     return max(live, key=LEVELS.index) if live else None
 
 
-def contract_month(contract: dict, days: list[dict], complaints: list[dict], invoice: dict | None,
-                   ledger: dict | None) -> ContractMonth:
+def contract_month(
+    contract: dict, days: list[dict], complaints: list[dict], invoice: dict | None, ledger: dict | None
+) -> ContractMonth:
     """Sum a contract's daily evaluations of the month, count its complaints, read its invoice and ledger."""
     scheduled = sum(d["scheduled"] for d in days)
     excused = sum(d["excused"] for d in days)
@@ -57,15 +59,25 @@ def contract_month(contract: dict, days: list[dict], complaints: list[dict], inv
     cap_rp = (ledger or {}).get("cap_rp") or contract["penalties"].get("cap_rp") or 0
     cap_used = (ledger or {}).get("cap_used_rp") or 0
     return ContractMonth(
-        contract_id=contract["id"], number=contract["number"], kawasan=contract["kawasan"], status=contract["status"],
-        on_time_ratio=on_time_ratio, min_on_time_ratio=minimum,
+        contract_id=contract["id"],
+        number=contract["number"],
+        kawasan=contract["kawasan"],
+        status=contract["status"],
+        on_time_ratio=on_time_ratio,
+        min_on_time_ratio=minimum,
         below_minimum=on_time_ratio is not None and on_time_ratio < minimum,
-        missed=sum(d["missed"] for d in days), net_kg=net_kg, target_kg=target_kg,
+        missed=sum(d["missed"] for d in days),
+        net_kg=net_kg,
+        target_kg=target_kg,
         tonnage_ratio=ratio(net_kg, target_kg),
         complaints_open=sum(1 for c in complaints if c["status"] in ("open", "overdue")),
         complaints_overdue=sum(1 for c in complaints if c["status"] == "overdue"),
-        deductions_rp=(invoice or {}).get("deductions_rp") or 0, cap_rp=cap_rp, cap_used_rp=cap_used,
-        cap_used_ratio=ratio(cap_used, cap_rp) or Decimal(0), warning_level=warning_level(contract.get("warnings", [])))
+        deductions_rp=(invoice or {}).get("deductions_rp") or 0,
+        cap_rp=cap_rp,
+        cap_used_rp=cap_used,
+        cap_used_ratio=ratio(cap_used, cap_rp) or Decimal(0),
+        warning_level=warning_level(contract.get("warnings", [])),
+    )
 
 
 def ready_to_issue(invoice: dict, sync_allowance_hours: int, now: datetime) -> bool:

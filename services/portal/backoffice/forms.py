@@ -1,4 +1,5 @@
 """Form values to API bodies, and an API refusal back onto the form (the error next to its field)."""
+
 from __future__ import annotations
 
 import re
@@ -29,11 +30,13 @@ MESSAGES = {
     "Not a valid UUID.": "Pilihan tidak sah.",
     "Not a valid string.": "Harus teks.",
     "Not a valid list.": "Harus daftar.",
-    "Must be 15 or 16 digits (dots, dashes and spaces are ignored).":
-        "Harus 15 atau 16 digit (titik, strip dan spasi diabaikan).",
+    "Must be 15 or 16 digits (dots, dashes and spaces are ignored).": "Harus 15 atau 16 digit (titik, strip dan spasi diabaikan).",
 }
 PATTERNS = [
-    (re.compile(r"^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$"), r"Harus antara \1 dan \2."),
+    (
+        re.compile(r"^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$"),
+        r"Harus antara \1 dan \2.",
+    ),
     (re.compile(r"^Must be greater than or equal to (\S+)\.$"), r"Paling kecil \1."),
     (re.compile(r"^Must be less than or equal to (\S+)\.$"), r"Paling besar \1."),
     (re.compile(r"^Must be greater than (\S+)\.$"), r"Harus lebih dari \1."),

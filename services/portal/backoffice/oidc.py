@@ -1,4 +1,5 @@
 """OpenID Connect sign-in: a city's identity provider vouches for a person; its claims name the role and contractor."""
+
 from __future__ import annotations
 
 import hashlib
@@ -9,11 +10,12 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.portal import accounts
+from services.portal.models import Session as SessionRow
+from services.portal.models import User
 from shared import audit, auth, clock, config
 from shared.auth import Principal
 from shared.db import new_id
-from services.portal import accounts
-from services.portal.models import Session as SessionRow, User
 
 NO_PASSWORD = "!oidc"  # not a PHC string: a password sign-in can never match it
 
@@ -56,20 +58,40 @@ def sign_in(session: Session, claims: Claims) -> str:
     user = session.execute(select(User).where(User.username == claims.username).with_for_update()).scalar()
     actor = Principal(sub=claims.username, role=claims.role, contractor_id=claims.contractor_id)
     if user is None:
-        user = User(id=new_id(), username=claims.username, display_name=claims.display_name, role=claims.role,
-                    contractor_id=claims.contractor_id, password_hash=NO_PASSWORD, disabled=False, failed_attempts=0,
-                    created_at=now)
+        user = User(
+            id=new_id(),
+            username=claims.username,
+            display_name=claims.display_name,
+            role=claims.role,
+            contractor_id=claims.contractor_id,
+            password_hash=NO_PASSWORD,
+            disabled=False,
+            failed_attempts=0,
+            created_at=now,
+        )
         session.add(user)
         session.flush()
-        audit.append(session, actor, "user.add_oidc", "user", user.id,
-                     {"username": claims.username, "role": claims.role, "contractor_id": claims.contractor_id})
+        audit.append(
+            session,
+            actor,
+            "user.add_oidc",
+            "user",
+            user.id,
+            {"username": claims.username, "role": claims.role, "contractor_id": claims.contractor_id},
+        )
     elif user.disabled:
         raise Refused("account disabled")
     else:  # the provider is the source of truth for role and contractor
         user.role, user.contractor_id, user.display_name = claims.role, claims.contractor_id, claims.display_name
     user.last_sign_in_at = now
     token = secrets.token_urlsafe(32)
-    session.add(SessionRow(token_sha256=accounts.token_digest(token), user_id=user.id, created_at=now,
-                           expires_at=now + timedelta(hours=config.portal().session_hours)))
+    session.add(
+        SessionRow(
+            token_sha256=accounts.token_digest(token),
+            user_id=user.id,
+            created_at=now,
+            expires_at=now + timedelta(hours=config.portal().session_hours),
+        )
+    )
     audit.append(session, actor, "session.start_oidc", "user", user.id, {})
     return token

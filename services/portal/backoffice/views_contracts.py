@@ -1,21 +1,34 @@
 """Contractors and contracts: register, create, activate, suspend, resume, terminate, amend, and the ledger."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from shared.city import KAWASAN, KECAMATAN
 from services.portal.apiclient import ApiProblem
 from services.portal.backoffice import forms
-from services.portal.backoffice.common import api, export, export_format, read_page, together, write_action
-from services.portal.backoffice.common import status
+from services.portal.backoffice.common import api, export, export_format, read_page, status, together, write_action
+from shared.city import KAWASAN, KECAMATAN
 
 blp = Blueprint("bo_contracts", __name__, url_prefix="/kantor")
 
-CONTRACTOR_COLUMNS = [("name", "Nama"), ("npwp", "NPWP"), ("address", "Alamat"), ("phone", "Telepon"),
-                      ("email", "Email"), ("registered_at", "Terdaftar")]
-CONTRACT_COLUMNS = [("number", "Nomor"), ("contractor", "Penyedia"), ("kawasan", "Kawasan"),
-                    ("kecamatan", "Kecamatan"), ("start_date", "Mulai"), ("end_date", "Selesai"),
-                    ("value_rp", "Nilai (Rp)"), ("status", "Status", status)]
+CONTRACTOR_COLUMNS = [
+    ("name", "Nama"),
+    ("npwp", "NPWP"),
+    ("address", "Alamat"),
+    ("phone", "Telepon"),
+    ("email", "Email"),
+    ("registered_at", "Terdaftar"),
+]
+CONTRACT_COLUMNS = [
+    ("number", "Nomor"),
+    ("contractor", "Penyedia"),
+    ("kawasan", "Kawasan"),
+    ("kecamatan", "Kecamatan"),
+    ("start_date", "Mulai"),
+    ("end_date", "Selesai"),
+    ("value_rp", "Nilai (Rp)"),
+    ("status", "Status", status),
+]
 ACTIONS = {  # path -> (label, needs a reason)
     "activate": ("Aktifkan (activate)", False),
     "suspend": ("Hentikan sementara (suspend)", True),
@@ -62,27 +75,42 @@ def register_contractor():
 def contracts():
     status = request.args.get("status") or None
     client = api()  # made here: together's threads have no request context
-    got = together(items=lambda: client.all_pages("contracts", "/contracts", status=status),
-                   names=lambda: {c["id"]: c["name"] for c in client.all_pages("contracts", "/contractors")})
+    got = together(
+        items=lambda: client.all_pages("contracts", "/contracts", status=status),
+        names=lambda: {c["id"]: c["name"] for c in client.all_pages("contracts", "/contractors")},
+    )
     items, names = got["items"], got["names"]
     for item in items:
         item["contractor"] = names.get(item["contractor_id"], item["contractor_id"])
     wanted = export_format()
     if wanted:
         return export("kontrak", CONTRACT_COLUMNS, items, wanted)
-    return render_template("backoffice/contracts.html", items=items, contractors=names, form={}, errors={},
-                           kecamatan=KECAMATAN, kawasan=KAWASAN, status=status)
+    return render_template(
+        "backoffice/contracts.html",
+        items=items,
+        contractors=names,
+        form={},
+        errors={},
+        kecamatan=KECAMATAN,
+        kawasan=KAWASAN,
+        status=status,
+    )
 
 
 def _contract_body(form) -> dict:
-    return forms.compact({
-        "number": form.get("number", "").strip(), "contractor_id": form.get("contractor_id"),
-        "kawasan": form.get("kawasan", "").strip(), "kecamatan": form.getlist("kecamatan"),
-        "start_date": form.get("start_date"), "end_date": form.get("end_date"),
-        "value_rp": forms.integer(form, "value_rp"),
-        "unit_price_rp_per_ton": forms.integer(form, "unit_price_rp_per_ton"),
-        "daily_target_kg": forms.integer(form, "daily_target_kg"),
-    })
+    return forms.compact(
+        {
+            "number": form.get("number", "").strip(),
+            "contractor_id": form.get("contractor_id"),
+            "kawasan": form.get("kawasan", "").strip(),
+            "kecamatan": form.getlist("kecamatan"),
+            "start_date": form.get("start_date"),
+            "end_date": form.get("end_date"),
+            "value_rp": forms.integer(form, "value_rp"),
+            "unit_price_rp_per_ton": forms.integer(form, "unit_price_rp_per_ton"),
+            "daily_target_kg": forms.integer(form, "daily_target_kg"),
+        }
+    )
 
 
 @blp.post("/kontrak")
@@ -99,8 +127,16 @@ def create_contract():
         items = api().all_pages("contracts", "/contracts")
         for item in items:
             item["contractor"] = names.get(item["contractor_id"], item["contractor_id"])
-        return render_template("backoffice/contracts.html", items=items, contractors=names, form=request.form,
-                               errors=errors, kecamatan=KECAMATAN, kawasan=KAWASAN, status=None), 422
+        return render_template(
+            "backoffice/contracts.html",
+            items=items,
+            contractors=names,
+            form=request.form,
+            errors=errors,
+            kecamatan=KECAMATAN,
+            kawasan=KAWASAN,
+            status=None,
+        ), 422
     flash(f"Kontrak {created['number']} dibuat sebagai draf.", "ok")
     return redirect(url_for(".contract", contract_id=created["id"]), code=303)
 
@@ -119,8 +155,9 @@ def contract(contract_id):
             if problem.status != 404:  # billing learns of an activation from its event, a moment later
                 raise
     actions = [(path, *ACTIONS[path]) for path in ALLOWED.get(item["status"], ())]
-    return render_template("backoffice/contract.html", c=item, contractor=contractor, ledger=ledger,
-                           actions=actions, errors={})
+    return render_template(
+        "backoffice/contract.html", c=item, contractor=contractor, ledger=ledger, actions=actions, errors={}
+    )
 
 
 @blp.post("/kontrak/<uuid:contract_id>/<any(activate, suspend, resume, terminate):action>")
@@ -134,8 +171,15 @@ def change(contract_id, action):
             raise
         forms.flash_refusal(problem)
     else:
-        flash({"activate": "Kontrak diaktifkan.", "suspend": "Kontrak dihentikan sementara.",
-               "resume": "Kontrak dilanjutkan.", "terminate": "Kontrak diputus."}[action], "ok")
+        flash(
+            {
+                "activate": "Kontrak diaktifkan.",
+                "suspend": "Kontrak dihentikan sementara.",
+                "resume": "Kontrak dilanjutkan.",
+                "terminate": "Kontrak diputus.",
+            }[action],
+            "ok",
+        )
     return redirect(url_for(".contract", contract_id=contract_id), code=303)
 
 
@@ -143,12 +187,16 @@ def change(contract_id, action):
 @write_action
 def amend(contract_id):
     form = request.form
-    body = forms.compact({
-        "value_rp": forms.integer(form, "value_rp"), "end_date": form.get("end_date"),
-        "unit_price_rp_per_ton": forms.integer(form, "unit_price_rp_per_ton"),
-        "daily_target_kg": forms.integer(form, "daily_target_kg"),
-        "effective_from": form.get("effective_from"), "reason": form.get("reason", "").strip(),
-    })
+    body = forms.compact(
+        {
+            "value_rp": forms.integer(form, "value_rp"),
+            "end_date": form.get("end_date"),
+            "unit_price_rp_per_ton": forms.integer(form, "unit_price_rp_per_ton"),
+            "daily_target_kg": forms.integer(form, "daily_target_kg"),
+            "effective_from": form.get("effective_from"),
+            "reason": form.get("reason", "").strip(),
+        }
+    )
     if len(body) <= 2 and set(body) <= {"effective_from", "reason"}:
         flash("Isi sedikitnya satu ketentuan yang diubah (nilai, tanggal selesai, harga satuan, target).", "error")
         return redirect(url_for(".contract", contract_id=contract_id) + "#adendum", code=303)

@@ -1,13 +1,14 @@
 """Beranda: every contract's month at a glance, and what needs a decision today."""
+
 from __future__ import annotations
 
 import re
 
 from flask import Blueprint, abort, render_template, request
 
-from shared import clock
 from services.portal.backoffice import figures
 from services.portal.backoffice.common import api, read_page, this_month, together
+from shared import clock
 
 blp = Blueprint("bo_dashboard", __name__, url_prefix="/kantor")
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -28,8 +29,10 @@ def _shift(month: str, by: int) -> str:
 
 def _span(first_month: str, last_month: str) -> dict[str, str]:
     following = clock.month_bounds(last_month)[1]
-    return {"from": clock.month_bounds(first_month)[0].isoformat(),
-            "to": following.fromordinal(following.toordinal() - 1).isoformat()}
+    return {
+        "from": clock.month_bounds(first_month)[0].isoformat(),
+        "to": following.fromordinal(following.toordinal() - 1).isoformat(),
+    }
 
 
 @blp.get("/")
@@ -56,7 +59,8 @@ def index():
         invoices=lambda: client.all_pages("billing", "/invoices", month=past, **summary) if past else [],
         ledgers=lambda: client.all_pages("billing", "/contracts/ledgers"),
         objections=lambda: client.all_pages("billing", "/objections", status="open"),
-        flagged=lambda: client.all_pages("routes", "/weighings", flagged="true"))
+        flagged=lambda: client.all_pages("routes", "/weighings", flagged="true"),
+    )
     month, chosen = figures.month_shown(asked, got["days"], current, previous)
     contracts = [c for c in got["contracts"] if c["status"] in ("active", "suspended")]
     days = _by_contract([d for d in got["days"] if str(d["date"])[:7] == month])
@@ -64,8 +68,12 @@ def index():
     # a contract billing has not heard of yet (its activation event on the way) has no ledger: shown from its terms
     ledgers = {ledger["contract_id"]: ledger for ledger in got["ledgers"]}
     this_months = {i["contract_id"]: i for i in got["invoices"] + got["drafts"] if i["month"] == month}
-    rows = [figures.contract_month(c, days.get(c["id"], []), complaints.get(c["id"], []), this_months.get(c["id"]),
-                                   ledgers.get(c["id"])) for c in contracts]
+    rows = [
+        figures.contract_month(
+            c, days.get(c["id"], []), complaints.get(c["id"], []), this_months.get(c["id"]), ledgers.get(c["id"])
+        )
+        for c in contracts
+    ]
     sync = {c["id"]: c["sla"]["sync_allowance_hours"] for c in contracts}
     now = clock.now()
     decisions = {
@@ -75,6 +83,14 @@ def index():
         "invoices": [i for i in got["drafts"] if figures.ready_to_issue(i, sync.get(i["contract_id"], 24), now)],
     }
     numbers = {c["id"]: c["number"] for c in got["contracts"]}
-    return render_template("backoffice/dashboard.html", month=month, chosen=chosen, rows=rows, decisions=decisions,
-                           numbers=numbers, current=current, previous=_shift(month, -1),
-                           following=_shift(month, 1) if month < current else None)
+    return render_template(
+        "backoffice/dashboard.html",
+        month=month,
+        chosen=chosen,
+        rows=rows,
+        decisions=decisions,
+        numbers=numbers,
+        current=current,
+        previous=_shift(month, -1),
+        following=_shift(month, 1) if month < current else None,
+    )

@@ -1,4 +1,5 @@
 """Force-majeure days (keadaan kahar): declared per contract and day, some or all of its kecamatan."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -8,8 +9,15 @@ from services.portal.backoffice.common import agency_page, api, day, export, exp
 
 blp = Blueprint("bo_force_majeure", __name__, url_prefix="/kantor")
 
-COLUMNS = [("date", "Tanggal"), ("contract", "Kontrak"), ("kecamatan", "Kecamatan"), ("reason", "Alasan"),
-           ("pickups_excused", "Pengangkutan dimaafkan"), ("declared_at", "Dinyatakan"), ("declared_by", "Oleh")]
+COLUMNS = [
+    ("date", "Tanggal"),
+    ("contract", "Kontrak"),
+    ("kecamatan", "Kecamatan"),
+    ("reason", "Alasan"),
+    ("pickups_excused", "Pengangkutan dimaafkan"),
+    ("declared_at", "Dinyatakan"),
+    ("declared_by", "Oleh"),
+]
 
 
 @blp.get("/kahar")
@@ -32,9 +40,18 @@ def days():
 @write_action
 def declare():
     form = request.form
-    body = forms.compact({"contract_id": form.get("contract_id"), "date": form.get("date"),
-                          "reason": form.get("reason", "").strip(), "kecamatan": [k.strip() for k in form.get("kecamatan", "").split(",") if k.strip()]})
+    body = forms.compact(
+        {
+            "contract_id": form.get("contract_id"),
+            "date": form.get("date"),
+            "reason": form.get("reason", "").strip(),
+            "kecamatan": [k.strip() for k in form.get("kecamatan", "").split(",") if k.strip()],
+        }
+    )
     declared = forms.attempt(lambda: api().post("routes", "/force-majeure", body))
     if declared is not None:
-        flash(f"Keadaan kahar {day(declared['date'])} dicatat; {declared['pickups_excused']} pengangkutan dimaafkan.", "ok")
+        flash(
+            f"Keadaan kahar {day(declared['date'])} dicatat; {declared['pickups_excused']} pengangkutan dimaafkan.",
+            "ok",
+        )
     return redirect(url_for(".days"), code=303)

@@ -1,21 +1,34 @@
 """Routes and points: points on a map, routes with their stops in order, scheduling."""
+
 from __future__ import annotations
 
 import json
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from shared.city import KECAMATAN, POINT_KINDS
 from services.portal.backoffice import forms
-from services.portal.backoffice.common import agency_page, api, export, export_format, write_action
-from services.portal.backoffice.common import point_kind
+from services.portal.backoffice.common import agency_page, api, export, export_format, point_kind, write_action
+from shared.city import KECAMATAN, POINT_KINDS
 
 blp = Blueprint("bo_network", __name__, url_prefix="/kantor")
 
-POINT_COLUMNS = [("code", "Kode"), ("name", "Nama"), ("kind", "Jenis", point_kind), ("kecamatan", "Kecamatan"),
-                 ("kelurahan", "Kelurahan"), ("lat", "Lintang"), ("lon", "Bujur")]
-ROUTE_COLUMNS = [("code", "Kode"), ("contract", "Kontrak"), ("plate", "Kendaraan"), ("window", "Jendela"),
-                 ("weekdays", "Hari"), ("stop_codes", "Titik berurutan")]
+POINT_COLUMNS = [
+    ("code", "Kode"),
+    ("name", "Nama"),
+    ("kind", "Jenis", point_kind),
+    ("kecamatan", "Kecamatan"),
+    ("kelurahan", "Kelurahan"),
+    ("lat", "Lintang"),
+    ("lon", "Bujur"),
+]
+ROUTE_COLUMNS = [
+    ("code", "Kode"),
+    ("contract", "Kontrak"),
+    ("plate", "Kendaraan"),
+    ("window", "Jendela"),
+    ("weekdays", "Hari"),
+    ("stop_codes", "Titik berurutan"),
+]
 WEEKDAYS = {1: "Sen", 2: "Sel", 3: "Rab", 4: "Kam", 5: "Jum", 6: "Sab", 7: "Min"}
 
 
@@ -27,8 +40,9 @@ def points():
     if wanted:
         return export("titik", POINT_COLUMNS, items, wanted)
     markers = json.dumps([{k: p[k] for k in ("code", "name", "lat", "lon")} for p in items])
-    return render_template("backoffice/points.html", items=items, markers=markers, kinds=POINT_KINDS,
-                           kecamatan=KECAMATAN)
+    return render_template(
+        "backoffice/points.html", items=items, markers=markers, kinds=POINT_KINDS, kecamatan=KECAMATAN
+    )
 
 
 @blp.post("/titik")
@@ -66,18 +80,29 @@ def routes():
     if wanted:
         return export("rute", ROUTE_COLUMNS, items, wanted)
     live = [c for c in contracts.values() if c["status"] in ("active", "suspended")]
-    return render_template("backoffice/routes.html", items=items, contracts=live, vehicles=vehicles.values(),
-                           points=points.values(), weekdays=WEEKDAYS)
+    return render_template(
+        "backoffice/routes.html",
+        items=items,
+        contracts=live,
+        vehicles=vehicles.values(),
+        points=points.values(),
+        weekdays=WEEKDAYS,
+    )
 
 
 @blp.post("/rute")
 @write_action
 def create_route():
     form = request.form
-    body = {"code": form.get("code", "").strip(), "contract_id": form.get("contract_id"),
-            "vehicle_id": form.get("vehicle_id"), "stops": [s for s in form.getlist("stops") if s],
-            "weekdays": [int(d) for d in form.getlist("weekdays") if d.isdigit()],
-            "window_start": form.get("window_start"), "window_end": form.get("window_end")}
+    body = {
+        "code": form.get("code", "").strip(),
+        "contract_id": form.get("contract_id"),
+        "vehicle_id": form.get("vehicle_id"),
+        "stops": [s for s in form.getlist("stops") if s],
+        "weekdays": [int(d) for d in form.getlist("weekdays") if d.isdigit()],
+        "window_start": form.get("window_start"),
+        "window_end": form.get("window_end"),
+    }
     created = forms.attempt(lambda: api().post("routes", "/routes", body))
     if created is not None:
         flash(f"Rute {created['code']} dibuat dengan {len(created['stops'])} titik.", "ok")

@@ -1,4 +1,5 @@
 """Warning letters: a contract's breaches with their evidence, issuing SP1-SP3 naming them, the letter as a PDF."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -22,15 +23,19 @@ def breaches(contract_id):
     shown = [b for b in items if month in (None, b["month"])]
     issued = [w["level"] for w in contract["warnings"]]
     next_level = next((level for level in LEVELS if level not in issued), None)
-    return render_template("backoffice/breaches.html", c=contract, items=shown, months=months, month=month,
-                           next_level=next_level)
+    return render_template(
+        "backoffice/breaches.html", c=contract, items=shown, months=months, month=month, next_level=next_level
+    )
 
 
 @blp.post("/kontrak/<uuid:contract_id>/sp")
 @write_action
 def issue(contract_id):
-    body = {"level": request.form.get("level"), "reason": request.form.get("reason", "").strip(),
-            "breach_ids": request.form.getlist("breach_ids")}
+    body = {
+        "level": request.form.get("level"),
+        "reason": request.form.get("reason", "").strip(),
+        "breach_ids": request.form.getlist("breach_ids"),
+    }
     try:
         letter = api().post("contracts", f"/contracts/{contract_id}/warnings", body)
     except ApiProblem as problem:
@@ -54,8 +59,10 @@ def letter_pdf_view(contract_id, warning_id):
     named = set(letter["breach_ids"])
     breaches = [b for b in client.all_pages("contracts", f"/contracts/{contract_id}/breaches") if b["id"] in named]
     pdf = letter_pdf.render(contract, contractor, letter, breaches)
-    return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{letter["level"]}-{contract["number"]}.pdf"'
-                             .replace("/", "-")})
-
-
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="{letter["level"]}-{contract["number"]}.pdf"'.replace("/", "-")
+        },
+    )

@@ -1,4 +1,5 @@
 """Alembic environment of the portal service."""
+
 from services.portal.models import Base
 from shared import migrations
 

@@ -1,4 +1,5 @@
 """Beranda: where each role starts (contractor staff go to the crew app)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, url_for

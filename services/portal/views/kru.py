@@ -1,5 +1,6 @@
 """The crew app (/kru): the offline-first shell for contractor staff, and the same-origin JSON endpoints it calls,
 each forwarding to the routes API with the signed-in user's own token."""
+
 from __future__ import annotations
 
 import hashlib
@@ -8,10 +9,10 @@ from functools import lru_cache
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request, send_from_directory
 
-from shared import clock
 from services.portal import crew
 from services.portal.apiclient import Api, ApiProblem
 from services.portal.security import csrf_token, current_user, require_role
+from shared import clock
 
 blp = Blueprint("kru", __name__, url_prefix="/kru")
 STATIC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "static")
@@ -56,12 +57,17 @@ def manifest():
 
 # --- JSON for the phone ------------------------------------------------------------------------------------
 
+
 @blp.get("/api/session")
 @crew_api
 def session_info():
     user = current_user()
-    return jsonify(user={"username": user.username, "name": user.display_name}, csrf=csrf_token(),
-                   today=clock.today_wib().isoformat(), server_time=clock.iso(clock.now()))
+    return jsonify(
+        user={"username": user.username, "name": user.display_name},
+        csrf=csrf_token(),
+        today=clock.today_wib().isoformat(),
+        server_time=clock.iso(clock.now()),
+    )
 
 
 @blp.get("/api/vehicles")
@@ -80,8 +86,9 @@ def day():
     if vehicle is None:  # not a vehicle of this contractor (or none): as if it did not exist
         abort(404)
     routes = api.all_pages("routes", "/routes", vehicle_id=vehicle_id)
-    pickups = [p for route in routes
-               for p in api.all_pages("routes", "/pickups", date=day_.isoformat(), route_id=route["id"])]
+    pickups = [
+        p for route in routes for p in api.all_pages("routes", "/pickups", date=day_.isoformat(), route_id=route["id"])
+    ]
     return jsonify(crew.day_list(day_, vehicle, routes, pickups, _points(api)))
 
 
@@ -96,16 +103,22 @@ def complaints():
 @blp.post("/api/pickups/<uuid:pickup_id>/confirmation")
 @crew_api
 def confirm(pickup_id):
-    answer = Api(current_user()).call("POST", "routes", f"/pickups/{pickup_id}/confirmation",
-                                      json=request.get_json(silent=True), idempotency_key=_idempotency_key())
+    answer = Api(current_user()).call(
+        "POST",
+        "routes",
+        f"/pickups/{pickup_id}/confirmation",
+        json=request.get_json(silent=True),
+        idempotency_key=_idempotency_key(),
+    )
     return jsonify(answer.body), answer.status
 
 
 @blp.post("/api/complaints/<uuid:complaint_id>/resolution")
 @crew_api
 def resolve(complaint_id):
-    answer = Api(current_user()).call("POST", "routes", f"/complaints/{complaint_id}/resolution",
-                                      json=request.get_json(silent=True))
+    answer = Api(current_user()).call(
+        "POST", "routes", f"/complaints/{complaint_id}/resolution", json=request.get_json(silent=True)
+    )
     return jsonify(answer.body), answer.status
 
 
@@ -115,8 +128,12 @@ def upload_photo():
     photo = request.files.get("photo")
     if photo is None:
         raise ApiProblem(422, "invalid", "Send the image as the multipart field `photo`.", {"photo": ["Missing."]})
-    answer = Api(current_user()).call("POST", "routes", "/photos", files={
-        "photo": (photo.filename or "foto.jpg", photo.stream, photo.mimetype or "application/octet-stream")})
+    answer = Api(current_user()).call(
+        "POST",
+        "routes",
+        "/photos",
+        files={"photo": (photo.filename or "foto.jpg", photo.stream, photo.mimetype or "application/octet-stream")},
+    )
     return jsonify(answer.body), answer.status
 
 
@@ -133,8 +150,9 @@ def _idempotency_key() -> str:
     # the phone makes the key at the tap; without one a retry could count a pickup twice, so none is refused
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key or len(key) > IDEMPOTENCY_KEY_MAX:
-        raise ApiProblem(422, "invalid", "Send an Idempotency-Key (1-200 characters).",
-                         {"Idempotency-Key": ["Required."]})
+        raise ApiProblem(
+            422, "invalid", "Send an Idempotency-Key (1-200 characters).", {"Idempotency-Key": ["Required."]}
+        )
     return key
 
 

@@ -1,10 +1,11 @@
 """Sign-in and sign-out with the portal's own accounts."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, g, make_response, redirect, render_template, request, url_for
 
-from shared import db
 from services.portal import accounts, security
+from shared import db
 
 blp = Blueprint("signin", __name__)
 
@@ -31,15 +32,17 @@ def submit():
     password = request.form.get("password", "")[:1024]
     next_page = request.form.get("next", "")
     if not username or not password:
-        return render_template("signin.html", next=next_page, username=username,
-                               error="Isi nama pengguna dan kata sandi."), 422
+        return render_template(
+            "signin.html", next=next_page, username=username, error="Isi nama pengguna dan kata sandi."
+        ), 422
     with _unit_of_work() as session:
         outcome = accounts.sign_in(session, username, password)
         role = outcome.user.role if outcome.user else None
     if outcome.refusal:
         status = 429 if outcome.refusal == "locked" else 401
-        return render_template("signin.html", next=next_page, username=username,
-                               error=REFUSALS[outcome.refusal]), status
+        return render_template(
+            "signin.html", next=next_page, username=username, error=REFUSALS[outcome.refusal]
+        ), status
     default = url_for("kru.app") if role == "contractor" else url_for("home.index")
     response = make_response(redirect(security.safe_next(next_page, default), code=303))
     security.start_session(response, outcome.token)

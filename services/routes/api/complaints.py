@@ -1,12 +1,13 @@
 """HTTP endpoints of complaints: the agency opens one, the contractor resolves it, both read them (thin views)."""
+
 from flask import request
 from flask_smorest import Blueprint
 
+from services.routes import complaints
+from services.routes import schemas as s
 from shared import auth
 from shared.pagination import page_of
 from shared.web import transaction
-from services.routes import complaints
-from services.routes import schemas as s
 
 blp = Blueprint("complaints", __name__, description="Complaints (aduan)")
 
@@ -47,5 +48,6 @@ def get_complaint(complaint_id):
 def resolve_complaint(body, complaint_id):
     """Resolve a complaint assigned to the caller; days overdue are counted."""
     with transaction() as session:
-        return complaints.resolve(session, auth.current(), str(complaint_id), body["note"], body.get("resolved_at"),
-                                  body.get("photo_sha256"))
+        return complaints.resolve(
+            session, auth.current(), str(complaint_id), body["note"], body.get("resolved_at"), body.get("photo_sha256")
+        )

@@ -1,11 +1,12 @@
 """HTTP endpoints of compliance results: the daily evaluations and the SLA breaches (thin views, reads only)."""
+
 from flask_smorest import Blueprint
 
+from services.routes import schemas as s
+from services.routes.compliance import results
 from shared import auth
 from shared.pagination import page_of
 from shared.web import transaction
-from services.routes.compliance import results
-from services.routes import schemas as s
 
 blp = Blueprint("compliance", __name__, description="Compliance results: daily evaluations and SLA breaches")
 

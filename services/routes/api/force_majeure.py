@@ -1,11 +1,12 @@
 """HTTP endpoints of force-majeure days (keadaan kahar): declaring one, listing them (thin views)."""
+
 from flask_smorest import Blueprint
 
+from services.routes import force_majeure
+from services.routes import schemas as s
 from shared import auth
 from shared.pagination import page_of
 from shared.web import transaction
-from services.routes import force_majeure
-from services.routes import schemas as s
 
 blp = Blueprint("force_majeure", __name__, description="Force-majeure days (keadaan kahar)")
 

@@ -1,11 +1,12 @@
 """HTTP endpoints of the network: points, vehicles, routes, and scheduling a route's pickups (thin views)."""
+
 from flask_smorest import Blueprint
 
+from services.routes import network, scheduling
+from services.routes import schemas as s
 from shared import auth
 from shared.pagination import page_of
 from shared.web import transaction
-from services.routes import network, scheduling
-from services.routes import schemas as s
 
 blp = Blueprint("network", __name__, description="Points, vehicles and routes")
 
@@ -77,5 +78,6 @@ def list_routes(args):
 def schedule_route(body, route_id):
     """Schedule the route's pickups for WIB dates from..to (existing ones are kept)."""
     with transaction() as session:
-        return {"scheduled": scheduling.schedule_route(session, auth.current(), str(route_id), body["from_"],
-                                                       body["to"])}
+        return {
+            "scheduled": scheduling.schedule_route(session, auth.current(), str(route_id), body["from_"], body["to"])
+        }

@@ -1,14 +1,15 @@
 """HTTP endpoints of photos: a contractor's or the agency's upload, and reading one back (a contractor its own)."""
+
 import re
 
 from flask import Response, request
 from flask_smorest import Blueprint
 
+from services.routes import photos
+from services.routes import schemas as s
 from shared import auth
 from shared.errors import invalid, not_found
 from shared.web import transaction
-from services.routes import photos
-from services.routes import schemas as s
 
 blp = Blueprint("photos", __name__, description="Photos (evidence), stored by SHA-256")
 HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
@@ -17,8 +18,19 @@ HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
 @blp.route("/photos", methods=["POST"])
 @auth.roles("contractor", "dinas")
 @blp.response(201, s.PhotoOut)
-@blp.doc(requestBody={"content": {"multipart/form-data": {"schema": {
-    "type": "object", "properties": {"photo": {"type": "string", "format": "binary"}}, "required": ["photo"]}}}})
+@blp.doc(
+    requestBody={
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"photo": {"type": "string", "format": "binary"}},
+                    "required": ["photo"],
+                }
+            }
+        }
+    }
+)
 def upload_photo():
     """Store a JPEG, PNG or WebP (multipart field `photo`) by its SHA-256; name the hash in a confirmation or resolution."""
     upload = request.files.get("photo")
@@ -32,8 +44,9 @@ def upload_photo():
 @blp.route("/photos/<string:sha256>", methods=["GET"])
 @auth.roles(*auth.READERS)
 @blp.arguments(s.PhotoArgs, location="query")
-@blp.doc(responses={"200": {"description": "The image", "content": {"image/jpeg": {}, "image/png": {},
-                                                                      "image/webp": {}}}})
+@blp.doc(
+    responses={"200": {"description": "The image", "content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}}
+)
 def get_photo(args, sha256):
     """The display copy (JPEG, at most KAWAL_PHOTO_DISPLAY_PX wide) or the original; a contractor reads its own."""
     if not HEX64.match(sha256):

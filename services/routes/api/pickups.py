@@ -1,12 +1,13 @@
 """HTTP endpoints of pickups: reads, the contractor's confirmation, the agency's excuse and verification."""
+
 from flask import request
 from flask_smorest import Blueprint
 
+from services.routes import pickups
+from services.routes import schemas as s
 from shared import auth
 from shared.pagination import page_of
 from shared.web import transaction
-from services.routes import pickups
-from services.routes import schemas as s
 
 blp = Blueprint("pickups", __name__, description="Pickups and their evidence")
 
@@ -38,8 +39,7 @@ def get_pickup(pickup_id):
 def confirm_pickup(body, pickup_id):
     """Confirm a pickup (device time, GPS, photo hash); honours Idempotency-Key."""
     with transaction() as session:
-        return pickups.confirm(session, auth.current(), str(pickup_id), body,
-                               request.headers.get("Idempotency-Key"))
+        return pickups.confirm(session, auth.current(), str(pickup_id), body, request.headers.get("Idempotency-Key"))
 
 
 @blp.route("/pickups/<uuid:pickup_id>/excuse", methods=["POST"])

@@ -1,12 +1,13 @@
 """HTTP endpoints of weighbridge tickets: recording one, listing them, clearing a flagged one (thin views)."""
+
 from flask import request
 from flask_smorest import Blueprint
 
+from services.routes import schemas as s
+from services.routes import weighings
 from shared import auth
 from shared.pagination import page_of
 from shared.web import transaction
-from services.routes import schemas as s
-from services.routes import weighings
 
 blp = Blueprint("weighings", __name__, description="Weighbridge tickets")
 

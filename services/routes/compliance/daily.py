@@ -1,4 +1,5 @@
 """The daily evaluation: every ended WIB day of every active contract, evaluated once and revised when evidence changes."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,14 +9,26 @@ from sqlalchemy import text, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from shared import events, logs, outbox
 from services.routes import contract_copy
 from services.routes.compliance.rules import is_shortfall, last_ended_day, reevaluation_start
 from services.routes.contract_copy import in_force_sql
 from services.routes.models import DailyEvaluation
+from shared import events, logs, outbox
 
-FIGURES = ("scheduled", "on_time", "late", "missed", "off_site", "excused", "net_kg", "target_kg", "shortfall",
-           "complaints_overdue", "in_force", "force_majeure")
+FIGURES = (
+    "scheduled",
+    "on_time",
+    "late",
+    "missed",
+    "off_site",
+    "excused",
+    "net_kg",
+    "target_kg",
+    "shortfall",
+    "complaints_overdue",
+    "in_force",
+    "force_majeure",
+)
 
 # The days to (re)compute: every ended day of a contract's period from its activation day, not evaluated yet (so a
 # worker that was down catches up; whatever the contract's status now, so the last day is evaluated also after
@@ -33,7 +46,8 @@ FIGURES = ("scheduled", "on_time", "late", "missed", "off_site", "excused", "net
 # in `scheduled` until the sweep decides it; the next run revises the day.
 # Net kg: CLEARED weighings of the contract weighed inside the WIB day. Complaints overdue: those whose overdue
 # span [due_at, resolved_at or still open) overlaps the day.
-DAY_FIGURES = text("""
+DAY_FIGURES = text(
+    """
 WITH candidates AS (
     SELECT c.id AS contract_id, CAST(g AS date) AS day
       FROM contracts c
@@ -76,7 +90,9 @@ SELECT k.contract_id, k.day,
        COALESCE(pf.missed, 0) AS missed, COALESCE(pf.off_site, 0) AS off_site, COALESCE(pf.excused, 0) AS excused,
        COALESCE(wf.net_kg, 0) AS net_kg, c.daily_target_kg AS target_kg, c.shortfall_ratio,
        COALESCE(cf.complaints_overdue, 0) AS complaints_overdue,
-       """ + in_force_sql("c", "k.day") + """ AS in_force,
+       """
+    + in_force_sql("c", "k.day")
+    + """ AS in_force,
        EXISTS (SELECT 1 FROM force_majeure_days f WHERE f.contract_id = k.contract_id AND f.date = k.day)
            AS force_majeure,
        EXISTS (SELECT 1 FROM excused_days x WHERE x.contract_id = k.contract_id AND x.measure = 'shortfall_day'
@@ -87,7 +103,8 @@ SELECT k.contract_id, k.day,
   LEFT JOIN weighing_figures wf ON wf.contract_id = k.contract_id AND wf.day = k.day
   LEFT JOIN complaint_figures cf ON cf.contract_id = k.contract_id AND cf.day = k.day
  ORDER BY k.contract_id, k.day
-""")
+"""
+)
 
 
 @dataclass(frozen=True)
@@ -103,8 +120,11 @@ def evaluate_days(session: Session, now: datetime) -> DailyResult:
     # generate_series is estimated at 1,000 rows a contract, which pushes these small queries over the JIT cost
     # threshold: compiling them took 2 s for a query that runs in milliseconds.
     session.execute(text("SET LOCAL jit = off"))
-    rows = session.execute(DAY_FIGURES, {"last_day": last_ended_day(now),
-                                         "recheck_from": reevaluation_start(now)}).mappings().all()
+    rows = (
+        session.execute(DAY_FIGURES, {"last_day": last_ended_day(now), "recheck_from": reevaluation_start(now)})
+        .mappings()
+        .all()
+    )
     if not rows:
         return DailyResult(0, 0)
     copies = contract_copy.load(session, {row["contract_id"] for row in rows})
@@ -122,9 +142,12 @@ def _figures(row, copy: contract_copy.Copy, now: datetime) -> dict:
     if not row["in_force"]:
         figures["complaints_overdue"] = 0  # never an overdue-complaint day
     # a shortfall day excused by an accepted objection is no shortfall day, whatever the tonnage
-    figures["shortfall"] = (row["in_force"] and not row["force_majeure"] and not row["shortfall_excused"]
-                            and is_shortfall(row["net_kg"], terms.daily_target_kg,
-                                             terms.sla.get("shortfall_ratio", row["shortfall_ratio"])))
+    figures["shortfall"] = (
+        row["in_force"]
+        and not row["force_majeure"]
+        and not row["shortfall_excused"]
+        and is_shortfall(row["net_kg"], terms.daily_target_kg, terms.sla.get("shortfall_ratio", row["shortfall_ratio"]))
+    )
     return {"contract_id": row["contract_id"], "date": row["day"], **figures, "revision": 1, "evaluated_at": now}
 
 
@@ -136,15 +159,20 @@ def _upsert():
     incoming = tuple(statement.excluded[name] for name in FIGURES)
     return statement.on_conflict_do_update(
         index_elements=["contract_id", "date"],
-        set_={**{name: statement.excluded[name] for name in FIGURES},
-              "revision": current.revision + 1, "evaluated_at": statement.excluded.evaluated_at},
+        set_={
+            **{name: statement.excluded[name] for name in FIGURES},
+            "revision": current.revision + 1,
+            "evaluated_at": statement.excluded.evaluated_at,
+        },
         where=tuple_(*differs).is_distinct_from(tuple_(*incoming)),
     ).returning(*(current[name] for name in ("contract_id", "date", "revision", *FIGURES)))
 
 
 def _event(row) -> events.Envelope:
     data = {name: row[name] for name in FIGURES if name != "complaints_overdue"}
-    return events.make("routes.compliance.evaluated",
-                       {"contract_id": row["contract_id"], "date": row["date"], "revision": row["revision"], **data},
-                       producer="routes", correlation_id=logs.correlation_id.get())
-
+    return events.make(
+        "routes.compliance.evaluated",
+        {"contract_id": row["contract_id"], "date": row["date"], "revision": row["revision"], **data},
+        producer="routes",
+        correlation_id=logs.correlation_id.get(),
+    )

@@ -1,17 +1,19 @@
 """Reads of what the compliance workers found: daily evaluations and monthly SLA breaches."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.routes.models import Breach, Contract, DailyEvaluation
 from shared.auth import scope
 from shared.pagination import paginate
-from services.routes.models import Breach, Contract, DailyEvaluation
 
 
 def daily(session: Session, filters: dict, page: int, per_page: int) -> dict:
-    query = scope(select(DailyEvaluation).join(Contract, Contract.id == DailyEvaluation.contract_id),
-                  Contract.contractor_id)
+    query = scope(
+        select(DailyEvaluation).join(Contract, Contract.id == DailyEvaluation.contract_id), Contract.contractor_id
+    )
     if filters.get("contract_id"):
         query = query.where(DailyEvaluation.contract_id == str(filters["contract_id"]))
     if filters.get("from_"):

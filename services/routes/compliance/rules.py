@@ -1,9 +1,9 @@
 """Compliance rules as plain functions over plain values: shortfall, on-time ratio, monthly breaches, catch-up ranges."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-
 from decimal import Decimal
 
 from shared import clock, config
@@ -94,14 +94,31 @@ def monthly_breaches(figures: MonthFigures) -> list[BreachFinding]:
     found: list[BreachFinding] = []
     if on_time_under(figures.on_time, figures.scheduled, figures.excused, figures.min_on_time_ratio):
         ratio = on_time_ratio(figures.on_time, figures.scheduled, figures.excused)
-        found.append(BreachFinding("on_time_ratio", exact(figures.min_on_time_ratio),
-                                   ratio.quantize(Decimal("0.0001")), sorted(figures.not_on_time_pickup_ids)))
+        found.append(
+            BreachFinding(
+                "on_time_ratio",
+                exact(figures.min_on_time_ratio),
+                ratio.quantize(Decimal("0.0001")),
+                sorted(figures.not_on_time_pickup_ids),
+            )
+        )
     over = over_allowance(figures)
     if over is not None:
-        found.append(BreachFinding("shortfall_days", float(over),
-                                   float(len(figures.shortfall_days)),
-                                   [day.isoformat() for day in sorted(figures.shortfall_days)]))
+        found.append(
+            BreachFinding(
+                "shortfall_days",
+                float(over),
+                float(len(figures.shortfall_days)),
+                [day.isoformat() for day in sorted(figures.shortfall_days)],
+            )
+        )
     if figures.overdue_complaint_ids:
-        found.append(BreachFinding("complaints_overdue", 0.0, float(len(figures.overdue_complaint_ids)),
-                                   sorted(figures.overdue_complaint_ids)))
+        found.append(
+            BreachFinding(
+                "complaints_overdue",
+                0.0,
+                float(len(figures.overdue_complaint_ids)),
+                sorted(figures.overdue_complaint_ids),
+            )
+        )
     return found

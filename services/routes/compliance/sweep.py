@@ -1,4 +1,5 @@
 """The minute sweep: overdue pickups become missed and late complaints overdue, each kind in one set-based statement."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -7,10 +8,10 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from shared import events, logs, outbox
-from shared.contract_terms import overdue_days_by_month
 from services.routes import contract_copy
 from services.routes.contract_copy import GRACE_RANGES, in_force_sql
+from shared import events, logs, outbox
+from shared.contract_terms import overdue_days_by_month
 
 # One statement: mark the pickups missed and write their routes.pickup.missed events to the outbox, the envelopes
 # built in SQL by shared.outbox (300,000 misses after an outage must not become 300,000 Python objects); a test
@@ -20,14 +21,20 @@ from services.routes.contract_copy import GRACE_RANGES, in_force_sql
 # the grace (>= 0) is then the one in force on the pickup's own WIB day (DOMAIN: a fact is judged by the terms in
 # force on its own date; an amendment of the grace from the 15th leaves the 14th's deadlines as they were), joined
 # by range from GRACE_RANGES (one row per contract and grace amendment) so the statement stays set-based.
-_ANNOUNCE = outbox.insert_from_rows("routes.pickup.missed", "missed", {
-    "pickup_id": outbox.dumped_uuid("r.id"),
-    "contract_id": outbox.dumped_uuid("r.contract_id"),
-    "route_id": outbox.dumped_uuid("r.route_id"),
-    "point_id": outbox.dumped_uuid("r.point_id"),
-    "date": outbox.dumped_date("r.date"),
-    "window_end": outbox.dumped_instant("r.window_end_at"),
-}, producer="routes", order_by=("window_end_at", "id"))
+_ANNOUNCE = outbox.insert_from_rows(
+    "routes.pickup.missed",
+    "missed",
+    {
+        "pickup_id": outbox.dumped_uuid("r.id"),
+        "contract_id": outbox.dumped_uuid("r.contract_id"),
+        "route_id": outbox.dumped_uuid("r.route_id"),
+        "point_id": outbox.dumped_uuid("r.point_id"),
+        "date": outbox.dumped_date("r.date"),
+        "window_end": outbox.dumped_instant("r.window_end_at"),
+    },
+    producer="routes",
+    order_by=("window_end_at", "id"),
+)
 MISS_PICKUPS = text(f"""
 WITH graces AS ({GRACE_RANGES}
 ), missed AS (
@@ -61,7 +68,6 @@ MARK_OVERDUE = text("""
 UPDATE complaints SET status = 'overdue', overdue_at = COALESCE(overdue_at, :now), overdue_days = :days
  WHERE id = CAST(:id AS uuid)
 """)
-
 
 
 @dataclass(frozen=True)
@@ -101,10 +107,24 @@ def _overdue_complaints(session: Session, now: datetime) -> int:
         if row["status"] == "overdue" and days == row["overdue_days"]:
             continue
         session.execute(MARK_OVERDUE, {"id": row["id"], "now": now, "days": days})
-        envelopes.append(events.make("routes.complaint.overdue", {
-            "complaint_id": row["id"], "contract_id": row["contract_id"], "point_id": row["point_id"],
-            "reported_at": row["reported_at"], "due_at": row["due_at"], "resolved_at": None,
-            "overdue_days": days, "overdue_days_by_month": by_month, "as_of": now, "priority": row["priority"]},
-            producer="routes", correlation_id=logs.correlation_id.get()))
+        envelopes.append(
+            events.make(
+                "routes.complaint.overdue",
+                {
+                    "complaint_id": row["id"],
+                    "contract_id": row["contract_id"],
+                    "point_id": row["point_id"],
+                    "reported_at": row["reported_at"],
+                    "due_at": row["due_at"],
+                    "resolved_at": None,
+                    "overdue_days": days,
+                    "overdue_days_by_month": by_month,
+                    "as_of": now,
+                    "priority": row["priority"],
+                },
+                producer="routes",
+                correlation_id=logs.correlation_id.get(),
+            )
+        )
     outbox.record_many(session, envelopes)
     return len(envelopes)

@@ -1,4 +1,5 @@
 """Alembic environment of the routes service."""
+
 from services.routes.models import Base
 from shared import migrations
 

@@ -3,18 +3,19 @@
 Revision ID: 0003
 Revises: 0002
 """
-from alembic import op
-import sqlalchemy as sa
 
-revision = '0003'
-down_revision = '0002'
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column('contracts', sa.Column('activated_on', sa.Date(), nullable=True))
+    op.add_column("contracts", sa.Column("activated_on", sa.Date(), nullable=True))
 
 
 def downgrade() -> None:
-    op.drop_column('contracts', 'activated_on')
+    op.drop_column("contracts", "activated_on")
