@@ -68,7 +68,8 @@ def evidence(system: System) -> dict:
             UPDATE pickups SET window_start_at = window_start_at - interval '6 hours',
                                window_end_at = window_end_at - interval '6 hours'
              WHERE id = (SELECT id FROM pickups WHERE contract_id = CAST(:contract AS uuid) AND status = 'scheduled'
-                          ORDER BY window_start_at DESC, id LIMIT 1)"""), {"contract": contract["id"]})
+                            AND date = CAST(:today AS date)  -- the worker may have scheduled the week ahead already
+                          ORDER BY window_start_at DESC, id LIMIT 1)"""), {"contract": contract["id"], "today": TODAY})
     engine.dispose()
     # two of today's pickups whose window is open, confirmed a few minutes ago: at the point, and 5 km off it
     today = [p for p in kawal.list_all("routes", "/pickups", contract_id=contract["id"], date=TODAY)
