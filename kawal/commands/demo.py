@@ -17,9 +17,9 @@ import requests
 from rich.console import Console
 
 from kawal.demo import clockplan, instance
-from kawal.demo.client import ApiFailure
+from kawal.demo.client import ApiFailure, Kawal
 from kawal.demo.instance import BEAT, VENV_BIN, WEB, Demo, DemoError
-from kawal.demo.simulator import Simulation
+from kawal.demo.simulator import Simulation, wait_until_judged, warn_on_breaches
 from shared import brokerusers, clock, config
 
 console = Console()
@@ -152,7 +152,15 @@ def _city(here: Demo, plan: clockplan.DemoClock, settings: config.DemoSettings, 
         f"Kota siap: jam demo berjalan dari {clock.to_wib(plan.start):%Y-%m-%d %H:%M} WIB / the city is seeded: "
         f"the clock runs"
     )
-    simulation = ctx.invoke(commands.simulate, days=plan.days, speed=plan.speed, start=first_day, seed=settings.seed)
+    simulation = ctx.invoke(
+        commands.simulate, days=plan.days, speed=plan.speed, start=first_day, seed=settings.seed, warn=False
+    )
+    # SP1 for a bad month once routes has judged it (its end and sync allowance passed), not while it may still lag
+    step("Menunggu penilaian bulanan / waiting for the month to be judged (month end + sync allowance)")
+    if not wait_until_judged(Kawal(), [plan.month], settings.issue_wait_seconds):
+        say("  the month was not judged in time: no warning letters sent")
+    for (what, outcome), n in warn_on_breaches(Kawal(), [plan.month]).items():
+        say(f"  {what}: {outcome} x{n}")
     for module in ("report", "dispute"):  # wide tables, as the reader's terminal allows or wider
         shown = importlib.import_module(f"kawal.commands.{module}").console
         shown.width = max(shown.width, REPORT_COLUMNS)

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from kawal.demo import behaviour
 from kawal.demo.behaviour import Action, Rates
 from kawal.demo.client import Kawal
+from kawal.demo.report import issuable_from
 from kawal.demo.seeder import until_accepted
 from shared import clock, config
 
@@ -246,6 +247,32 @@ class Simulation:
             action.idempotency_key,
         )
         self.push(resolution.at, resolution)
+
+
+def wait_until_judged(kawal: Kawal, months: list[str], wait_seconds: float) -> bool:
+    """Until routes has judged the months: the shared clock past each active contract's month end and sync allowance
+    (DOMAIN.md), then up to three monthly evaluations (real seconds) for the breaches to show. False when the clock
+    did not get there within `wait_seconds`. Warnings sent before it rest on nothing: a bad month's SP1 went out or
+    not by a race."""
+    contracts = kawal.list_all("contracts", "/contracts", status="active")
+    if not contracts:
+        return True
+    due = max(issuable_from(contract, month) for contract in contracts for month in months)
+    deadline = time.monotonic() + wait_seconds
+    while clock.now() < due:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)  # real seconds on an accelerated clock
+    settle = time.monotonic() + 3 * config.beat_intervals_seconds()["evaluate_months"]
+    while time.monotonic() < settle:
+        if any(
+            kawal.list_all("routes", "/compliance/breaches", contract_id=contract["id"], month=month)
+            for contract in contracts
+            for month in months
+        ):
+            break
+        time.sleep(0.5)
+    return True
 
 
 def warn_on_breaches(kawal: Kawal, months: list[str]) -> Counter:
