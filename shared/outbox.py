@@ -163,9 +163,11 @@ def dumped_instant(expression: str) -> str:
 
 def backlog(session: Session) -> tuple[int, float]:
     """Unsent rows and the age in seconds of the oldest one."""
-    count, oldest = session.execute(
-        select(func.count(), func.min(outbox.c.created_at)).where(outbox.c.sent_at.is_(None))
-    ).one()
+    count, oldest = (
+        session.execute(select(func.count(), func.min(outbox.c.created_at)).where(outbox.c.sent_at.is_(None)))
+        .tuples()
+        .one()
+    )
     age = (clock.now() - oldest).total_seconds() if oldest is not None else 0.0
     return count, max(age, 0.0)
 
@@ -188,7 +190,9 @@ def republish(
         .returning(outbox.c.seq)
         .cte("marked")
     )
-    count, first, last = session.execute(
-        select(func.count(), func.min(marked.c.seq), func.max(marked.c.seq)).select_from(marked)
-    ).one()
+    count, first, last = (
+        session.execute(select(func.count(), func.min(marked.c.seq), func.max(marked.c.seq)).select_from(marked))
+        .tuples()
+        .one()
+    )
     return count, first, last

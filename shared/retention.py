@@ -12,8 +12,9 @@ import logging
 import threading
 import time
 from datetime import timedelta
+from typing import Any, cast
 
-from sqlalchemy import text
+from sqlalchemy import CursorResult, text
 
 from shared import clock, config, db, metrics
 
@@ -39,7 +40,11 @@ def purge(service: str, database_url: str, settings: config.RetentionSettings | 
     for table, statement in (("outbox", _OUTBOX), ("inbox", _INBOX)):
         while True:
             with db.unit_of_work(database_url) as session:
-                rows = session.execute(statement, {"cutoff": cutoff, "batch": settings.batch_size}).rowcount
+                # a DELETE's result is a CursorResult, which Session.execute's signature does not say
+                result = cast(
+                    CursorResult[Any], session.execute(statement, {"cutoff": cutoff, "batch": settings.batch_size})
+                )
+                rows = result.rowcount
             deleted[table] += rows
             counters.deleted.labels(table=table).inc(rows)
             if rows < settings.batch_size:
