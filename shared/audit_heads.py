@@ -151,8 +151,6 @@ def mismatches(session: Session, heads: list[dict[str, Any]]) -> list[int]:
     stored: dict[int, str] = dict(
         session.execute(
             text("SELECT seq, hash FROM audit_log WHERE seq = ANY(:seqs)"), {"seqs": sorted({h["seq"] for h in heads})}
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     return sorted({h["seq"] for h in heads if stored.get(h["seq"]) != h["hash"]})

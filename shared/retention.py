@@ -12,9 +12,8 @@ import logging
 import threading
 import time
 from datetime import timedelta
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, text
+from sqlalchemy import text
 
 from shared import clock, config, db, metrics
 
@@ -40,11 +39,7 @@ def purge(service: str, database_url: str, settings: config.RetentionSettings | 
     for table, statement in (("outbox", _OUTBOX), ("inbox", _INBOX)):
         while True:
             with db.unit_of_work(database_url) as session:
-                # a DELETE's result is a CursorResult, which Session.execute's signature does not say
-                result = cast(
-                    CursorResult[Any], session.execute(statement, {"cutoff": cutoff, "batch": settings.batch_size})
-                )
-                rows = result.rowcount
+                rows = db.rowcount(session.execute(statement, {"cutoff": cutoff, "batch": settings.batch_size}))
             deleted[table] += rows
             counters.deleted.labels(table=table).inc(rows)
             if rows < settings.batch_size:
