@@ -11,7 +11,7 @@ from typing import Any, Callable, Sequence
 
 import pika
 from pika import frame, spec
-from sqlalchemy import Row, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from shared import clock, config, db, metrics, topology
@@ -262,7 +262,7 @@ class _Batch:
 
     def __init__(self, database_url: str):
         self.session: Session = db.session_factory(database_url)()
-        self.rows: Sequence[Row[Any]] = []
+        self.rows: Sequence[Any] = []  # _SELECT's rows: seq, id, type, body
         self.flight = _Flight()
         self.timeout: object | None = None  # the confirms' deadline (an IO loop timeout)
 
