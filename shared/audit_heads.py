@@ -68,6 +68,7 @@ def protect(connection: Connection, service: str) -> None:
     so tables a migration added are granted too."""
     role = app_role(service)
     raw = connection.connection.driver_connection  # psycopg without parameters: '%' in PL/pgSQL stays as written
+    assert raw is not None, "an open connection has its driver's connection"
     raw.execute(_APPEND_ONLY)
     raw.execute(_APP_ROLE.format(role=role))
     app_url = make_url(config.database_url(service))
@@ -147,7 +148,7 @@ def mismatches(session: Session, heads: list[dict[str, Any]]) -> list[int]:
     """Seqs of published heads the table no longer matches (entry missing or hash changed)."""
     if not heads:
         return []
-    stored = dict(
+    stored: dict[int, str] = dict(
         session.execute(
             text("SELECT seq, hash FROM audit_log WHERE seq = ANY(:seqs)"), {"seqs": sorted({h["seq"] for h in heads})}
         ).all()

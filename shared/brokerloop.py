@@ -136,6 +136,7 @@ class BrokerLoop(ABC):
             self.fail(reason if isinstance(reason, BaseException) else ConnectionError(str(reason)))
 
     def call_later(self, delay: float, callback: Callable) -> object:
+        assert self._connection is not None, "call_later runs in the connection's callbacks"
         return self._connection.ioloop.call_later(delay, self.guarded(callback))
 
     def remove_timeout(self, handle) -> None:
@@ -157,7 +158,7 @@ class BrokerLoop(ABC):
 
 
 def declare_with(
-    amqp_url: str, name: str, declare: Callable[[pika.adapters.blocking_connection.BlockingChannel], None]
+    amqp_url: str, name: str, declare: Callable[[pika.adapters.blocking_connection.BlockingChannel], object]
 ) -> None:
     """Run declarations on a short-lived blocking connection (setup only: the hot path is asynchronous)."""
     connection = pika.BlockingConnection(topology.parameters(amqp_url, name))

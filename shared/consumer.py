@@ -8,7 +8,7 @@ import time
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Mapping
 
 import pika
 from pika import spec
@@ -33,7 +33,9 @@ def batch_handler(handle_many: Callable[[Session, list[events.Envelope]], None])
     def handle_one(session: Session, envelope: events.Envelope) -> None:
         handle_many(session, [envelope])
 
-    handle_one.many = handle_many
+    # the mark the consumer looks for (getattr(handler, "many", None)); a function takes attributes, mypy knows
+    # of none on one
+    handle_one.many = handle_many  # type: ignore[attr-defined]
     handle_one.__name__ = getattr(handle_many, "__name__", "batch_handler")
     return handle_one
 
@@ -124,7 +126,7 @@ class Consumer(BrokerLoop):
     def __init__(
         self,
         service: str,
-        handlers: dict[str, Handler],
+        handlers: Mapping[str, Handler],
         database_url: str,
         amqp_url: str,
         settings: config.EventSettings | None = None,
@@ -141,8 +143,9 @@ class Consumer(BrokerLoop):
         # Metric labels only ever take a known type: the AMQP type property is whatever a publisher wrote.
         self._type_labels = frozenset(self.handlers) | frozenset(events.known_types())
         self._buffer: list[Delivery] = []
-        self._timer = None
-        self._channel = self._publisher = None
+        self._timer: object | None = None  # the IO loop timeout of the next _flush
+        self._channel: pika.channel.Channel | None = None  # consumes and acknowledges
+        self._publisher: pika.channel.Channel | None = None  # publishes retry and parked copies, with confirms
         self._settling: set[int] = set()  # publisher tags of retry/park copies not yet confirmed
         self._ack_after_settling: int | None = None
         self._next_settle_tag = 1
@@ -166,10 +169,12 @@ class Consumer(BrokerLoop):
         channel.add_on_return_callback(self.guarded(self._on_settle_return))
         channel.confirm_delivery(
             ack_nack_callback=self.guarded(self._on_settle_confirm),
-            callback=self.guarded(
-                lambda _frame: self._connection.channel(on_open_callback=self.guarded(self._on_channel))
-            ),
+            callback=self.guarded(self._open_channel),
         )
+
+    def _open_channel(self, _frame) -> None:
+        assert self._connection is not None, "runs in the connection's callbacks"
+        self._connection.channel(on_open_callback=self.guarded(self._on_channel))
 
     def _on_channel(self, channel) -> None:
         self._channel = channel
@@ -177,6 +182,7 @@ class Consumer(BrokerLoop):
         channel.basic_qos(prefetch_count=self.settings.prefetch, callback=self.guarded(self._on_qos))
 
     def _on_qos(self, _frame) -> None:
+        assert self._channel is not None, "_on_channel set it before asking for the qos"
         self._channel.basic_consume(
             topology.service_queue(self.service),
             self.guarded(self._on_message),
@@ -214,6 +220,7 @@ class Consumer(BrokerLoop):
             self._acknowledge(batch[-1].tag)
 
     def _acknowledge(self, tag: int) -> None:
+        assert self._channel is not None, "a batch is acknowledged on the channel it came from, still open"
         self._channel.basic_ack(tag, multiple=True)
         if len(self._buffer) >= self.settings.batch_size:
             self._timer = self.call_later(0, self._flush)
@@ -254,8 +261,8 @@ class Consumer(BrokerLoop):
             if len(batch) > 1:
                 return [outcome for delivery in batch for outcome in self._handle([delivery])]
             outcomes = [Outcome(batch[0], "retry", f"commit failed: {error}")] if good else []
-        consumed = Counter()
-        settle = []
+        consumed: Counter[tuple[str, str]] = Counter()
+        settle: list[Outcome] = []
         for outcome in bad + outcomes:
             if outcome.kind in ("applied", "duplicate"):
                 consumed[self._label(outcome.delivery.type), outcome.kind] += 1
@@ -324,7 +331,7 @@ class Consumer(BrokerLoop):
                     fresh.discard(envelope.id)
                     many = getattr(handler, "many", None)
                     if run and (many is None or run[0].type != envelope.type):
-                        self.handlers[run[0].type].many(session, run)
+                        self.handlers[run[0].type].many(session, run)  # type: ignore[attr-defined]  # see batch_handler
                         run = []
                     if many is not None:
                         run.append(envelope)
@@ -333,7 +340,7 @@ class Consumer(BrokerLoop):
                             handler(session, envelope)
                     outcomes.append(Outcome(delivery, "applied"))
                 if run:
-                    self.handlers[run[0].type].many(session, run)
+                    self.handlers[run[0].type].many(session, run)  # type: ignore[attr-defined]  # see batch_handler
         except _ROLLBACK_ONLY:
             raise
         except Exception:  # noqa: BLE001 - a handler failed: redo the batch with one savepoint per message
@@ -415,6 +422,7 @@ class Consumer(BrokerLoop):
                 **headers,
             },
         )
+        assert self._publisher is not None, "settling happens in _flush, on an open connection"
         self._publisher.basic_publish(
             topology.settle_exchange(self.service), queue, delivery.body, copy, mandatory=True
         )

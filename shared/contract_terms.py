@@ -154,7 +154,8 @@ class Life:
 
     def suspensions(self) -> list[tuple[datetime, datetime | None]]:
         """[suspended_at, resumed_at) intervals, from the changes in time order (arrival order does not matter)."""
-        intervals, since = [], None
+        intervals: list[tuple[datetime, datetime | None]] = []
+        since: datetime | None = None
         for change in sorted(self.changes, key=lambda c: c.at):
             if change.status == "suspended" and since is None:
                 since = change.at

@@ -5,9 +5,9 @@ from __future__ import annotations
 import select
 import uuid
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any, Iterator, cast
 
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import CursorResult, DateTime, MetaData, Result, create_engine, event
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
@@ -96,6 +96,12 @@ def unit_of_work(url: str) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The rows an INSERT, UPDATE or DELETE touched. Session.execute returns a CursorResult for them, which has
+    rowcount, but its signature says Result."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 def dispose_all() -> None:

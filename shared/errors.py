@@ -80,6 +80,21 @@ def _flatten_smorest_errors(messages: Any) -> dict[str, Any]:
     return flat
 
 
+# an HTTPException's status (None for one raised without a code) -> the body's code
+_HTTP_ERROR_CODES: dict[int | None, str] = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    431: "headers_too_large",
+    422: "invalid",
+    409: "conflict",
+    412: "precondition_failed",
+    428: "precondition_required",
+}
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(error: ApiError):
@@ -89,18 +104,7 @@ def register(app: Flask) -> None:
     def _http_error(error: HTTPException):
         data = getattr(error, "data", None) or {}
         fields = _flatten_smorest_errors(data.get("messages", {})) if data else {}
-        code = {
-            400: "bad_request",
-            404: "not_found",
-            405: "method_not_allowed",
-            413: "payload_too_large",
-            415: "unsupported_media_type",
-            431: "headers_too_large",
-            422: "invalid",
-            409: "conflict",
-            412: "precondition_failed",
-            428: "precondition_required",
-        }.get(error.code, "http_error")
+        code = _HTTP_ERROR_CODES.get(error.code, "http_error")
         message = "The request is invalid; see fields." if fields else (error.description or error.name)
         return body(error.code or 500, code, message, fields)
 

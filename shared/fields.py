@@ -28,7 +28,7 @@ _INSTANT_RANGE = validate.Range(
 )
 
 
-class Date(_marshmallow.Date):
+class Date(_marshmallow.Date):  # type: ignore[no-redef]  # replaces the star import's Date on purpose
     """An ISO date from MIN_DATE to MAX_DATE."""
 
     def __init__(self, *args, **kwargs):
@@ -36,7 +36,7 @@ class Date(_marshmallow.Date):
         self.validators.insert(0, _DATE_RANGE)
 
 
-class AwareDateTime(_marshmallow.AwareDateTime):
+class AwareDateTime(_marshmallow.AwareDateTime):  # type: ignore[no-redef]  # replaces the star import's, on purpose
     """An ISO instant with its offset, from MIN_DATE to MAX_DATE (year 1 with +14:00 underflows in Python)."""
 
     def _deserialize(self, value, attr, data, **kwargs):
@@ -50,7 +50,7 @@ class AwareDateTime(_marshmallow.AwareDateTime):
         self.validators.insert(0, _INSTANT_RANGE)
 
 
-class Integer(_marshmallow.Integer):
+class Integer(_marshmallow.Integer):  # type: ignore[no-redef]  # replaces the star import's, on purpose
     """An integer within +-MAX_INTEGER (narrower ranges add their own validator)."""
 
     def __init__(self, *args, **kwargs):
@@ -58,4 +58,4 @@ class Integer(_marshmallow.Integer):
         self.validators.insert(0, validate.Range(min=-MAX_INTEGER, max=MAX_INTEGER))
 
 
-Int = Integer
+Int = Integer  # type: ignore[misc]  # the short name follows the bounded Integer, as marshmallow's does

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, String, Table, text
+import uuid
+
+from sqlalchemy import Column, DateTime, ScalarResult, String, Table, text
 from sqlalchemy.dialects.postgresql import UUID, insert
 from sqlalchemy.orm import Session
 
@@ -38,7 +40,9 @@ def claim_many(session: Session, claims: list[tuple[str, str]]) -> set[str]:
     if not claims:
         return set()
     ids, types = zip(*claims, strict=True)
-    inserted = session.execute(_CLAIM_MANY, {"ids": list(ids), "types": list(types), "at": clock.now()}).scalars()
+    inserted: ScalarResult[uuid.UUID] = session.execute(
+        _CLAIM_MANY, {"ids": list(ids), "types": list(types), "at": clock.now()}
+    ).scalars()
     return {str(event_id) for event_id in inserted}
 
 

@@ -27,11 +27,11 @@ class HttpMetrics:
 
 @dataclass(frozen=True)
 class EventMetrics:
-    published: Counter
-    consumed: Counter
-    failed: Counter
-    parked: Counter
-    forged: Counter
+    published: TypeBounded
+    consumed: TypeBounded
+    failed: TypeBounded
+    parked: TypeBounded
+    forged: TypeBounded
     handle_seconds: Histogram
 
 
@@ -66,7 +66,7 @@ class TypeBounded:
     def __init__(self, counter: Counter):
         self._counter = counter
 
-    def labels(self, *values, **labels):
+    def labels(self, *values: str, **labels: str) -> Counter:
         if "type" in labels:
             labels["type"] = event_type_label(labels["type"])
         elif values:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
+from typing import Any, Sequence
 
 from sqlalchemy import (
     BigInteger,
@@ -163,9 +163,10 @@ def dumped_instant(expression: str) -> str:
 
 def backlog(session: Session) -> tuple[int, float]:
     """Unsent rows and the age in seconds of the oldest one."""
-    count, oldest = session.execute(
+    row: Sequence[Any] = session.execute(  # a Row unpacks as objects to mypy; its values are an int and a datetime
         select(func.count(), func.min(outbox.c.created_at)).where(outbox.c.sent_at.is_(None))
     ).one()
+    count, oldest = row
     age = (clock.now() - oldest).total_seconds() if oldest is not None else 0.0
     return count, max(age, 0.0)
 
@@ -188,7 +189,8 @@ def republish(
         .returning(outbox.c.seq)
         .cte("marked")
     )
-    count, first, last = session.execute(
+    row: Sequence[Any] = session.execute(  # ints, None for min and max of no rows
         select(func.count(), func.min(marked.c.seq), func.max(marked.c.seq)).select_from(marked)
     ).one()
+    count, first, last = row
     return count, first, last

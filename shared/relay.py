@@ -7,7 +7,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable, Sequence
 
 import pika
 from pika import frame, spec
@@ -100,10 +100,10 @@ class Relay(BrokerLoop):
         self.connected = threading.Event()
         self.published = 0  # rows this relay published and marked
         self._deferred: dict[int, tuple[float, float]] = {}  # outbox seq -> (retry at, current delay)
-        self._channel = None
+        self._channel: pika.channel.Channel | None = None
         self._inflight: list[_Batch] = []  # oldest first
         self._next_tag = 1
-        self._passing = None  # the scheduled _pass, if any
+        self._passing: object | None = None  # the scheduled _pass, if any
 
     # --- connection -------------------------------------------------------------------------------------
     def _setup(self) -> None:
@@ -175,6 +175,7 @@ class Relay(BrokerLoop):
     def _publish(self, batch: _Batch) -> None:
         flight = batch.flight
         now = int(time.time())
+        assert self._channel is not None, "_pass publishes only on an open channel"
         exchange, user_id, publish = self.settings.exchange, self._user_id, self._channel.basic_publish
         for row in batch.rows:
             props = pika.BasicProperties(
@@ -261,9 +262,9 @@ class _Batch:
 
     def __init__(self, database_url: str):
         self.session: Session = db.session_factory(database_url)()
-        self.rows: list = []
+        self.rows: Sequence[Any] = []  # _SELECT's rows: seq, id, type, body
         self.flight = _Flight()
-        self.timeout = None
+        self.timeout: object | None = None  # the confirms' deadline (an IO loop timeout)
 
     def finish(self) -> None:
         try:

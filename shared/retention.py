@@ -39,7 +39,7 @@ def purge(service: str, database_url: str, settings: config.RetentionSettings | 
     for table, statement in (("outbox", _OUTBOX), ("inbox", _INBOX)):
         while True:
             with db.unit_of_work(database_url) as session:
-                rows = session.execute(statement, {"cutoff": cutoff, "batch": settings.batch_size}).rowcount
+                rows = db.rowcount(session.execute(statement, {"cutoff": cutoff, "batch": settings.batch_size}))
             deleted[table] += rows
             counters.deleted.labels(table=table).inc(rows)
             if rows < settings.batch_size:

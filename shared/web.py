@@ -111,7 +111,8 @@ def create_service_app(
     _health(app)
     _docs_assets(app)
     app.config.setdefault("KAWAL_METRICS_PORT", config.metrics_port(f"{service}_api"))
-    app.wsgi_app = MetricsPort(app.wsgi_app, app.config["KAWAL_METRICS_PORT"], built.gauges)
+    # Flask's documented way to wrap its WSGI app (middleware), which mypy sees as assigning to a method
+    app.wsgi_app = MetricsPort(app.wsgi_app, app.config["KAWAL_METRICS_PORT"], built.gauges)  # type: ignore[method-assign]
     return app
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Sequence
 
 import qrcode
 from fpdf import FPDF
@@ -157,7 +158,7 @@ def _title(pdf: _Pdf, d) -> None:
     )
 
 
-def _pairs(pdf: _Pdf, pairs: list[tuple[str, ...]], widths=(62, 112)) -> None:
+def _pairs(pdf: _Pdf, pairs: Sequence[tuple[str, ...]], widths=(62, 112)) -> None:
     """Label and value side by side (two pairs a row when four widths are given)."""
     pdf.set_font(FONT, "", 8.5)
     per_row = len(widths) // 2
@@ -195,7 +196,7 @@ def _contract(pdf: _Pdf, d) -> None:
 def _table(
     pdf: _Pdf,
     headings: tuple[str, ...],
-    rows: list[tuple[str, ...]],
+    rows: Sequence[tuple[str, ...]],
     widths: tuple[int, ...],
     align: tuple[str, ...],
     size: float = 8,
@@ -204,7 +205,7 @@ def _table(
     with pdf.table(
         col_widths=widths, text_align=align, line_height=size * 0.48, padding=0.6, headings_style=_heading_style()
     ) as table:
-        for cells in [headings] + rows:
+        for cells in [headings, *rows]:
             row = table.row()
             for cell in cells:
                 row.cell(_latin1(cell))

@@ -6,6 +6,7 @@ import hashlib
 import json
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any, Sequence
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -41,7 +42,7 @@ def invoice_body(session: Session, invoice: Invoice) -> dict:
         for column in Invoice.__table__.columns
         if column.name not in LIFECYCLE
     }
-    body["contract_number"] = session.get(Contract, invoice.contract_id).number
+    body["contract_number"] = session.get_one(Contract, invoice.contract_id).number  # a foreign key: it is there
     lines = (
         session.execute(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id).order_by(InvoiceLine.position))
         .scalars()
@@ -95,7 +96,7 @@ def verify(session: Session, sha256: str) -> dict:
         .join(Contract, Contract.id == Invoice.contract_id)
         .where(InvoiceDigest.sha256 == sha256.lower())
     )
-    row = session.execute(auth.scope(query, Invoice.contractor_id)).first()
+    row: Sequence[Any] | None = session.execute(auth.scope(query, Invoice.contractor_id)).first()
     if row is None:
         return {"sha256": sha256, "matches": False}
     digest, invoice, number = row

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Callable
+from typing import Any, Callable, Sequence
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -193,7 +193,7 @@ def complaint_days(
 
 
 def issued_months_before(session: Session, contract_id: str, month: str) -> tuple[str, ...]:
-    rows = (
+    rows: Sequence[str] = (
         session.execute(
             text(
                 "SELECT month FROM invoices WHERE contract_id = CAST(:c AS uuid) AND status <> 'draft' AND month < :m "
@@ -218,10 +218,12 @@ def freeze(session: Session, query: FactsQuery, invoice_id: str) -> None:
     session.execute(_FREEZE, {**query.params(), "invoice_id": invoice_id})
 
 
-def live_evidence(session: Session, query: FactsQuery, kind: str | None, limit: int, offset: int) -> tuple[list, int]:
+def live_evidence(
+    session: Session, query: FactsQuery, kind: str | None, limit: int, offset: int
+) -> tuple[Sequence[Any], int]:
     params = {**query.params(), "kind": kind}
     rows = session.execute(_EVIDENCE_LIVE, {**params, "limit": limit, "offset": offset}).all()
-    total = session.execute(_EVIDENCE_LIVE_COUNT, params).scalar_one()
+    total: int = session.execute(_EVIDENCE_LIVE_COUNT, params).scalar_one()
     return rows, total
 
 
@@ -239,7 +241,9 @@ def embedded(
     return refs
 
 
-def frozen_evidence(session: Session, invoice_id: str, kind: str | None, limit: int, offset: int) -> tuple[list, int]:
+def frozen_evidence(
+    session: Session, invoice_id: str, kind: str | None, limit: int, offset: int
+) -> tuple[Sequence[Any], int]:
     params = {"invoice_id": invoice_id, "kind": kind}
     where = "invoice_id = CAST(:invoice_id AS uuid) AND (CAST(:kind AS text) IS NULL OR kind = :kind)"
     rows = session.execute(
@@ -249,7 +253,7 @@ def frozen_evidence(session: Session, invoice_id: str, kind: str | None, limit: 
         ),
         {**params, "limit": limit, "offset": offset},
     ).all()
-    total = session.execute(text(f"SELECT count(*) FROM invoice_evidence WHERE {where}"), params).scalar_one()
+    total: int = session.execute(text(f"SELECT count(*) FROM invoice_evidence WHERE {where}"), params).scalar_one()
     return rows, total
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date, datetime
+from typing import Any, Sequence
 
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
@@ -22,7 +23,12 @@ REFRESH_BATCH = 50  # stale contracts repriced per tick
 
 
 def facts_query(
-    session: Session, contract: Contract, timeline: Timeline, month: str, as_of: datetime, frozen: list | None = None
+    session: Session,
+    contract: Contract,
+    timeline: Timeline,
+    month: str,
+    as_of: datetime,
+    frozen: Sequence[Any] | None = None,
 ) -> facts.FactsQuery:
     """What the invoice of `month` bills (facts.FactsQuery): its own month and the earlier issued months (their late
     facts become adjustments), on their days in force, complaint days counted up to `as_of`. `frozen`: the
@@ -40,7 +46,7 @@ def facts_query(
     return facts.FactsQuery(contract.id, month, months, in_force, as_of, complaint_days)
 
 
-def frozen_invoices(session: Session, contract_id: str) -> list:
+def frozen_invoices(session: Session, contract_id: str) -> Sequence[Any]:
     """The contract's invoices that are no longer drafts, with what the ledger sums of them: one read for both the
     months a draft's scope adjusts and the ledger before it."""
     return session.execute(
@@ -53,7 +59,7 @@ def frozen_invoices(session: Session, contract_id: str) -> list:
 
 
 def ledger_before(
-    session: Session, contract_id: str, invoice_id: str | None, frozen: list | None = None
+    session: Session, contract_id: str, invoice_id: str | None, frozen: Sequence[Any] | None = None
 ) -> pricing.LedgerBefore:
     """What the contract's frozen invoices other than this one billed and carried."""
     rows = [
@@ -74,7 +80,7 @@ def recompute(session: Session, invoice: Invoice, contract: Contract | None = No
 
     The contract row lock (taken here unless the caller passes the contract it already locked) serialises a
     contract's invoices."""
-    contract = contract or session.get(Contract, invoice.contract_id, with_for_update=True)
+    contract = contract or session.get_one(Contract, invoice.contract_id, with_for_update=True)
     timeline = timeline_of(session, contract)
     now = clock.now()
     frozen = frozen_invoices(session, contract.id)
@@ -172,7 +178,7 @@ def refresh_stale_drafts(session: Session) -> int:
 
     Locks go invoice, contract, then the stale mark, the order the API and the handlers take them in (a handler
     changing terms locks the contract before marking it), so the two never wait on each other in a circle."""
-    stale = (
+    stale: Sequence[Any] = (  # contract ids (UUIDs)
         session.execute(
             text("SELECT contract_id FROM stale_drafts ORDER BY contract_id LIMIT :n"), {"n": REFRESH_BATCH}
         )
@@ -252,7 +258,7 @@ def transition(session: Session, principal: auth.Principal, invoice_id, action: 
 
 def _issue(session: Session, invoice: Invoice, now: datetime) -> None:
     """Freeze: recompute once more, keep the billed facts, announce the penalties and a reached cap."""
-    contract = session.get(Contract, invoice.contract_id, with_for_update=True)
+    contract = session.get_one(Contract, invoice.contract_id, with_for_update=True)
     timeline = timeline_of(session, contract)
     earlier = (
         session.execute(
@@ -322,7 +328,7 @@ def get(session: Session, invoice_id) -> dict:
 
 def _draft_facts_query(session: Session, invoice: Invoice) -> facts.FactsQuery:
     """The facts query a draft was last priced over (its complaint days as of computed_at), for its live evidence."""
-    contract = session.get(Contract, invoice.contract_id)
+    contract = session.get_one(Contract, invoice.contract_id)
     return facts_query(session, contract, timeline_of(session, contract), invoice.month, invoice.computed_at)
 
 
@@ -344,7 +350,7 @@ def view(session: Session, invoice: Invoice, query: facts.FactsQuery | None = No
         }
         for line in lines
     ]
-    body["contract_number"] = session.get(Contract, invoice.contract_id).number
+    body["contract_number"] = session.get_one(Contract, invoice.contract_id).number
     body["objections"] = objections.of_invoice(session, invoice.id)
     digest = digests.of_invoice(session, invoice.id)
     body["sha256"] = digest.sha256 if digest else None
@@ -355,6 +361,7 @@ def _line_refs(line: InvoiceLine, refs: dict[str, list[tuple[date, str]]]) -> li
     """A line's evidence: the refs of its kind on the dates it covers."""
     if line.first_date is None:
         return []
+    assert line.last_date is not None, "a line's dates are both set (facts) or both empty (carried, bond claim)"
     return [ref for day, ref in refs.get(line.kind, []) if line.first_date <= day <= line.last_date]
 
 
@@ -362,7 +369,7 @@ def summary_view(session: Session, invoice: Invoice) -> dict:
     """The invoice's stored totals and its contract's number, without lines, evidence or objections: a draft's
     evidence needs its scope (the contract's timeline and complaint days), which a list of totals does not."""
     body = {column.name: getattr(invoice, column.name) for column in Invoice.__table__.columns}
-    body["contract_number"] = session.get(Contract, invoice.contract_id).number
+    body["contract_number"] = session.get_one(Contract, invoice.contract_id).number
     return body
 
 

@@ -194,6 +194,7 @@ def _already_objected(taken: set[tuple[str, str]]):
 
 
 def filed_event(objection: Objection, invoice: Invoice) -> dict:
+    assert invoice.issued_at is not None, "file() refuses an objection to an invoice not issued"
     return {
         "objection_id": objection.id,
         "invoice_id": invoice.id,

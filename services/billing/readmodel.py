@@ -7,10 +7,11 @@ revision or amendment wins), so the same events in any order and any number of t
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, cast
 
-from sqlalchemy import func, text
+from sqlalchemy import Table, func, text
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import DeclarativeBase, Session
 
 from services.billing.models import (
     Amendment,
@@ -31,6 +32,12 @@ from shared.events import Envelope
 from shared.inbox import NotYetKnown
 
 TERMINAL = ("terminated", "expired")
+
+
+def _table_of(model: type[DeclarativeBase]) -> Table:
+    """A mapped class's Table, for the dialect's insert ... on conflict (declarative types __table__ as a
+    FromClause, which that insert does not take)."""
+    return cast(Table, model.__table__)
 
 
 def require_contract(session: Session, contract_id, lock: bool = True) -> Contract:
@@ -189,9 +196,9 @@ def _upsert_pickup(session: Session, data: dict, **flags: bool) -> None:
         "excused": False,
         **flags,
     }
-    table = Pickup.__table__
+    table = _table_of(Pickup)
     statement = insert(table).values(**values)
-    merged = {name: table.c[name] | statement.excluded[name] for name in flags}
+    merged: dict[str, Any] = {name: table.c[name] | statement.excluded[name] for name in flags}
     merged["date"] = func.coalesce(statement.excluded.date, table.c.date)
     session.execute(statement.on_conflict_do_update(index_elements=["pickup_id"], set_=merged))
     mark_stale(session, data["contract_id"])
@@ -225,7 +232,7 @@ def _upsert_weighing(session: Session, envelope: Envelope, cleared: bool, held: 
     if data.get("contract_id") is None:
         return  # an unassigned vehicle's weighing bills no contract
     require_contract(session, data["contract_id"], lock=False)
-    table = Weighing.__table__
+    table = _table_of(Weighing)
     cleared_at = _occurred(envelope) if cleared else None
     held_at = _occurred(envelope) if held else None
     statement = insert(table).values(
@@ -276,7 +283,7 @@ def complaint_changed(session: Session, envelope: Envelope) -> None:
     counts: routes bounds a back-dated resolution by the sync allowance). Billing counts the started days itself."""
     data = envelope.data
     require_contract(session, data["contract_id"], lock=False)
-    table = Complaint.__table__
+    table = _table_of(Complaint)
     statement = insert(table).values(
         complaint_id=str(data["complaint_id"]),
         contract_id=str(data["contract_id"]),
@@ -298,7 +305,7 @@ def complaint_changed(session: Session, envelope: Envelope) -> None:
 def compliance_evaluated(session: Session, envelope: Envelope) -> None:
     data = envelope.data
     require_contract(session, data["contract_id"], lock=False)
-    table = DailyEvaluation.__table__
+    table = _table_of(DailyEvaluation)
     statement = insert(table).values(
         contract_id=str(data["contract_id"]),
         date=data["date"],

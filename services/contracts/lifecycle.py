@@ -8,6 +8,7 @@ process may also run on a timer: it is one UPDATE over live contracts past their
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
@@ -109,7 +110,7 @@ def _change(
     expire_due(session)
     contract = load_for_update(session, contract_id)
     target = rules.transition(action, contract.status, contract.number)
-    detail = {"number": contract.number, "reason": reason}
+    detail: dict[str, Any] = {"number": contract.number, "reason": reason}
     if action == "terminate":
         levels = (
             session.execute(select(WarningLetter.level).where(WarningLetter.contract_id == contract.id)).scalars().all()

@@ -176,7 +176,7 @@ def withdraw_breach(session: Session, data: dict) -> None:
 def record_cap_reached(session: Session, data: dict) -> None:
     """Billing says the penalty cap is reached: from then on the agency may terminate for fault."""
     contract_id = _known(session, str(data["contract_id"]))
-    contract = session.get(Contract, contract_id, with_for_update=True)
+    contract = session.get_one(Contract, contract_id, with_for_update=True)  # _known found it
     if contract.cap_reached_at is None or data["at"] < contract.cap_reached_at:
         contract.cap_reached_at, contract.cap_reached_rp = data["at"], data["cap_rp"]
         contract.updated_at = clock.now()

@@ -156,7 +156,7 @@ def resolve(
         raise conflict("already_resolved", "The complaint is already resolved.")
     now = clock.now()
     claimed = (resolved_at or now).astimezone(clock.UTC)
-    copy = contract_copy.Copy(session, session.get(Contract, complaint.contract_id))
+    copy = contract_copy.Copy(session, session.get_one(Contract, complaint.contract_id))  # a foreign key: it is there
     allowance = timedelta(hours=copy.sla_on(clock.wib_date(min(claimed, now)), "sync_allowance_hours"))
     counts, source = resolution_time(claimed, now, complaint.reported_at, allowance)
     photos.require(session, principal, photo_sha256)

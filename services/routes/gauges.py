@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any, Sequence
 
 from prometheus_client import CollectorRegistry
 from sqlalchemy import text
@@ -52,7 +53,7 @@ def _month() -> dict:
     }
 
 
-def _rows(url: str, statement, params: dict | None = None) -> list:
+def _rows(url: str, statement, params: dict | None = None) -> Sequence[Any]:
     with db.unit_of_work(url) as session:
         return session.execute(statement, params or {}).all()
 

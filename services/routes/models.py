@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from decimal import Decimal
 
 from sqlalchemy import (
     ARRAY,
@@ -149,7 +150,7 @@ class Vehicle(Base):
     plate: Mapped[str] = mapped_column(String(20), unique=True)
     contractor_id: Mapped[str] = mapped_column(Id, index=True)
     type: Mapped[str] = mapped_column(String(20))
-    capacity_m3: Mapped[float] = mapped_column(Numeric(6, 2))
+    capacity_m3: Mapped[Decimal] = mapped_column(Numeric(6, 2))  # Numeric reads as Decimal
     tare_kg: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(Instant)
 

@@ -77,7 +77,10 @@ def display_copy(data: bytes, longest_side: int) -> bytes:
 
 
 def owner_of(principal: Principal) -> str:
-    return principal.contractor_id if principal.is_contractor else "dinas"
+    if principal.is_contractor:
+        assert principal.contractor_id is not None, "auth refuses a contractor token without contractor_id"
+        return principal.contractor_id
+    return "dinas"
 
 
 # --- storage ------------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from types import SimpleNamespace
+from typing import Any, Sequence
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -121,7 +122,7 @@ def _sla_on_its_day(session: Session, row) -> dict:
     names = ("grace_minutes", "sync_allowance_hours", "geofence_m")
     if not row.amended:
         return {name: getattr(row, name) for name in names}
-    copy = contract_copy.Copy(session, session.get(Contract, row.contract_id))
+    copy = contract_copy.Copy(session, session.get_one(Contract, row.contract_id))  # a foreign key: it is there
     return {name: copy.sla_on(row.date, name) for name in names}
 
 
@@ -232,7 +233,7 @@ def get_pickup(session: Session, pickup_id: str) -> dict:
         .where(Pickup.id == pickup_id),
         Pickup.contractor_id,
     )
-    row = session.execute(query).first()
+    row: Sequence[Any] | None = session.execute(query).first()
     if row is None:
         raise not_found("Pickup")
     pickup, confirmed = row

@@ -4,15 +4,16 @@ or excused when a contract stops being in force."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime, timedelta
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from services.routes.contract_copy import grace_on_sql, in_force_sql
 from services.routes.models import Contract, Route
-from shared import audit, clock, config, events, logs, outbox
+from shared import audit, clock, config, db, events, logs, outbox
 from shared.auth import Principal
 from shared.errors import conflict, invalid, not_found
 
@@ -59,7 +60,7 @@ ON CONFLICT ON CONSTRAINT uq_pickups_route_stop_date DO NOTHING
 
 def schedule_pickups(
     session: Session,
-    route_ids: Iterable[str] | None,
+    route_ids: Iterable[str | uuid.UUID] | None,
     from_date: date,
     to_date: date,
     not_before: datetime | None = None,
@@ -82,7 +83,7 @@ def schedule_pickups(
             "not_before": not_before,
         },
     )
-    return result.rowcount
+    return db.rowcount(result)
 
 
 def schedule_route(session: Session, principal: Principal, route_id: str, from_date: date, to_date: date) -> int:
@@ -140,7 +141,7 @@ def withdraw_pickups(session: Session, contract_id: str, at: datetime) -> int:
 
     Only an active contract's pickups are scheduled and billed; nothing was announced for a scheduled
     pickup, so removing it needs no event. A resumed contract gets its coming pickups back."""
-    return session.execute(_WITHDRAW, {"contract_id": str(contract_id), "at": at}).rowcount
+    return db.rowcount(session.execute(_WITHDRAW, {"contract_id": str(contract_id), "at": at}))
 
 
 _BEYOND_PERIOD = text("""
@@ -150,7 +151,7 @@ DELETE FROM pickups WHERE contract_id = CAST(:contract_id AS uuid) AND status = 
 
 def withdraw_beyond(session: Session, contract_id: str, end_date: date) -> int:
     """An amendment shortened the period: its scheduled pickups after the new end are no longer owed."""
-    return session.execute(_BEYOND_PERIOD, {"contract_id": str(contract_id), "end_date": end_date}).rowcount
+    return db.rowcount(session.execute(_BEYOND_PERIOD, {"contract_id": str(contract_id), "end_date": end_date}))
 
 
 _EXCUSE_OUT = text("""
@@ -188,7 +189,7 @@ def excuse_days_out(session: Session, contract_id: str, days: list[date], status
 
 
 def reschedule_after_resume(session: Session, contract_id: str, at: datetime, days_ahead: int) -> int:
-    route_ids = (
+    route_ids: Sequence[uuid.UUID] = (
         session.execute(text("SELECT id FROM routes WHERE contract_id = CAST(:c AS uuid)"), {"c": str(contract_id)})
         .scalars()
         .all()

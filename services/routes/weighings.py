@@ -63,7 +63,10 @@ def record(session: Session, principal: Principal, body: dict, idempotency_key: 
             session.add(weighing)
             session.flush()
     except IntegrityError:  # the same ticket raced in for another plate: answer as for a re-sent ticket
-        return _earlier_answer(session, body, plate, None)
+        earlier = _earlier_answer(session, body, plate, None)
+        # ticket_no is the table's one unique key: the row that won is committed, so it is found
+        assert earlier is not None, "an IntegrityError here is a ticket recorded meanwhile"
+        return earlier
     outbox.record(
         session,
         "routes.weighing.recorded",

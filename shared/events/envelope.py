@@ -17,7 +17,7 @@ from shared.events.registry import loader_for, producer_for, schema_for
 class InvalidEvent(ValueError):
     """The data does not match its type's schema."""
 
-    def __init__(self, type_: str, errors: dict):
+    def __init__(self, type_: str, errors: dict[str, Any] | list[Any]):  # marshmallow's ValidationError.messages
         super().__init__(f"invalid {type_} event: {errors}")
         self.errors = errors
 

@@ -115,7 +115,7 @@ _SIMPLE: dict[type, Callable[[Any], Any]] = {
 def _converter(field: fields.Field) -> Callable[[Any], Any] | None:
     if field.validators:
         return None
-    if type(field) in (fields.Date, fields.AwareDateTime) and field.format not in (None, "iso"):
+    if (type(field) is fields.Date or type(field) is fields.AwareDateTime) and field.format not in (None, "iso"):
         return None
     if type(field) is fields.AwareDateTime and field.default_timezone is not None:
         return None

@@ -20,8 +20,9 @@ def event(type_: str, version: int = 1):
         key = (type_, version)
         if key in _SCHEMAS:
             raise ValueError(f"event schema registered twice: {type_} v{version}")
-        schema.event_type = type_
-        schema.event_version = version
+        # labels on the class for whoever inspects it; Schema declares no such attributes
+        schema.event_type = type_  # type: ignore[attr-defined]
+        schema.event_version = version  # type: ignore[attr-defined]
         _SCHEMAS[key] = schema
         return schema
 

@@ -14,8 +14,8 @@ blp = Blueprint("bo_dashboard", __name__, url_prefix="/kantor")
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
-def _by_contract(items: list[dict]) -> dict[str, list[dict]]:
-    grouped: dict[str, list[dict]] = {}
+def _by_contract(items: list[dict]) -> dict[str | None, list[dict]]:
+    grouped: dict[str | None, list[dict]] = {}  # None: items without a contract (looked up by none)
     for item in items:
         grouped.setdefault(item.get("contract_id"), []).append(item)
     return grouped

@@ -181,7 +181,8 @@ def _reconcile_breaches(session: Session, row, figures: MonthFigures, now: datet
             )
             session.add(breach)
         elif (Decimal(str(breach.threshold)), Decimal(str(breach.value)), list(breach.evidence)) != shape:
-            breach.threshold, breach.value, breach.evidence = finding.threshold, finding.value, finding.evidence
+            # the Float columns take the finding's Decimal as it is (as the constructor above does); they read as float
+            breach.threshold, breach.value, breach.evidence = finding.threshold, finding.value, finding.evidence  # type: ignore[assignment]
             breach.revision += 1
         else:
             continue

@@ -94,6 +94,7 @@ def monthly_breaches(figures: MonthFigures) -> list[BreachFinding]:
     found: list[BreachFinding] = []
     if on_time_under(figures.on_time, figures.scheduled, figures.excused, figures.min_on_time_ratio):
         ratio = on_time_ratio(figures.on_time, figures.scheduled, figures.excused)
+        assert ratio is not None, "on_time_under holds only when something was due"
         found.append(
             BreachFinding(
                 "on_time_ratio",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, Sequence
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -91,7 +92,7 @@ def sweep(session: Session, now: datetime) -> SweepResult:
 
 
 def _miss_pickups(session: Session, now: datetime) -> dict[str, int]:
-    rows = session.execute(MISS_PICKUPS, {"now": now, **outbox.rows_params(now)}).all()
+    rows: Sequence[Any] = session.execute(MISS_PICKUPS, {"now": now, **outbox.rows_params(now)}).all()
     return {number: count for number, count in rows}
 
 
