@@ -12,6 +12,22 @@ from shared import config
 UTC = timezone.utc
 WIB = ZoneInfo("Asia/Jakarta")
 
+# Indonesian month names, as documents and pages write dates ("2 Maret 2026"; month 1 is MONTHS[0])
+MONTHS = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
+
 _override: datetime | None = None
 _epochs: dict[str, float] = {}  # epoch file -> the epoch read from it (written once per run)
 

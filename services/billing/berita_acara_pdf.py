@@ -12,20 +12,7 @@ from fpdf.enums import XPos, YPos
 from services.billing import terbilang
 from shared import clock
 
-MONTHS = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
+MONTHS = clock.MONTHS
 KINDS = {
     "tonnage": "Tonase / tonnage",
     "missed_pickup": "Pengangkutan terlewat / missed pickups",

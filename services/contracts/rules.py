@@ -7,6 +7,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable
 
+from shared import contract_terms
 from shared.city import KECAMATAN
 from shared.errors import ApiError, conflict, invalid
 from shared.fields import MAX_PERIOD_YEARS
@@ -244,15 +245,7 @@ def overlap_conflict(number: str, clashes: list[dict]) -> ApiError:
     )
 
 
-AMENDABLE = (
-    "value_rp",
-    "start_date",
-    "end_date",
-    "unit_price_rp_per_ton",
-    "daily_target_kg",
-    "ppn_rate",
-    "performance_bond_rp",
-)
+AMENDABLE = contract_terms.PLAIN_TERMS  # what an amendment may change: the plain terms
 
 
 def amendment_changes(current: dict, requested: dict) -> dict:

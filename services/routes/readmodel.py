@@ -16,16 +16,7 @@ from shared import clock, config
 from shared.contract_terms import Amendment
 from shared.inbox import NotYetKnown
 
-SLA_FIELDS = (
-    "grace_minutes",
-    "geofence_m",
-    "sync_allowance_hours",
-    "min_on_time_ratio",
-    "complaint_hours_priority",
-    "complaint_hours_normal",
-    "shortfall_ratio",
-    "shortfall_days_allowed",
-)
+SLA_FIELDS = contract_copy.SLA_FIELDS
 AMENDABLE_FIELDS = ("value_rp", "start_date", "end_date", "unit_price_rp_per_ton", "daily_target_kg")
 FINAL_STATUSES = ("terminated", "expired")
 

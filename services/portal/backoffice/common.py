@@ -100,20 +100,7 @@ def day(value) -> str:
     return parsed.strftime("%d-%m-%Y")
 
 
-MONTHS = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
+MONTHS = clock.MONTHS
 
 
 def month_name(value: str | None) -> str:

@@ -9,20 +9,7 @@ from fpdf.enums import XPos, YPos
 
 from shared import clock
 
-MONTHS = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
+MONTHS = clock.MONTHS
 MEASURES = {
     "on_time_ratio": "Rasio tepat waktu / on-time ratio",
     "shortfall_days": "Hari kurang tonase / shortfall days",
