@@ -1,23 +1,21 @@
-"""Invoice use cases: draft (recomputed from the ledger), issue (freeze), approve, pay, and reads that never write."""
+"""Invoice use cases: draft (recomputed from the ledger), issue (freeze), approve, pay; how they read: invoice_views."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Sequence
 
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
-from services.billing import describe, digests, facts, objections, pricing, termin
+from services.billing import describe, digests, facts, pricing, termin
 from services.billing.models import Contract, Invoice, InvoiceLine
 from services.billing.readmodel import timeline_of
 from services.billing.timeline import Timeline
 from shared import audit, auth, clock, outbox
 from shared.errors import conflict, invalid, not_found
-from shared.pagination import paginate
 
-EMBEDDED_EVIDENCE = 1000  # refs per line kind in an invoice body; the rest through /invoices/{id}/evidence
 NEXT_STATUS = {"issue": ("draft", "issued"), "approve": ("issued", "approved"), "pay": ("approved", "paid")}
 REFRESH_BATCH = 50  # stale contracts repriced per tick
 
@@ -122,15 +120,10 @@ def recompute(session: Session, invoice: Invoice, contract: Contract | None = No
 
 def draft(session: Session, principal: auth.Principal, contract_id: str, month: str) -> Invoice:
     """Create or recompute the draft of a contract month."""
-    return _draft(session, principal, contract_id, month)[0]
+    return draft_priced(session, principal, contract_id, month)[0]
 
 
-def draft_view(session: Session, principal: auth.Principal, contract_id: str, month: str) -> dict:
-    """The draft of a contract month as shown, priced once (draft then view would price it twice)."""
-    return view(session, *_draft(session, principal, contract_id, month))
-
-
-def _draft(
+def draft_priced(
     session: Session, principal: auth.Principal, contract_id: str, month: str
 ) -> tuple[Invoice, facts.FactsQuery]:
     # invoice row, then contract row: the order every invoice change locks them in
@@ -205,7 +198,7 @@ def refresh_stale_drafts(session: Session) -> int:
     return repriced
 
 
-def _load(session: Session, invoice_id, lock: bool = False, scoped: bool = True) -> Invoice:
+def load(session: Session, invoice_id, lock: bool = False, scoped: bool = True) -> Invoice:
     """The invoice, as the caller may see it when scoped (a contractor its own; another's is not found)."""
     query = select(Invoice).where(Invoice.id == str(invoice_id))
     if scoped:
@@ -229,7 +222,7 @@ def _change_event(invoice: Invoice) -> dict:
 
 def transition(session: Session, principal: auth.Principal, invoice_id, action: str) -> Invoice:
     """issue | approve | pay: each from its one allowed status, announced by its event."""
-    invoice = _load(session, invoice_id, lock=True, scoped=False)  # writes are dinas-only: no contractor scope
+    invoice = load(session, invoice_id, lock=True, scoped=False)  # writes are dinas-only: no contractor scope
     required, target = NEXT_STATUS[action]
     if invoice.status != required:
         raise conflict(
@@ -319,90 +312,3 @@ def _issue(session: Session, invoice: Invoice, now: datetime) -> None:
             {"contract_id": contract.id, "cap_rp": cap_rp, "at": now},
             producer="billing",
         )
-
-
-def get(session: Session, invoice_id) -> dict:
-    """One invoice with its lines and their evidence, as last computed: a read never locks nor rewrites it."""
-    return view(session, _load(session, invoice_id))
-
-
-def _draft_facts_query(session: Session, invoice: Invoice) -> facts.FactsQuery:
-    """The facts query a draft was last priced over (its complaint days as of computed_at), for its live evidence."""
-    contract = session.get_one(Contract, invoice.contract_id)
-    return facts_query(session, contract, timeline_of(session, contract), invoice.month, invoice.computed_at)
-
-
-def view(session: Session, invoice: Invoice, query: facts.FactsQuery | None = None) -> dict:
-    """The invoice with its lines and their first evidence, read as stored (a draft with when it was computed)."""
-    if invoice.status == "draft" and query is None:
-        query = _draft_facts_query(session, invoice)
-    lines = (
-        session.execute(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id).order_by(InvoiceLine.position))
-        .scalars()
-        .all()
-    )
-    refs = facts.embedded(session, query if invoice.status == "draft" else None, invoice.id, EMBEDDED_EVIDENCE)
-    body = {column.name: getattr(invoice, column.name) for column in Invoice.__table__.columns}
-    body["lines"] = [
-        {
-            **{column.name: getattr(line, column.name) for column in InvoiceLine.__table__.columns},
-            "evidence": _line_refs(line, refs),
-        }
-        for line in lines
-    ]
-    body["contract_number"] = session.get_one(Contract, invoice.contract_id).number
-    body["objections"] = objections.of_invoice(session, invoice.id)
-    digest = digests.of_invoice(session, invoice.id)
-    body["sha256"] = digest.sha256 if digest else None
-    return body
-
-
-def _line_refs(line: InvoiceLine, refs: dict[str, list[tuple[date, str]]]) -> list[str]:
-    """A line's evidence: the refs of its kind on the dates it covers."""
-    if line.first_date is None:
-        return []
-    assert line.last_date is not None, "a line's dates are both set (facts) or both empty (carried, bond claim)"
-    return [ref for day, ref in refs.get(line.kind, []) if line.first_date <= day <= line.last_date]
-
-
-def summary_view(session: Session, invoice: Invoice) -> dict:
-    """The invoice's stored totals and its contract's number, without lines, evidence or objections: a draft's
-    evidence needs its scope (the contract's timeline and complaint days), which a list of totals does not."""
-    body = {column.name: getattr(invoice, column.name) for column in Invoice.__table__.columns}
-    body["contract_number"] = session.get_one(Contract, invoice.contract_id).number
-    return body
-
-
-def listing(
-    session: Session,
-    contract_id=None,
-    month=None,
-    status=None,
-    page: int = 1,
-    per_page: int = 50,
-    summary: bool = False,
-) -> dict:
-    query = auth.scope(select(Invoice), Invoice.contractor_id)
-    if contract_id:
-        query = query.where(Invoice.contract_id == str(contract_id))
-    if month:
-        query = query.where(Invoice.month == month)
-    if status:
-        query = query.where(Invoice.status == status)
-    result = paginate(session, query.order_by(Invoice.month.desc(), Invoice.id), page, per_page)
-    shown = summary_view if summary else view
-    result["items"] = [shown(session, invoice) for invoice in result["items"]]
-    return result
-
-
-def evidence(session: Session, invoice_id, kind: str | None, page: int, per_page: int) -> dict:
-    invoice = _load(session, invoice_id)
-    offset = (page - 1) * per_page
-    if invoice.status == "draft":
-        rows, total = facts.live_evidence(session, _draft_facts_query(session, invoice), kind, per_page, offset)
-    else:
-        rows, total = facts.frozen_evidence(session, invoice.id, kind, per_page, offset)
-    return {
-        "items": [row._asdict() for row in rows],
-        "page": {"page": page, "per_page": per_page, "total": total, "pages": (total + per_page - 1) // per_page},
-    }

@@ -12,19 +12,23 @@ from shared import auth
 from shared.errors import not_found
 from shared.pagination import paginate
 
+# per contract of :ids (text[]), issued invoices only, in one statement each for any number of contracts
 _TOTALS = text("""
-SELECT count(*) AS invoices, coalesce(sum(tonnage_rp), 0) AS tonnage_rp,
-       coalesce(sum(ceiling_excess_rp), 0) AS ceiling_excess_rp, coalesce(sum(deductions_rp), 0) AS deductions_rp,
-       coalesce(sum(capped_rp), 0) AS capped_rp, coalesce(sum(deductions_gross_rp - capped_rp), 0) AS cap_used_rp,
-       coalesce(sum(carried_out_rp - carried_in_rp), 0) AS carried_rp, coalesce(sum(total_rp), 0) AS invoiced_rp,
-       coalesce(sum(bond_claim_rp), 0) AS bond_claim_rp
-FROM invoices WHERE contract_id = CAST(:c AS uuid) AND status <> 'draft'""")
+SELECT c.id::text AS contract_id, count(i.id) AS invoices, coalesce(sum(i.tonnage_rp), 0) AS tonnage_rp,
+       coalesce(sum(i.ceiling_excess_rp), 0) AS ceiling_excess_rp, coalesce(sum(i.deductions_rp), 0) AS deductions_rp,
+       coalesce(sum(i.capped_rp), 0) AS capped_rp, coalesce(sum(i.deductions_gross_rp - i.capped_rp), 0) AS cap_used_rp,
+       coalesce(sum(i.carried_out_rp - i.carried_in_rp), 0) AS carried_rp, coalesce(sum(i.total_rp), 0) AS invoiced_rp,
+       coalesce(sum(i.bond_claim_rp), 0) AS bond_claim_rp
+FROM unnest(CAST(:ids AS uuid[])) AS c(id)
+LEFT JOIN invoices i ON i.contract_id = c.id AND i.status <> 'draft'
+GROUP BY c.id""")
 
 _BY_KIND = text("""
-SELECT l.kind, sum(l.amount_rp) AS amount_rp FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id
-WHERE i.contract_id = CAST(:c AS uuid) AND i.status <> 'draft' AND l.category = 'deduction'
+SELECT i.contract_id::text AS contract_id, l.kind, sum(l.amount_rp) AS amount_rp
+FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id
+WHERE i.contract_id = ANY(CAST(:ids AS uuid[])) AND i.status <> 'draft' AND l.category = 'deduction'
   AND l.kind <> 'carried_deduction'  -- already counted on the invoice it came from
-GROUP BY l.kind ORDER BY l.kind""")
+GROUP BY i.contract_id, l.kind ORDER BY l.kind""")
 
 
 def ratio(used: int, of: int) -> float:
@@ -38,20 +42,31 @@ def of_contract(session: Session, contract_id) -> dict:
     contract = session.execute(query).scalar_one_or_none()
     if contract is None:
         raise not_found("Contract")
-    return _ledger(session, contract)
+    return _ledgers(session, [contract])[0]
 
 
 def listing(session: Session, page: int, per_page: int) -> dict:
     """Every contract's ledger the caller may see (a contractor its own), by number: one read for a dashboard."""
     query = auth.scope(select(Contract), Contract.contractor_id).order_by(Contract.number, Contract.id)
     result = paginate(session, query, page, per_page)
-    result["items"] = [_ledger(session, contract) for contract in result["items"]]
+    result["items"] = _ledgers(session, result["items"])
     return result
 
 
-def _ledger(session: Session, contract: Contract) -> dict:
-    totals = session.execute(_TOTALS, {"c": contract.id}).one()._asdict()
-    by_kind = {row.kind: int(row.amount_rp) for row in session.execute(_BY_KIND, {"c": contract.id})}
+def _ledgers(session: Session, contracts: list[Contract]) -> list[dict]:
+    """The contracts' ledgers in two statements, whatever their number."""
+    if not contracts:
+        return []
+    ids = [str(contract.id) for contract in contracts]
+    totals = {row.contract_id: row._asdict() for row in session.execute(_TOTALS, {"ids": ids})}
+    by_kind: dict[str, dict[str, int]] = {contract_id: {} for contract_id in totals}
+    for row in session.execute(_BY_KIND, {"ids": ids}):
+        by_kind[row.contract_id][row.kind] = int(row.amount_rp)
+    return [_ledger(contract, totals[str(contract.id)], by_kind[str(contract.id)]) for contract in contracts]
+
+
+def _ledger(contract: Contract, totals: dict, by_kind: dict[str, int]) -> dict:
+    totals = {name: int(value) for name, value in totals.items() if name != "contract_id"}
     return {
         "contract_id": contract.id,
         "number": contract.number,
@@ -60,8 +75,8 @@ def _ledger(session: Session, contract: Contract) -> dict:
         "cap_rp": contract.cap_rp,
         "performance_bond_rp": contract.performance_bond_rp,
         "cap_reached_at": contract.cap_reached_at,
-        **{name: int(value) for name, value in totals.items()},
+        **totals,
         "deductions_by_kind": by_kind,
-        "cap_used_ratio": ratio(int(totals["cap_used_rp"]), contract.cap_rp),
-        "ceiling_used_ratio": ratio(int(totals["tonnage_rp"]), contract.value_rp),
+        "cap_used_ratio": ratio(totals["cap_used_rp"], contract.cap_rp),
+        "ceiling_used_ratio": ratio(totals["tonnage_rp"], contract.value_rp),
     }

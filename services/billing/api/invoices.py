@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from services.billing import invoices
+from services.billing import invoice_views, invoices
 from services.billing.schemas import DraftRequest, EvidenceFilter, EvidenceSchema, InvoiceFilter, InvoiceSchema
 from shared import auth
 from shared.pagination import page_of
@@ -20,7 +20,7 @@ blp = Blueprint("invoices", __name__, url_prefix="/invoices", description="Month
 def create_draft(args):
     """Create or recompute the draft invoice of a contract month."""
     with transaction() as session:
-        return invoices.draft_view(session, auth.current(), str(args["contract_id"]), args["month"])
+        return invoice_views.draft_view(session, auth.current(), str(args["contract_id"]), args["month"])
 
 
 @blp.route("", methods=["GET"])
@@ -30,7 +30,7 @@ def create_draft(args):
 def list_invoices(args):
     """List invoices (a contractor sees its own), newest month first."""
     with transaction() as session:
-        return invoices.listing(session, **args)
+        return invoice_views.listing(session, **args)
 
 
 @blp.route("/<uuid:invoice_id>", methods=["GET"])
@@ -39,7 +39,7 @@ def list_invoices(args):
 def get_invoice(invoice_id):
     """One invoice with its lines and evidence, as last computed (reading never reprices nor locks it)."""
     with transaction() as session:
-        return invoices.get(session, invoice_id)
+        return invoice_views.get(session, invoice_id)
 
 
 @blp.route("/<uuid:invoice_id>/evidence", methods=["GET"])
@@ -49,7 +49,7 @@ def get_invoice(invoice_id):
 def list_evidence(args, invoice_id):
     """Every fact an invoice bills, by line kind, paginated."""
     with transaction() as session:
-        return invoices.evidence(session, invoice_id, args.get("kind"), args["page"], args["per_page"])
+        return invoice_views.evidence(session, invoice_id, args.get("kind"), args["page"], args["per_page"])
 
 
 @blp.route("/<uuid:invoice_id>/issue", methods=["POST"])
@@ -58,7 +58,7 @@ def list_evidence(args, invoice_id):
 def issue_invoice(invoice_id):
     """Issue a draft once its month and sync allowance have passed: repriced once more and frozen."""
     with transaction() as session:
-        return invoices.view(session, invoices.transition(session, auth.current(), invoice_id, "issue"))
+        return invoice_views.view(session, invoices.transition(session, auth.current(), invoice_id, "issue"))
 
 
 @blp.route("/<uuid:invoice_id>/approve", methods=["POST"])
@@ -67,7 +67,7 @@ def issue_invoice(invoice_id):
 def approve_invoice(invoice_id):
     """Approve an issued invoice."""
     with transaction() as session:
-        return invoices.view(session, invoices.transition(session, auth.current(), invoice_id, "approve"))
+        return invoice_views.view(session, invoices.transition(session, auth.current(), invoice_id, "approve"))
 
 
 @blp.route("/<uuid:invoice_id>/pay", methods=["POST"])
@@ -76,4 +76,4 @@ def approve_invoice(invoice_id):
 def pay_invoice(invoice_id):
     """Record an approved invoice as paid."""
     with transaction() as session:
-        return invoices.view(session, invoices.transition(session, auth.current(), invoice_id, "pay"))
+        return invoice_views.view(session, invoices.transition(session, auth.current(), invoice_id, "pay"))
