@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from services.routes import contract_copy, scheduling
 from services.routes.models import Contract, ContractAmendment, Contractor, IssuedMonth
 from shared import clock, config
-from shared.contract_terms import Amendment
+from shared.contract_terms import PLAIN_TERMS, Amendment
 from shared.inbox import NotYetKnown
 
 SLA_FIELDS = contract_copy.SLA_FIELDS
@@ -37,20 +37,7 @@ def contract_activated(session: Session, envelope) -> None:
     # updated_at is the time of the last status change: older lifecycle events arriving late are ignored
     occurred_at = _occurred_at(envelope)
     activated_on = data.get("activated_on") or clock.wib_date(data.get("activated_at") or occurred_at)
-    base = {
-        key: data[key]
-        for key in (
-            "value_rp",
-            "start_date",
-            "end_date",
-            "unit_price_rp_per_ton",
-            "daily_target_kg",
-            "ppn_rate",
-            "sla",
-            "penalties",
-            "performance_bond_rp",
-        )
-    }
+    base = {key: data[key] for key in (*PLAIN_TERMS, "sla", "penalties")}
     values.update(
         id=str(data["contract_id"]),
         contractor_id=str(data["contractor_id"]),
