@@ -15,8 +15,8 @@ NEW_COLUMN = '''"""outbox.note: what the platform recipe in docs/DEVELOPING.md p
 from alembic import op
 import sqlalchemy as sa
 
-revision = 'platform_0002'
-down_revision = 'platform_0001'
+revision = 'platform_0003'
+down_revision = 'platform_0002'
 branch_labels = None
 depends_on = None
 
@@ -75,7 +75,7 @@ def test_a_new_platform_column_is_one_revision_and_reaches_an_old_database(datab
     _as_the_old_chain_left_it(database)
     platform = tmp_path / "platform_migrations"
     shutil.copytree(migrations.PLATFORM_VERSIONS, platform, ignore=shutil.ignore_patterns("__pycache__"))
-    (platform / "platform_0002_outbox_note.py").write_text(NEW_COLUMN)
+    (platform / "platform_0003_outbox_note.py").write_text(NEW_COLUMN)
     monkeypatch.setattr(migrations, "PLATFORM_VERSIONS", str(platform))
 
     migrations.upgrade("contracts", database)
@@ -84,4 +84,4 @@ def test_a_new_platform_column_is_one_revision_and_reaches_an_old_database(datab
                                                   "WHERE table_name = 'outbox'")}
     assert "note" in columns
     assert _query(database, "SELECT type FROM outbox") == [("contracts.contract.activated",)]
-    assert ("platform_0002",) in _query(database, "SELECT version_num FROM alembic_version")
+    assert ("platform_0003",) in _query(database, "SELECT version_num FROM alembic_version")

@@ -48,7 +48,7 @@ SELECT count(*) FROM source
 
 THINGS = [str(uuid.uuid4()) for _ in range(3)]
 ANNOUNCE = outbox.insert_from_rows(things.HAPPENED, "source", {
-    "thing_id": outbox.dumped_uuid("r.thing_id"), "note": "r.note"}, producer="platformtest", order_by=("n",))
+    "thing_id": outbox.dumped_uuid("r.thing_id"), "note": outbox.dumped_value("r.note")}, producer="platformtest", order_by=("n",))
 
 
 def test_one_event_per_row_is_built_in_sql_as_make_builds_it_and_takes_seq_in_the_rows_order(database_url):
@@ -79,8 +79,22 @@ def test_without_a_correlation_id_each_built_event_correlates_to_itself(database
     assert [row.envelope["correlation_id"] for row in rows(database_url)] == [row.id for row in rows(database_url)]
 
 
+def test_a_value_is_escaped_as_json_and_null_is_written_null(database_url):
+    tricky = 'kata "kutip" \\ dan\nbaris'
+    with db.unit_of_work(database_url) as session:
+        written = session.execute(text(f"SELECT {outbox.dumped_value('CAST(:note AS text)')}"), {"note": tricky})
+        assert json.loads(written.scalar_one()) == tricky
+    statement = outbox.insert_from_rows(things.HAPPENED, "source", {"thing_id": outbox.dumped_uuid("r.id"),
+                                        "note": outbox.dumped_value("r.note")}, producer="platformtest", order_by=())
+    with db.unit_of_work(database_url) as session:
+        session.execute(text(f"WITH source AS (SELECT gen_random_uuid() AS id, CAST(NULL AS text) AS note), "
+                             f"announced AS ({statement}) SELECT 1"), outbox.rows_params(AT))
+    [row] = rows(database_url)
+    assert row.envelope["data"]["note"] is None
+
+
 def test_no_rows_write_no_events(database_url):
-    empty = outbox.insert_from_rows(things.HAPPENED, "source", {"thing_id": "CAST(r.id AS text)", "note": "'x'"},
+    empty = outbox.insert_from_rows(things.HAPPENED, "source", {"thing_id": "CAST(r.id AS text)", "note": outbox.dumped_value("CAST('x' AS text)")},
                                     producer="platformtest", order_by=())
     with db.unit_of_work(database_url) as session:
         session.execute(text(f"WITH source AS (SELECT gen_random_uuid() AS id WHERE false), announced AS ({empty}) "
@@ -97,5 +111,5 @@ def test_dates_and_instants_are_dumped_in_sql_as_the_event_schemas_dump_them(dat
                 f"SELECT {outbox.dumped_instant('CAST(:at AS timestamptz)')}, {outbox.dumped_date('CAST(:day AS date)')},"
                 f" {outbox.dumped_uuid('CAST(:id AS uuid)')}"), {"at": instant, "day": instant.date(), "id": THINGS[0]}
             ).one()
-            assert dumped == instant.astimezone(timezone.utc).isoformat()
-            assert (day, thing) == (instant.date().isoformat(), THINGS[0])
+            assert json.loads(dumped) == instant.astimezone(timezone.utc).isoformat()
+            assert (json.loads(day), json.loads(thing)) == (instant.date().isoformat(), THINGS[0])

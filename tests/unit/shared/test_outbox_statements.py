@@ -12,9 +12,10 @@ def test_the_statement_writes_the_outbox_columns_and_the_envelope_head_once():
     sql = outbox.insert_from_rows("routes.pickup.missed", "missed", MISSED, producer="routes",
                                   order_by=("window_end_at", "id"))
     assert sql.startswith("INSERT INTO outbox (id, type, envelope, created_at)")
-    for head in ("'id'", "'type'", "'version', 1", "'occurred_at'", "'producer', 'routes'", "'correlation_id'", "'data'"):
+    for head in ('"id":"', '"type":"routes.pickup.missed"', '"version": 1', '"occurred_at":', '"producer":"routes"',
+                 '"correlation_id":', '"data":{'):
         assert head in sql
-    assert "ORDER BY e.window_end_at, e.id" in sql
+    assert "FROM missed ORDER BY window_end_at, id" in sql  # sorted while narrow, before the envelopes are built
     assert outbox.INSERT_ONE.startswith("INSERT INTO outbox (id, type, envelope, created_at) VALUES")
 
 
