@@ -31,17 +31,14 @@ def facts_query(
     """What the invoice of `month` bills (facts.FactsQuery): its own month and the earlier issued months (their late
     facts become adjustments), on their days in force, complaint days counted up to `as_of`. `frozen`: the
     contract's frozen invoices when the caller has read them (frozen_invoices), else read here."""
-    before = (
-        tuple(sorted(row.month for row in frozen if row.month < month))
-        if frozen is not None
-        else facts.issued_months_before(session, contract.id, month)
-    )
-    months = before + (month,)
+    frozen_months = [row.month for row in frozen] if frozen is not None else facts.frozen_months(session, contract.id)
+    months = tuple(sorted(m for m in frozen_months if m < month)) + (month,)
     first = min(clock.month_bounds(m)[0] for m in months)
     following = clock.month_bounds(month)[1]
     in_force = tuple((day, terms.shortfall_days_allowed) for day, terms in timeline.days(first, following))
     complaint_days = facts.complaint_days(session, contract.id, first, following, as_of, timeline.in_force)
-    return facts.FactsQuery(contract.id, month, months, in_force, as_of, complaint_days)
+    straight = all(m < month for m in frozen_months)
+    return facts.FactsQuery(contract.id, month, months, in_force, as_of, complaint_days, straight)
 
 
 def frozen_invoices(session: Session, contract_id: str) -> Sequence[Any]:
