@@ -211,15 +211,29 @@ def complaint_days(
 ) -> tuple[tuple[str, date], ...]:
     """Every started day overdue in [first, following) as of `as_of`, resolved or not, on days in force:
     ("<complaint id>/<n>", the WIB day the n-th starts), by shared.contract_terms.overdue_day_starts."""
+    from_at, until = complaint_bounds(first, following, as_of)
+    rows = session.connection().exec_driver_sql(COMPLAINTS, {"c": contract_id, "until": until, "from_at": from_at})
+    return overdue_days(rows.all(), first, following, as_of, in_force)
+
+
+# The complaints that may have days overdue in a range (psycopg's SQL: a draft sends it in its pipeline of reads).
+COMPLAINTS = (
+    "SELECT complaint_id::text AS complaint_id, due_at, resolved_at FROM complaints "
+    "WHERE contract_id = CAST(%(c)s AS uuid) AND due_at <= %(until)s AND (resolved_at IS NULL OR resolved_at > %(from_at)s)"
+)
+
+
+def complaint_bounds(first: date, following: date, as_of: datetime) -> tuple[datetime, datetime]:
+    """The COMPLAINTS bounds of [first, following): the instant it starts, and the last one counted."""
     from_at, to_at = clock.wib_day_bounds(first)[0], clock.wib_day_bounds(following)[0]
-    until = min(as_of, to_at - timedelta(microseconds=1))  # the next midnight starts next month
-    rows = session.execute(
-        text(
-            "SELECT complaint_id, due_at, resolved_at FROM complaints WHERE contract_id = CAST(:c AS uuid) "
-            "AND due_at <= :until AND (resolved_at IS NULL OR resolved_at > :from_at)"
-        ),
-        {"c": contract_id, "until": until, "from_at": from_at},
-    ).all()
+    return from_at, min(as_of, to_at - timedelta(microseconds=1))  # the next midnight starts next month
+
+
+def overdue_days(
+    rows: Sequence[Any], first: date, following: date, as_of: datetime, in_force: Callable[[date], bool]
+) -> tuple[tuple[str, date], ...]:
+    """complaint_days() of the rows COMPLAINTS read (or more: a day outside the range is not counted)."""
+    from_at, until = complaint_bounds(first, following, as_of)
     days = []
     for row in rows:
         for start in contract_terms.overdue_day_starts(row.due_at, row.resolved_at, until, in_force):
