@@ -65,12 +65,16 @@ def _facts(first: str, following: str) -> str:
 def _sums(first: str, following: str) -> str:
     """The same facts summed by fact and day: (fact, fact_date, quantity, evidence), facts of quantity 0 left out
     as `due` leaves them. Weighings and pickups are grouped by day before the days in force are joined, so no
-    fact carries a ref and each weighing's WIB day is computed once."""
+    fact carries a ref. A weighing's WIB day is found by a binary search of the instants the days start
+    (:<first>_starts, by clock.wib_day_bounds: the n-th bucket is the n-th day from :<first>_day), where
+    AT TIME ZONE 'Asia/Jakarta' on each weighing cost a tenth of the query; the straight and general quantities
+    are tested to agree."""
     return f"""
     SELECT 'tonnage' AS fact, f.day AS fact_date, w.quantity, w.evidence
-    FROM (SELECT {_WIB_DAY} AS day, sum(w.net_kg) AS quantity, count(*) AS evidence
+    FROM (SELECT width_bucket(w.weighed_at, CAST(:{first}_starts AS timestamptz[])) AS n,
+                 sum(w.net_kg) AS quantity, count(*) AS evidence
           FROM weighings w WHERE {_WEIGHED} AND w.net_kg <> 0 GROUP BY 1) w
-    JOIN in_force f ON f.day = w.day
+    JOIN in_force f ON f.day = CAST(:{first}_day AS date) + (w.n - 1)
     UNION ALL
     SELECT 'missed_pickup', f.day, p.evidence, p.evidence
     FROM (SELECT p.date, count(*) AS evidence FROM pickups p WHERE {_MISSED} GROUP BY p.date) p
@@ -203,6 +207,9 @@ class FactsQuery:
             "from_at": clock.wib_day_bounds(first)[0],
             "to_at": clock.wib_day_bounds(following)[0],
             "month_first_at": clock.wib_day_bounds(month_first)[0],
+            "month_first_starts": [
+                clock.wib_day_bounds(month_first + timedelta(days=n))[0] for n in range((following - month_first).days)
+            ],
         }
 
 

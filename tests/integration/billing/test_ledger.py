@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from sqlalchemy import create_engine, text
 
 from tests.integration.billing.conftest import AUDITOR, World, deliver, draft, figures, post
-from tests.integration.billing.scenario import March
+from tests.integration.billing.scenario import March, ids
 from tests.support.databases import truncate_all
 
 UTC = timezone.utc
@@ -156,8 +156,11 @@ def test_the_months_own_facts_summed_straight_equal_the_general_diff_and_a_froze
     world, p, w = march.world, march.p, march.w
     deliver(billing_db, march.events())
     issued = post(billing, draft(billing, world, "2025-03")["id"], "issue")
+    last, first = ids(2)  # April's: the last microsecond of the 1st (WIB) and the first of the 2nd
     deliver(billing_db, [world.confirmed(p[0], datetime(2025, 3, 10).date(), supersedes_missed=True),
-                         world.cleared(w[2], 50_000, datetime(2025, 3, 7, 3, 0, tzinfo=UTC))])
+                         world.cleared(w[2], 50_000, datetime(2025, 3, 7, 3, 0, tzinfo=UTC)),
+                         world.weighed(last, 1_000, datetime(2025, 4, 1, 16, 59, 59, 999_999, tzinfo=UTC)),
+                         world.weighed(first, 2_000, datetime(2025, 4, 1, 17, 0, tzinfo=UTC))])
     draft(billing, world, "2025-04")
     with db.unit_of_work(billing_db) as session:
         contract = session.get(Contract, world.contract_id)
@@ -172,6 +175,8 @@ def test_the_months_own_facts_summed_straight_equal_the_general_diff_and_a_froze
         assert april.straight and april.months == ("2025-03", "2025-04")
         assert any(kind.startswith("adjustment_") for kind, *_ in fast(april))  # earlier months' diff included
         assert fast(april) == _general(session, april) == fast(dataclasses.replace(april, straight=False))
+        tonnage = {day.day: kg for kind, day, kg, _ in fast(april) if kind == "tonnage"}
+        assert (tonnage[1], tonnage[2]) == (70_000 + 1_000, 2_000)  # each on its WIB day
         only_april = dataclasses.replace(april, months=("2025-04",))  # the month alone: its sums, no diff
         assert fast(only_april) == _general(session, only_april)
         # a frozen invoice bills facts of its own month and earlier ones only, so one of the month drafted or later
