@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Sequence
 
-from sqlalchemy import select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Uuid, select, text
+from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from services.billing import describe, digests, facts, pricing, termin
@@ -115,7 +116,10 @@ def ledger_before(
 # serialises a contract's invoices), its timeline, its frozen invoices, and the complaints of its scope. Their
 # scope starts at the earliest frozen month before the draft's, or its own (_scope), taken here in SQL from the
 # same invoices the frozen read returns; complaints_days() keeps only the days from that instant on.
-_CONTRACT = "SELECT base_terms, activated_on FROM contracts WHERE id = CAST(%(c)s AS uuid) FOR UPDATE"
+_CONTRACT = (
+    "SELECT base_terms, activated_on, contractor_id::text AS contractor_id FROM contracts"
+    " WHERE id = CAST(%(c)s AS uuid) FOR UPDATE"
+)
 _FROZEN = (
     "SELECT id::text AS id, month, tonnage_rp, deductions_gross_rp, carried_out_rp - carried_in_rp AS carried,"
     " bond_claim_rp FROM invoices WHERE contract_id = CAST(%(c)s AS uuid) AND status <> 'draft'"
@@ -144,36 +148,66 @@ _UPDATE = (
 )
 
 
+# The draft's invoice row, locked, as the ORM maps it (ids as text), read first in the same pipeline.
+_INVOICE = (
+    "SELECT "
+    + ", ".join(
+        f"{column.name}::text AS {column.name}" if isinstance(column.type, Uuid) else column.name
+        for column in Invoice.__table__.columns
+    )
+    + " FROM invoices WHERE contract_id = CAST(%(c)s AS uuid) AND month = %(month)s FOR UPDATE"
+)
+
+
+@dataclass(frozen=True)
+class _Reads:
+    """What a draft of a contract month reads, in one round trip (_read)."""
+
+    now: datetime
+    invoice: Any  # the invoice row (None when not asked for, or there is none)
+    contract: Any  # base_terms, activated_on, contractor_id (None: no such contract)
+    timeline_rows: Sequence[Any]
+    frozen: Sequence[Any]
+    complaints: Sequence[Any]
+
+
+def _read(session: Session, contract_id: str, month: str, invoice_row: bool) -> _Reads:
+    """The reads of a draft in one pipeline, the invoice row first when asked (invoice, then contract: the order
+    every invoice change locks them in)."""
+    now = clock.now()
+    month_at, until = facts.complaint_bounds(*clock.month_bounds(month), now)
+    scope = {"c": contract_id, "month": month, "month_at": month_at, "until": until}
+    reads = [(_CONTRACT, scope), (TIMELINE, scope), (_FROZEN, scope), (_SCOPE_COMPLAINTS, scope)]
+    if invoice_row:
+        invoice, contract, timeline_rows, frozen, complaints = db.pipeline(session, [(_INVOICE, scope), *reads])
+    else:
+        invoice, (contract, timeline_rows, frozen, complaints) = [], db.pipeline(session, reads)
+    return _Reads(now, next(iter(invoice), None), next(iter(contract), None), timeline_rows, frozen, complaints)
+
+
 def recompute(session: Session, invoice: Invoice) -> facts.FactsQuery:
     """Price a draft from the ledger as it stands now; the facts query it was priced over."""
-    query, writes = _reprice(session, invoice)
+    reads = _read(session, invoice.contract_id, invoice.month, invoice_row=False)
+    query, writes = _reprice(session, invoice, reads)
     db.pipeline(session, writes)
     return query
 
 
-def _reprice(session: Session, invoice: Invoice) -> tuple[facts.FactsQuery, list[db.Statement]]:
-    """Price a draft: the facts query it was priced over and the writes that store it, which the caller sends in
-    its transaction (recompute, or draft with its audit entry). The invoice object holds the new figures as
-    stored: they are the row's once the writes are sent. Three round trips: the reads, the quantities, the writes."""
-    now = clock.now()
-    following = clock.month_bounds(invoice.month)[1]
-    month_at, until = facts.complaint_bounds(clock.month_bounds(invoice.month)[0], following, now)
-    scope = {"c": invoice.contract_id, "month": invoice.month, "month_at": month_at, "until": until}
-    (contract,), timeline_rows, frozen, complaints = db.pipeline(
-        session,
-        [(_CONTRACT, scope), (TIMELINE, scope), (_FROZEN, scope), (_SCOPE_COMPLAINTS, scope)],
-    )
-    timeline = timeline_from(contract.base_terms, contract.activated_on, timeline_rows)
-    frozen_months = [row.month for row in frozen]
-    _, first, _ = _scope(invoice.month, frozen_months)
-    complaint_days = facts.overdue_days(complaints, first, following, now, timeline.in_force)
-    query = _facts_query(invoice.contract_id, timeline, invoice.month, now, frozen_months, complaint_days)
-    kind = termin.kind_of(timeline, invoice.month)
-    terms = termin.terms_for(timeline, invoice.month)
+def _reprice(session: Session, invoice: Invoice, reads: _Reads) -> tuple[facts.FactsQuery, list[db.Statement]]:
+    """Price a draft over what was read: the facts query it was priced over and the writes that store it, which
+    the caller sends in its transaction (recompute, or draft with its audit entry). The invoice object holds the
+    new figures as stored: they are the row's once the writes are sent."""
+    now, month = reads.now, invoice.month
+    timeline = timeline_from(reads.contract.base_terms, reads.contract.activated_on, reads.timeline_rows)
+    frozen_months = [row.month for row in reads.frozen]
+    _, first, following = _scope(month, frozen_months)
+    complaint_days = facts.overdue_days(reads.complaints, first, following, now, timeline.in_force)
+    query = _facts_query(invoice.contract_id, timeline, month, now, frozen_months, complaint_days)
+    kind = termin.kind_of(timeline, month)
+    terms = termin.terms_for(timeline, month)
     lines = pricing.price_lines(facts.quantities(session, query), timeline.on)
-    computed = pricing.compute(
-        terms, ledger_before(session, invoice.contract_id, invoice.id, frozen), lines, final=kind != termin.TERMIN
-    )
+    before = ledger_before(session, invoice.contract_id, invoice.id, reads.frozen)
+    computed = pricing.compute(terms, before, lines, final=kind != termin.TERMIN)
     stored = {
         "kind": kind,
         **{name: getattr(computed, name) for name in FIGURES},
@@ -204,34 +238,36 @@ def draft(session: Session, principal: auth.Principal, contract_id: str, month: 
 def draft_priced(
     session: Session, principal: auth.Principal, contract_id: str, month: str
 ) -> tuple[Invoice, facts.FactsQuery]:
-    # invoice row, then contract row: the order every invoice change locks them in (_reprice locks the contract)
-    invoice = session.execute(
-        select(Invoice).where(Invoice.contract_id == contract_id, Invoice.month == month).with_for_update()
-    ).scalar_one_or_none()
-    if invoice is None:
-        contract = session.get(Contract, contract_id, with_for_update=True)
-        if contract is None:
-            raise invalid("unknown_contract", "No such contract is known to billing.", {"contract_id": ["unknown"]})
-        termin.check_month(session, contract, timeline_of(session, contract), month)
-        now = clock.now()
+    """A draft in four round trips: its reads (the transaction's BEGIN with them), its quantities, its writes with
+    its audit entry, the COMMIT; a month's first draft adds the INSERT of its invoice."""
+    reads = _read(session, contract_id, month, invoice_row=True)
+    if reads.contract is None:
+        raise invalid("unknown_contract", "No such contract is known to billing.", {"contract_id": ["unknown"]})
+    if reads.invoice is None:
+        timeline = timeline_from(reads.contract.base_terms, reads.contract.activated_on, reads.timeline_rows)
+        termin.check_month(session, contract_id, timeline, month)
         invoice = Invoice(
-            contract_id=contract.id,
-            contractor_id=contract.contractor_id,
+            contract_id=contract_id,
+            contractor_id=reads.contract.contractor_id,
             month=month,
             status="draft",
-            created_at=now,
-            computed_at=now,
+            created_at=reads.now,
+            computed_at=reads.now,
         )
         session.add(invoice)
         session.flush()
-    elif invoice.status != "draft":
+    elif reads.invoice.status != "draft":
         raise conflict(
             "invoice_frozen",
-            f"The invoice of {month} is {invoice.status}; later evidence goes to "
+            f"The invoice of {month} is {reads.invoice.status}; later evidence goes to "
             "the next month's draft as an adjustment.",
-            {"month": [invoice.status]},
+            {"month": [reads.invoice.status]},
         )
-    query, writes = _reprice(session, invoice)
+    else:  # the row as the ORM would have loaded it, without loading it again
+        row = Invoice(**reads.invoice._asdict())
+        make_transient_to_detached(row)
+        invoice = session.merge(row, load=False)
+    query, writes = _reprice(session, invoice, reads)
     entry = audit.statements(
         principal,
         "invoice.drafted",
@@ -348,7 +384,7 @@ def _issue(session: Session, invoice: Invoice, now: datetime) -> None:
             {"month": list(earlier)},
         )
     if termin.kind_of(timeline, invoice.month) == termin.CLOSING:
-        termin.check_month(session, contract, timeline, invoice.month)
+        termin.check_month(session, contract.id, timeline, invoice.month)
     elif now < termin.issuable_from(timeline, invoice.month):
         opens = clock.to_wib(termin.issuable_from(timeline, invoice.month))
         raise conflict(
