@@ -124,7 +124,7 @@ def pipeline(session: Session, statements: Sequence[Statement]) -> list[list[Any
             cursors = [raw.cursor(row_factory=namedtuple_row) for _ in statements]
             for cursor, (sql, params) in zip(cursors, statements, strict=True):
                 cursor.execute(sql, params)
-        return [cursor.fetchall() if cursor.description is not None else [] for cursor in cursors]
+        return [cursor.fetchall() if _has_rows(cursor) else [] for cursor in cursors]
     except psycopg.Error as error:
         # what SQLAlchemy does for its own statements: a lost connection is invalidated and the error is
         # SQLAlchemy's (shared.errors answers 503 for it, as for any other statement's)
@@ -133,6 +133,11 @@ def pipeline(session: Session, statements: Sequence[Statement]) -> list[list[Any
             connection.invalidate(error)
         failed = statements[-1] if statements else ("", {})
         raise DBAPIError.instance(failed[0], failed[1], error, psycopg.Error, connection_invalidated=lost) from error
+
+
+def _has_rows(cursor: psycopg.Cursor[Any]) -> bool:
+    """Whether the statement returned rows (what cursor.description tells, without building its columns)."""
+    return cursor.pgresult is not None and cursor.pgresult.status == psycopg.pq.ExecStatus.TUPLES_OK
 
 
 def dispose_all() -> None:

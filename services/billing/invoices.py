@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Sequence
@@ -131,16 +132,15 @@ WHERE contract_id = CAST(%(c)s AS uuid) AND due_at <= %(until)s
       SELECT CAST(to_date(min(month), 'YYYY-MM') AS timestamp) AT TIME ZONE 'Asia/Jakarta' FROM invoices
       WHERE contract_id = CAST(%(c)s AS uuid) AND status <> 'draft' AND month < %(month)s)))"""
 
-# What a draft writes, sent together with its audit entry: its lines replaced, its figures.
+# What a draft writes, sent together with its audit entry: its lines replaced (one INSERT of them all, given as one
+# JSON parameter: a few lines of a dozen columns, cheaper to send than as a dozen arrays), its figures.
 _DELETE_LINES = "DELETE FROM invoice_lines WHERE invoice_id = CAST(%(i)s AS uuid)"
 _INSERT_LINES = """
 INSERT INTO invoice_lines (invoice_id, position, description, kind, category, quantity, unit, unit_rp, amount_rp,
                            evidence_count, first_date, last_date)
-SELECT CAST(%(i)s AS uuid), * FROM unnest(
-    CAST(%(position)s AS int[]), CAST(%(description)s AS text[]), CAST(%(kind)s AS text[]),
-    CAST(%(category)s AS text[]), CAST(%(quantity)s AS bigint[]), CAST(%(unit)s AS text[]),
-    CAST(%(unit_rp)s AS bigint[]), CAST(%(amount_rp)s AS bigint[]), CAST(%(evidence_count)s AS int[]),
-    CAST(%(first_date)s AS date[]), CAST(%(last_date)s AS date[]))"""
+SELECT CAST(%(i)s AS uuid), * FROM jsonb_to_recordset(CAST(%(lines)s AS jsonb)) AS t(
+    position int, description text, kind text, category text, quantity bigint, unit text, unit_rp bigint,
+    amount_rp bigint, evidence_count int, first_date date, last_date date)"""
 _UPDATE = (
     "UPDATE invoices SET "
     + ", ".join(f"{name} = %({name})s" for name in ("kind", *FIGURES, "performance_bond_rp", "computed_at"))
@@ -216,16 +216,13 @@ def _reprice(session: Session, invoice: Invoice, reads: _Reads) -> tuple[facts.F
     }
     for name, value in stored.items():  # what the UPDATE below writes: the object is not left dirty for a flush
         set_committed_value(invoice, name, value)
-    columns: dict[str, list[Any]] = {name: [getattr(line, name) for line in computed.lines] for name in LINE_COLUMNS}
-    lines_params = {
-        "i": invoice.id,
-        "position": list(range(1, len(computed.lines) + 1)),
-        "description": [describe.line(line, terms) for line in computed.lines],
-        **columns,
-    }
+    rows = [
+        {"position": position, "description": describe.line(line, terms), **{n: getattr(line, n) for n in LINE_COLUMNS}}
+        for position, line in enumerate(computed.lines, start=1)
+    ]
     return query, [
         (_DELETE_LINES, {"i": invoice.id}),
-        (_INSERT_LINES, lines_params),
+        (_INSERT_LINES, {"i": invoice.id, "lines": json.dumps(rows, default=date.isoformat)}),
         (_UPDATE, {"i": invoice.id, **stored}),
     ]
 
