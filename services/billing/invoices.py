@@ -113,13 +113,14 @@ def ledger_before(
     )
 
 
-# What a draft reads once its invoice row is locked, sent together (db.pipeline): the contract row, locked (it
-# serialises a contract's invoices), its timeline, its frozen invoices, and the complaints of its scope. Their
-# scope starts at the earliest frozen month before the draft's, or its own (_scope), taken here in SQL from the
-# same invoices the frozen read returns; complaints_days() keeps only the days from that instant on.
-# The quantities are planned with their values for the rest of the transaction: psycopg prepares a statement
-# after its fifth execution on a connection, and PostgreSQL's generic plan for it then estimates a contract's month
-# at ten rows and walks the (contract, date) index through all of them, three times slower (docs/perf/README.md).
+# What a draft reads once its invoice row is locked, sent together (db.pipeline, _read): the contract row, locked
+# (it serialises a contract's invoices), its timeline, its frozen invoices, and the complaints of the draft's scope:
+# it starts at the earliest frozen month before the draft's, or its own (_scope), taken here in SQL from the same
+# invoices the frozen read returns; facts.overdue_days keeps only the days from that instant on. Last, the
+# statements that follow (the quantities, the writes, a view's evidence) are planned with their values for the
+# rest of the transaction: psycopg prepares a statement on its fifth execution on a connection, and PostgreSQL's
+# generic plan for the quantities then estimates a contract's month at ten rows and walks the (contract, date)
+# index through all of them, three times slower (docs/perf/README.md).
 _CUSTOM_PLANS = "SET LOCAL plan_cache_mode = force_custom_plan"
 _CONTRACT = (
     "SELECT base_terms, activated_on, contractor_id::text AS contractor_id FROM contracts"
@@ -181,11 +182,11 @@ def _read(session: Session, contract_id: str, month: str, invoice_row: bool) -> 
     now = clock.now()
     month_at, until = facts.complaint_bounds(*clock.month_bounds(month), now)
     scope = {"c": contract_id, "month": month, "month_at": month_at, "until": until}
-    reads = [(_CUSTOM_PLANS, {}), (_CONTRACT, scope), (TIMELINE, scope), (_FROZEN, scope), (_SCOPE_COMPLAINTS, scope)]
+    reads = [(_CONTRACT, scope), (TIMELINE, scope), (_FROZEN, scope), (_SCOPE_COMPLAINTS, scope), (_CUSTOM_PLANS, {})]
     if invoice_row:
-        invoice, _, contract, timeline_rows, frozen, complaints = db.pipeline(session, [(_INVOICE, scope), *reads])
+        invoice, contract, timeline_rows, frozen, complaints, _ = db.pipeline(session, [(_INVOICE, scope), *reads])
     else:
-        invoice, (_, contract, timeline_rows, frozen, complaints) = [], db.pipeline(session, reads)
+        invoice, (contract, timeline_rows, frozen, complaints, _) = [], db.pipeline(session, reads)
     return _Reads(now, next(iter(invoice), None), next(iter(contract), None), timeline_rows, frozen, complaints)
 
 
