@@ -7,10 +7,11 @@ from datetime import date, datetime, timedelta
 from typing import Any, Callable, Sequence
 
 from sqlalchemy import text
+from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.orm import Session
 
 from services.billing.pricing import FactGroup
-from shared import clock, contract_terms
+from shared import clock, contract_terms, db
 
 ONE_DAY = timedelta(days=1)
 
@@ -267,8 +268,16 @@ def quantities(session: Session, query: FactsQuery) -> list[FactGroup]:
     statement = _QUANTITIES
     if query.straight:
         statement = _QUANTITIES_STRAIGHT if len(query.months) > 1 else _QUANTITIES_MONTH
-    rows = session.execute(statement, query.params()).all()
-    return [FactGroup(row.kind, row.fact_date, int(row.quantity), int(row.evidence)) for row in rows]
+    (rows,) = db.pipeline(session, [(_AS_SENT[statement], query.params())])
+    return [FactGroup(kind, day, int(quantity), int(evidence)) for kind, day, quantity, evidence in rows]
+
+
+# The quantities statements as psycopg takes them (%(name)s), sent without SQLAlchemy's execution (a draft's
+# hottest statement: its binds and rows need no processing).
+_AS_SENT = {
+    statement: str(statement.compile(dialect=psycopg_dialect()))
+    for statement in (_QUANTITIES, _QUANTITIES_STRAIGHT, _QUANTITIES_MONTH)
+}
 
 
 def freeze(session: Session, query: FactsQuery, invoice_id: str) -> None:
