@@ -21,11 +21,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+import invoice as bench  # noqa: E402
 import psycopg  # noqa: E402
+from harness import database_name  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
-import invoice as bench  # noqa: E402
-from harness import database_name  # noqa: E402
 from services.billing import invoices  # noqa: E402
 from shared import auth, clock, db  # noqa: E402
 from tests.support.databases import migrate, recreate, url_for  # noqa: E402
