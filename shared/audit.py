@@ -7,13 +7,11 @@ import json
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-import psycopg
 from sqlalchemy import BigInteger, Column, DateTime, Identity, String, Table, select
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from shared import clock
+from shared import clock, db
 from shared.db import platform_metadata
 
 GENESIS = "0" * 64
@@ -61,10 +59,11 @@ def entry_hash(prev_hash: str, entry_canonical: str) -> str:
     return hashlib.sha256((prev_hash + entry_canonical).encode()).hexdigest()
 
 
-def append(
-    session: Session, principal, action: str, object_type: str, object_id: Any, detail: dict[str, Any] | None = None
-) -> None:
-    """Add one entry in the caller's transaction, chained to the last one."""
+def statements(
+    principal, action: str, object_type: str, object_id: Any, detail: dict[str, Any] | None = None
+) -> list[db.Statement]:
+    """The two statements that add one entry chained to the last one, for db.pipeline: in their own pipeline
+    (append) or after a change's own writes in the same one."""
     at = clock.now()
     # round-trip the detail through JSON so the hash sees what the database stores
     stored_detail = json.loads(json.dumps(detail or {}, default=str))
@@ -81,20 +80,14 @@ def append(
             at.isoformat(), principal.sub, principal.role, action, object_type, str(object_id), stored_detail
         ),
     }
-    session.flush()  # as session.execute would: the ORM's pending writes go first
-    connection = session.connection()  # the session's transaction, begun if it was not yet
-    raw: psycopg.Connection = connection.connection.driver_connection  # type: ignore[assignment]
-    try:
-        with raw.pipeline(), raw.cursor() as cursor:
-            cursor.execute(_LOCK, {"key": _LOCK_KEY})
-            cursor.execute(_INSERT, params)
-    except psycopg.Error as error:
-        # what SQLAlchemy does for its own statements: a lost connection is invalidated and the error is
-        # SQLAlchemy's (shared.errors answers 503 for it, as for any other statement's)
-        lost = connection.dialect.is_disconnect(error, raw, None)  # type: ignore[arg-type]
-        if lost:
-            connection.invalidate(error)
-        raise DBAPIError.instance(_INSERT, params, error, psycopg.Error, connection_invalidated=lost) from error
+    return [(_LOCK, {"key": _LOCK_KEY}), (_INSERT, params)]
+
+
+def append(
+    session: Session, principal, action: str, object_type: str, object_id: Any, detail: dict[str, Any] | None = None
+) -> None:
+    """Add one entry in the caller's transaction, chained to the last one."""
+    db.pipeline(session, statements(principal, action, object_type, object_id, detail))
 
 
 @dataclass(frozen=True)

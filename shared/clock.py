@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from datetime import date, datetime, timedelta, timezone
 from datetime import time as dtime
@@ -98,6 +99,7 @@ def wib_day_bounds(day: date) -> tuple[datetime, datetime]:
     return wib_instant(day, dtime(0, 0)), wib_instant(day + timedelta(days=1), dtime(0, 0))
 
 
+@functools.lru_cache(maxsize=4096)  # a draft asks for its months' bounds a dozen times; strptime is slow
 def month_bounds(month: str) -> tuple[date, date]:
     """First day and first day of next month for 'YYYY-MM'."""
     first = datetime.strptime(month, "%Y-%m").date()

@@ -5,12 +5,14 @@ from __future__ import annotations
 import select
 import uuid
 from contextlib import contextmanager
-from typing import Any, Iterator, cast
+from typing import Any, Iterator, Mapping, Sequence, cast
 
+import psycopg
+from psycopg.rows import namedtuple_row
 from sqlalchemy import CursorResult, DateTime, MetaData, Result, create_engine, event
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 NAMING = {
@@ -102,6 +104,40 @@ def rowcount(result: Result[Any]) -> int:
     """The rows an INSERT, UPDATE or DELETE touched. Session.execute returns a CursorResult for them, which has
     rowcount, but its signature says Result."""
     return cast(CursorResult[Any], result).rowcount
+
+
+# A statement for pipeline(): psycopg's SQL (%(name)s parameters) and its parameters.
+Statement = tuple[str, Mapping[str, Any]]
+
+
+def pipeline(session: Session, statements: Sequence[Statement]) -> list[list[Any]]:
+    """Send statements to the server together, in one psycopg pipeline on the session's connection and in its
+    transaction: one round trip (a transaction's BEGIN included) where each would have been its own. The server
+    runs them in order, each a statement of its own (its own snapshot, after the locks the earlier ones took);
+    returns each one's rows (named tuples; [] for a statement that returns none). The session's pending ORM writes
+    are flushed first, as session.execute would."""
+    session.flush()
+    connection = session.connection()  # the session's transaction, begun if it was not yet
+    raw: psycopg.Connection = connection.connection.driver_connection  # type: ignore[assignment]
+    try:
+        with raw.pipeline():
+            cursors = [raw.cursor(row_factory=namedtuple_row) for _ in statements]
+            for cursor, (sql, params) in zip(cursors, statements, strict=True):
+                cursor.execute(sql, params)
+        return [cursor.fetchall() if _has_rows(cursor) else [] for cursor in cursors]
+    except psycopg.Error as error:
+        # what SQLAlchemy does for its own statements: a lost connection is invalidated and the error is
+        # SQLAlchemy's (shared.errors answers 503 for it, as for any other statement's)
+        lost = connection.dialect.is_disconnect(error, raw, None)  # type: ignore[arg-type]
+        if lost:
+            connection.invalidate(error)
+        failed = statements[-1] if statements else ("", {})
+        raise DBAPIError.instance(failed[0], failed[1], error, psycopg.Error, connection_invalidated=lost) from error
+
+
+def _has_rows(cursor: psycopg.Cursor[Any]) -> bool:
+    """Whether the statement returned rows (what cursor.description tells, without building its columns)."""
+    return cursor.pgresult is not None and cursor.pgresult.status == psycopg.pq.ExecStatus.TUPLES_OK
 
 
 def dispose_all() -> None:

@@ -2,22 +2,54 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from datetime import datetime
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, Sequence
 
-from sqlalchemy import delete, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Uuid, select, text
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from services.billing import describe, digests, facts, pricing, termin
 from services.billing.models import Contract, Invoice, InvoiceLine
-from services.billing.readmodel import timeline_of
+from services.billing.readmodel import TIMELINE, timeline_from, timeline_of
 from services.billing.timeline import Timeline
-from shared import audit, auth, clock, outbox
+from shared import audit, auth, clock, db, outbox
 from shared.errors import conflict, invalid, not_found
 
 NEXT_STATUS = {"issue": ("draft", "issued"), "approve": ("issued", "approved"), "pay": ("approved", "paid")}
 REFRESH_BATCH = 50  # stale contracts repriced per tick
+
+
+FIGURES = (  # what pricing.compute gives an invoice, stored on its row
+    "tonnage_kg",
+    "tonnage_gross_rp",
+    "ceiling_excess_rp",
+    "tonnage_rp",
+    "deductions_gross_rp",
+    "capped_rp",
+    "carried_in_rp",
+    "deductions_rp",
+    "carried_out_rp",
+    "dpp_rp",
+    "ppn_rp",
+    "total_rp",
+    "cap_used_rp",
+    "assessed_rp",
+    "bond_claim_rp",
+)
+LINE_COLUMNS = (  # of pricing.Line, stored on invoice_lines
+    "kind",
+    "category",
+    "quantity",
+    "unit",
+    "unit_rp",
+    "amount_rp",
+    "evidence_count",
+    "first_date",
+    "last_date",
+)
 
 
 def facts_query(
@@ -31,29 +63,37 @@ def facts_query(
     """What the invoice of `month` bills (facts.FactsQuery): its own month and the earlier issued months (their late
     facts become adjustments), on their days in force, complaint days counted up to `as_of`. `frozen`: the
     contract's frozen invoices when the caller has read them (frozen_invoices), else read here."""
-    before = (
-        tuple(sorted(row.month for row in frozen if row.month < month))
-        if frozen is not None
-        else facts.issued_months_before(session, contract.id, month)
-    )
-    months = before + (month,)
-    first = min(clock.month_bounds(m)[0] for m in months)
-    following = clock.month_bounds(month)[1]
-    in_force = tuple((day, terms.shortfall_days_allowed) for day, terms in timeline.days(first, following))
+    frozen_months = [row.month for row in frozen] if frozen is not None else facts.frozen_months(session, contract.id)
+    months, first, following = _scope(month, frozen_months)
     complaint_days = facts.complaint_days(session, contract.id, first, following, as_of, timeline.in_force)
-    return facts.FactsQuery(contract.id, month, months, in_force, as_of, complaint_days)
+    return _facts_query(contract.id, timeline, month, as_of, frozen_months, complaint_days)
+
+
+def _scope(month: str, frozen_months: Sequence[str]) -> tuple[tuple[str, ...], date, date]:
+    """The months a draft of `month` bills (the frozen ones before it, then its own), its first day and the day
+    after it."""
+    months = tuple(sorted(m for m in frozen_months if m < month)) + (month,)
+    return months, clock.month_bounds(months[0])[0], clock.month_bounds(month)[1]
+
+
+def _facts_query(
+    contract_id: str,
+    timeline: Timeline,
+    month: str,
+    as_of: datetime,
+    frozen_months: Sequence[str],
+    complaint_days: tuple[tuple[str, date], ...],
+) -> facts.FactsQuery:
+    months, first, following = _scope(month, frozen_months)
+    in_force = tuple((day, terms.shortfall_days_allowed) for day, terms in timeline.days(first, following))
+    straight = all(m < month for m in frozen_months)
+    return facts.FactsQuery(contract_id, month, months, in_force, as_of, complaint_days, straight)
 
 
 def frozen_invoices(session: Session, contract_id: str) -> Sequence[Any]:
     """The contract's invoices that are no longer drafts, with what the ledger sums of them: one read for both the
     months a draft's scope adjusts and the ledger before it."""
-    return session.execute(
-        text(
-            "SELECT id::text AS id, month, tonnage_rp, deductions_gross_rp, carried_out_rp - carried_in_rp AS carried,"
-            " bond_claim_rp FROM invoices WHERE contract_id = CAST(:c AS uuid) AND status <> 'draft'"
-        ),
-        {"c": contract_id},
-    ).all()
+    return session.connection().exec_driver_sql(_FROZEN, {"c": contract_id}).all()
 
 
 def ledger_before(
@@ -73,49 +113,123 @@ def ledger_before(
     )
 
 
-def recompute(session: Session, invoice: Invoice, contract: Contract | None = None) -> facts.FactsQuery:
-    """Price a draft from the ledger as it stands now; the facts query it was priced over.
+# What a draft reads once its invoice row is locked, sent together (db.pipeline, _read): the contract row, locked
+# (it serialises a contract's invoices), its timeline, its frozen invoices, and the complaints of the draft's scope:
+# it starts at the earliest frozen month before the draft's, or its own (_scope), taken here in SQL from the same
+# invoices the frozen read returns; facts.overdue_days keeps only the days from that instant on. Last, the
+# statements that follow (the quantities, the writes, a view's evidence) are planned with their values for the
+# rest of the transaction: psycopg prepares a statement on its fifth execution on a connection, and PostgreSQL's
+# generic plan for the quantities then estimates a contract's month at ten rows and walks the (contract, date)
+# index through all of them, three times slower (docs/perf/README.md).
+_CUSTOM_PLANS = "SET LOCAL plan_cache_mode = force_custom_plan"
+_CONTRACT = (
+    "SELECT base_terms, activated_on, contractor_id::text AS contractor_id FROM contracts"
+    " WHERE id = CAST(%(c)s AS uuid) FOR UPDATE"
+)
+_FROZEN = (
+    "SELECT id::text AS id, month, tonnage_rp, deductions_gross_rp, carried_out_rp - carried_in_rp AS carried,"
+    " bond_claim_rp FROM invoices WHERE contract_id = CAST(%(c)s AS uuid) AND status <> 'draft'"
+)
+_SCOPE_COMPLAINTS = """
+SELECT complaint_id::text AS complaint_id, due_at, resolved_at FROM complaints
+WHERE contract_id = CAST(%(c)s AS uuid) AND due_at <= %(until)s
+  AND (resolved_at IS NULL OR resolved_at > least(%(month_at)s, (
+      SELECT CAST(to_date(min(month), 'YYYY-MM') AS timestamp) AT TIME ZONE 'Asia/Jakarta' FROM invoices
+      WHERE contract_id = CAST(%(c)s AS uuid) AND status <> 'draft' AND month < %(month)s)))"""
 
-    The contract row lock (taken here unless the caller passes the contract it already locked) serialises a
-    contract's invoices."""
-    contract = contract or session.get_one(Contract, invoice.contract_id, with_for_update=True)
-    timeline = timeline_of(session, contract)
+# What a draft writes, sent together with its audit entry: its lines replaced (one INSERT of them all, given as one
+# JSON parameter: a few lines of a dozen columns, cheaper to send than as a dozen arrays), its figures.
+_DELETE_LINES = "DELETE FROM invoice_lines WHERE invoice_id = CAST(%(i)s AS uuid)"
+_INSERT_LINES = """
+INSERT INTO invoice_lines (invoice_id, position, description, kind, category, quantity, unit, unit_rp, amount_rp,
+                           evidence_count, first_date, last_date)
+SELECT CAST(%(i)s AS uuid), * FROM jsonb_to_recordset(CAST(%(lines)s AS jsonb)) AS t(
+    position int, description text, kind text, category text, quantity bigint, unit text, unit_rp bigint,
+    amount_rp bigint, evidence_count int, first_date date, last_date date)"""
+_UPDATE = (
+    "UPDATE invoices SET "
+    + ", ".join(f"{name} = %({name})s" for name in ("kind", *FIGURES, "performance_bond_rp", "computed_at"))
+    + " WHERE id = CAST(%(i)s AS uuid)"
+)
+
+
+# The draft's invoice row, locked, as the ORM maps it (ids as text), read first in the same pipeline.
+_INVOICE = (
+    "SELECT "
+    + ", ".join(
+        f"{column.name}::text AS {column.name}" if isinstance(column.type, Uuid) else column.name
+        for column in Invoice.__table__.columns
+    )
+    + " FROM invoices WHERE contract_id = CAST(%(c)s AS uuid) AND month = %(month)s FOR UPDATE"
+)
+
+
+@dataclass(frozen=True)
+class _Reads:
+    """What a draft of a contract month reads, in one round trip (_read)."""
+
+    now: datetime
+    invoice: Any  # the invoice row (None when not asked for, or there is none)
+    contract: Any  # base_terms, activated_on, contractor_id (None: no such contract)
+    timeline_rows: Sequence[Any]
+    frozen: Sequence[Any]
+    complaints: Sequence[Any]
+
+
+def _read(session: Session, contract_id: str, month: str, invoice_row: bool) -> _Reads:
+    """The reads of a draft in one pipeline, the invoice row first when asked (invoice, then contract: the order
+    every invoice change locks them in)."""
     now = clock.now()
-    frozen = frozen_invoices(session, contract.id)
-    query = facts_query(session, contract, timeline, invoice.month, now, frozen)
-    invoice.kind = termin.kind_of(timeline, invoice.month)
-    terms = termin.terms_for(timeline, invoice.month)
-    lines = pricing.price_lines(facts.quantities(session, query), timeline.on)
-    computed = pricing.compute(
-        terms, ledger_before(session, contract.id, invoice.id, frozen), lines, final=invoice.kind != termin.TERMIN
-    )
-    session.execute(delete(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id))
-    session.add_all(
-        InvoiceLine(invoice_id=invoice.id, position=position, description=describe.line(line, terms), **asdict(line))
-        for position, line in enumerate(computed.lines, start=1)
-    )
-    for name in (
-        "tonnage_kg",
-        "tonnage_gross_rp",
-        "ceiling_excess_rp",
-        "tonnage_rp",
-        "deductions_gross_rp",
-        "capped_rp",
-        "carried_in_rp",
-        "deductions_rp",
-        "carried_out_rp",
-        "dpp_rp",
-        "ppn_rp",
-        "total_rp",
-        "cap_used_rp",
-        "assessed_rp",
-        "bond_claim_rp",
-    ):
-        setattr(invoice, name, getattr(computed, name))
-    invoice.performance_bond_rp = terms.performance_bond_rp
-    invoice.computed_at = now
-    session.flush()
+    month_at, until = facts.complaint_bounds(*clock.month_bounds(month), now)
+    scope = {"c": contract_id, "month": month, "month_at": month_at, "until": until}
+    reads = [(_CONTRACT, scope), (TIMELINE, scope), (_FROZEN, scope), (_SCOPE_COMPLAINTS, scope), (_CUSTOM_PLANS, {})]
+    if invoice_row:
+        invoice, contract, timeline_rows, frozen, complaints, _ = db.pipeline(session, [(_INVOICE, scope), *reads])
+    else:
+        invoice, (contract, timeline_rows, frozen, complaints, _) = [], db.pipeline(session, reads)
+    return _Reads(now, next(iter(invoice), None), next(iter(contract), None), timeline_rows, frozen, complaints)
+
+
+def recompute(session: Session, invoice: Invoice) -> facts.FactsQuery:
+    """Price a draft from the ledger as it stands now; the facts query it was priced over."""
+    reads = _read(session, invoice.contract_id, invoice.month, invoice_row=False)
+    query, writes = _reprice(session, invoice, reads)
+    db.pipeline(session, writes)
     return query
+
+
+def _reprice(session: Session, invoice: Invoice, reads: _Reads) -> tuple[facts.FactsQuery, list[db.Statement]]:
+    """Price a draft over what was read: the facts query it was priced over and the writes that store it, which
+    the caller sends in its transaction (recompute, or draft with its audit entry). The invoice object holds the
+    new figures as stored: they are the row's once the writes are sent."""
+    now, month = reads.now, invoice.month
+    timeline = timeline_from(reads.contract.base_terms, reads.contract.activated_on, reads.timeline_rows)
+    frozen_months = [row.month for row in reads.frozen]
+    _, first, following = _scope(month, frozen_months)
+    complaint_days = facts.overdue_days(reads.complaints, first, following, now, timeline.in_force)
+    query = _facts_query(invoice.contract_id, timeline, month, now, frozen_months, complaint_days)
+    kind = termin.kind_of(timeline, month)
+    terms = termin.terms_for(timeline, month)
+    lines = pricing.price_lines(facts.quantities(session, query), timeline.on)
+    before = ledger_before(session, invoice.contract_id, invoice.id, reads.frozen)
+    computed = pricing.compute(terms, before, lines, final=kind != termin.TERMIN)
+    stored = {
+        "kind": kind,
+        **{name: getattr(computed, name) for name in FIGURES},
+        "performance_bond_rp": terms.performance_bond_rp,
+        "computed_at": now,
+    }
+    for name, value in stored.items():  # what the UPDATE below writes: the object is not left dirty for a flush
+        set_committed_value(invoice, name, value)
+    rows = [
+        {"position": position, "description": describe.line(line, terms), **{n: getattr(line, n) for n in LINE_COLUMNS}}
+        for position, line in enumerate(computed.lines, start=1)
+    ]
+    return query, [
+        (_DELETE_LINES, {"i": invoice.id}),
+        (_INSERT_LINES, {"i": invoice.id, "lines": json.dumps(rows, default=date.isoformat)}),
+        (_UPDATE, {"i": invoice.id, **stored}),
+    ]
 
 
 def draft(session: Session, principal: auth.Principal, contract_id: str, month: str) -> Invoice:
@@ -126,42 +240,44 @@ def draft(session: Session, principal: auth.Principal, contract_id: str, month: 
 def draft_priced(
     session: Session, principal: auth.Principal, contract_id: str, month: str
 ) -> tuple[Invoice, facts.FactsQuery]:
-    # invoice row, then contract row: the order every invoice change locks them in
-    invoice = session.execute(
-        select(Invoice).where(Invoice.contract_id == contract_id, Invoice.month == month).with_for_update()
-    ).scalar_one_or_none()
-    contract = session.get(Contract, contract_id, with_for_update=True)
-    if contract is None:
+    """A draft in four round trips: its reads (the transaction's BEGIN with them), its quantities, its writes with
+    its audit entry, the COMMIT; a month's first draft adds the INSERT of its invoice."""
+    reads = _read(session, contract_id, month, invoice_row=True)
+    if reads.contract is None:
         raise invalid("unknown_contract", "No such contract is known to billing.", {"contract_id": ["unknown"]})
-    if invoice is None:
-        termin.check_month(session, contract, timeline_of(session, contract), month)
-        now = clock.now()
+    if reads.invoice is None:
+        timeline = timeline_from(reads.contract.base_terms, reads.contract.activated_on, reads.timeline_rows)
+        termin.check_month(session, contract_id, timeline, month)
         invoice = Invoice(
-            contract_id=contract.id,
-            contractor_id=contract.contractor_id,
+            contract_id=contract_id,
+            contractor_id=reads.contract.contractor_id,
             month=month,
             status="draft",
-            created_at=now,
-            computed_at=now,
+            created_at=reads.now,
+            computed_at=reads.now,
         )
         session.add(invoice)
         session.flush()
-    elif invoice.status != "draft":
+    elif reads.invoice.status != "draft":
         raise conflict(
             "invoice_frozen",
-            f"The invoice of {month} is {invoice.status}; later evidence goes to "
+            f"The invoice of {month} is {reads.invoice.status}; later evidence goes to "
             "the next month's draft as an adjustment.",
-            {"month": [invoice.status]},
+            {"month": [reads.invoice.status]},
         )
-    query = recompute(session, invoice, contract)
-    audit.append(
-        session,
+    else:  # the row as the ORM would have loaded it, without loading it again
+        row = Invoice(**reads.invoice._asdict())
+        make_transient_to_detached(row)
+        invoice = session.merge(row, load=False)
+    query, writes = _reprice(session, invoice, reads)
+    entry = audit.statements(
         principal,
         "invoice.drafted",
         "invoice",
         invoice.id,
-        {"contract_id": contract.id, "month": month, "total_rp": invoice.total_rp},
+        {"contract_id": invoice.contract_id, "month": month, "total_rp": invoice.total_rp},
     )
+    db.pipeline(session, writes + entry)
     return invoice, query
 
 
@@ -190,10 +306,11 @@ def refresh_stale_drafts(session: Session) -> int:
             .scalars()
             .all()
         )
-        contract = session.get(Contract, contract_id, with_for_update=True) if drafts else None
+        if drafts:  # the contract before the stale mark
+            session.get(Contract, contract_id, with_for_update=True)
         session.execute(text("DELETE FROM stale_drafts WHERE contract_id = CAST(:c AS uuid)"), {"c": contract_id})
         for invoice in drafts:
-            recompute(session, invoice, contract)
+            recompute(session, invoice)
             repriced += 1
     return repriced
 
@@ -269,7 +386,7 @@ def _issue(session: Session, invoice: Invoice, now: datetime) -> None:
             {"month": list(earlier)},
         )
     if termin.kind_of(timeline, invoice.month) == termin.CLOSING:
-        termin.check_month(session, contract, timeline, invoice.month)
+        termin.check_month(session, contract.id, timeline, invoice.month)
     elif now < termin.issuable_from(timeline, invoice.month):
         opens = clock.to_wib(termin.issuable_from(timeline, invoice.month))
         raise conflict(
@@ -278,7 +395,7 @@ def _issue(session: Session, invoice: Invoice, now: datetime) -> None:
             "must have ended and its sync allowance passed.",
             {"month": [invoice.month]},
         )
-    query = recompute(session, invoice, contract)
+    query = recompute(session, invoice)
     facts.freeze(session, query, invoice.id)
     refs = facts.all_refs(session, invoice.id)
     amounts: dict[str, int] = {}

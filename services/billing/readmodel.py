@@ -7,9 +7,9 @@ revision or amendment wins), so the same events in any order and any number of t
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, cast
+from typing import Any, Sequence, cast
 
-from sqlalchemy import Table, func, text
+from sqlalchemy import Table, func
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import DeclarativeBase, Session
 
@@ -60,20 +60,25 @@ def mark_stale(session: Session, contract_id) -> None:
 
 def timeline_of(session: Session, contract: Contract) -> Timeline:
     """The contract's terms by date and days in force, from its activation, amendments and lifecycle changes."""
-    with session.no_autoflush:
-        rows = session.execute(_TIMELINE, {"c": contract.id}).all()
+    rows = session.connection().exec_driver_sql(TIMELINE, {"c": contract.id}).all()  # no autoflush: a handler's
+    return timeline_from(contract.base_terms, contract.activated_on, rows)  # pending rows are not the terms yet
+
+
+def timeline_from(base_terms: dict, activated_on: date | None, rows: Sequence[Any]) -> Timeline:
+    """The timeline from the contract's activation data and day, and the rows of TIMELINE."""
     amendments = [(row.amendment_no, row.effective_from, row.changes) for row in rows if row.amendment_no is not None]
     changes = [(row.at, row.status) for row in rows if row.amendment_no is None]
-    return Timeline.of(contract.base_terms, amendments, contract.activated_on, changes)
+    return Timeline.of(base_terms, amendments, activated_on, changes)
 
 
-# The amendments and the lifecycle changes in one round trip (every draft and every terms event reads both).
-_TIMELINE = text("""
+# The amendments and the lifecycle changes in one round trip (every draft and every terms event reads both), in
+# psycopg's SQL: a draft sends it in its pipeline of reads.
+TIMELINE = """
 SELECT amendment_no, effective_from, changes, NULL::timestamptz AS at, NULL::varchar AS status
-FROM amendments WHERE contract_id = CAST(:c AS uuid)
+FROM amendments WHERE contract_id = CAST(%(c)s AS uuid)
 UNION ALL
-SELECT NULL, NULL, NULL, at, status FROM lifecycle_changes WHERE contract_id = CAST(:c AS uuid)
-""")
+SELECT NULL, NULL, NULL, at, status FROM lifecycle_changes WHERE contract_id = CAST(%(c)s AS uuid)
+"""
 
 
 def _refold(session: Session, contract: Contract) -> None:

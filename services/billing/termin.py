@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.billing.models import Contract, Invoice
+from services.billing.models import Invoice
 from services.billing.terms import Terms
 from services.billing.timeline import Timeline, month_last_day
 from shared import clock
@@ -35,7 +35,7 @@ def issuable_from(timeline: Timeline, month: str) -> datetime:
     return month_end + timedelta(hours=terms_for(timeline, month).sync_allowance_hours)
 
 
-def check_month(session: Session, contract: Contract, timeline: Timeline, month: str) -> None:
+def check_month(session: Session, contract_id: str, timeline: Timeline, month: str) -> None:
     """Months of the contract, and after its final month closing invoices once the final one is issued."""
     first, following = clock.month_bounds(month)
     if following <= timeline.first_day():
@@ -51,7 +51,7 @@ def check_month(session: Session, contract: Contract, timeline: Timeline, month:
         row.month: row.status
         for row in session.execute(
             select(Invoice.month, Invoice.status).where(
-                Invoice.contract_id == contract.id, Invoice.month >= final_month
+                Invoice.contract_id == contract_id, Invoice.month >= final_month
             )
         )
     }

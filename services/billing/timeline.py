@@ -96,11 +96,14 @@ class Timeline:
         return self._cache["latest"]
 
     def on(self, day: date) -> Terms:
-        """The terms in force on WIB `day`, as billing prices with them."""
-        effective = tuple(sorted(a.amendment_no for a in self.amendments if a.effective_from <= day))
-        if effective not in self._cache:
-            self._cache[effective] = pricing(shared.terms_on(self.base, self.amendments, day))
-        return self._cache[effective]
+        """The terms in force on WIB `day`, as billing prices with them (asked for every day a draft prices)."""
+        terms = self._cache.get(day)
+        if terms is None:
+            effective = tuple(sorted(a.amendment_no for a in self.amendments if a.effective_from <= day))
+            if effective not in self._cache:
+                self._cache[effective] = pricing(shared.terms_on(self.base, self.amendments, day))
+            terms = self._cache[day] = self._cache[effective]
+        return terms
 
     @property
     def life(self) -> shared.Life:

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from sqlalchemy import create_engine, text
 
 from tests.integration.billing.conftest import AUDITOR, World, deliver, draft, figures, post
-from tests.integration.billing.scenario import March
+from tests.integration.billing.scenario import March, ids
 from tests.support.databases import truncate_all
 
 UTC = timezone.utc
@@ -143,8 +143,10 @@ def _general(session, scope) -> list:
     return sorted((row.kind, row.fact_date, int(row.quantity), int(row.evidence)) for row in rows)
 
 
-def test_the_months_own_facts_summed_straight_equal_the_general_diff_and_frozen_evidence_of_it_falls_back(
+def test_the_months_own_facts_summed_straight_equal_the_general_diff_and_a_frozen_month_not_before_falls_back(
         billing, billing_db):
+    import dataclasses
+
     from services.billing import facts, invoices
     from services.billing.models import Contract
     from services.billing.readmodel import timeline_of
@@ -154,28 +156,34 @@ def test_the_months_own_facts_summed_straight_equal_the_general_diff_and_frozen_
     world, p, w = march.world, march.p, march.w
     deliver(billing_db, march.events())
     issued = post(billing, draft(billing, world, "2025-03")["id"], "issue")
+    last, first = ids(2)  # April's: the last microsecond of the 1st (WIB) and the first of the 2nd
     deliver(billing_db, [world.confirmed(p[0], datetime(2025, 3, 10).date(), supersedes_missed=True),
-                         world.cleared(w[2], 50_000, datetime(2025, 3, 7, 3, 0, tzinfo=UTC))])
+                         world.cleared(w[2], 50_000, datetime(2025, 3, 7, 3, 0, tzinfo=UTC)),
+                         world.weighed(last, 1_000, datetime(2025, 4, 1, 16, 59, 59, 999_999, tzinfo=UTC)),
+                         world.weighed(first, 2_000, datetime(2025, 4, 1, 17, 0, tzinfo=UTC))])
     draft(billing, world, "2025-04")
     with db.unit_of_work(billing_db) as session:
         contract = session.get(Contract, world.contract_id)
-        scope = invoices.facts_query(session, contract, timeline_of(session, contract), "2025-04", clock.now())
 
-        def fast() -> list:
+        def scope_of(month):
+            return invoices.facts_query(session, contract, timeline_of(session, contract), month, clock.now())
+
+        def fast(scope) -> list:
             return sorted((g.kind, g.day, g.quantity, g.evidence) for g in facts.quantities(session, scope))
 
-        assert any(kind.startswith("adjustment_") for kind, *_ in fast())  # earlier months' diff included
-        assert fast() == _general(session, scope)
-        # a frozen invoice holding evidence of the month drafted (no flow makes one today): the general diff answers
-        before = _general(session, scope)
-        fact = session.execute(text("WITH " + facts._FACTS + " SELECT fact, ref, fact_month, fact_date, quantity "
-                                    "FROM due WHERE kind = 'tonnage' ORDER BY ref LIMIT 1"), scope.params()).one()
-        session.execute(text(
-            "INSERT INTO invoice_evidence (invoice_id, kind, ref, fact, fact_month, fact_date, quantity) "
-            "VALUES (CAST(:i AS uuid), 'tonnage', :ref, :fact, :month, :day, :quantity)"),
-            {"i": issued["id"], "ref": fact.ref, "fact": fact.fact, "month": fact.fact_month, "day": fact.fact_date,
-             "quantity": fact.quantity})
-        after = _general(session, scope)
-        assert after != before  # that fact now counts as billed
-        assert fast() == after
-        session.rollback()
+        april = scope_of("2025-04")
+        assert april.straight and april.months == ("2025-03", "2025-04")
+        assert any(kind.startswith("adjustment_") for kind, *_ in fast(april))  # earlier months' diff included
+        assert fast(april) == _general(session, april) == fast(dataclasses.replace(april, straight=False))
+        tonnage = {day.day: kg for kind, day, kg, _ in fast(april) if kind == "tonnage"}
+        assert (tonnage[1], tonnage[2]) == (70_000 + 1_000, 2_000)  # each on its WIB day
+        only_april = dataclasses.replace(april, months=("2025-04",))  # the month alone: its sums, no diff
+        assert fast(only_april) == _general(session, only_april)
+        # a frozen invoice bills facts of its own month and earlier ones only, so one of the month drafted or later
+        # is the only place evidence of it could be: then the general diff answers (March is frozen itself)
+        assert not scope_of("2025-03").straight
+        assert session.execute(text(
+            "SELECT count(*) FROM invoice_evidence e JOIN invoices i ON i.id = e.invoice_id "
+            "WHERE e.fact_month > i.month")).scalar_one() == 0
+        assert session.execute(text("SELECT count(*) FROM invoice_evidence WHERE invoice_id = CAST(:i AS uuid)"),
+                               {"i": issued["id"]}).scalar_one() > 0
