@@ -23,16 +23,19 @@ DATABASE = database_name("kawal_bench_invoice")
 MONTH, FIRST, NEXT = "2025-03", date(2025, 3, 1), date(2025, 4, 1)
 PICKUPS, WEIGHINGS, PER_ROUND = 100_000, 6_000, 5
 
-BASELINE = text("""
-SELECT (SELECT coalesce(sum(net_kg), 0) FROM weighings WHERE contract_id = CAST(:c AS uuid) AND cleared
-          AND weighed_at >= :from_at AND weighed_at < :to_at) AS kg,
-       (SELECT count(*) FROM pickups WHERE contract_id = CAST(:c AS uuid) AND date >= :from_day AND date < :to_day
+# psycopg's parameters: the baseline is sent as it is, unprepared, so PostgreSQL plans it with its values every time,
+# as the draft plans its own statements (SET LOCAL plan_cache_mode = force_custom_plan). Through SQLAlchemy, psycopg
+# would prepare it on its fifth run and the generic plan walks all 100,000 pickups (29.6 against 8.9 ms).
+BASELINE = """
+SELECT (SELECT coalesce(sum(net_kg), 0) FROM weighings WHERE contract_id = CAST(%(c)s AS uuid) AND cleared
+          AND weighed_at >= %(from_at)s AND weighed_at < %(to_at)s) AS kg,
+       (SELECT count(*) FROM pickups WHERE contract_id = CAST(%(c)s AS uuid) AND date >= %(from_day)s AND date < %(to_day)s
           AND NOT excused AND ((missed AND NOT confirmed) OR (confirmed AND off_site AND NOT verified))) AS missed,
        (SELECT coalesce(sum(greatest(0, ceil(extract(epoch FROM resolved_at - due_at) / 86400))), 0)
-          FROM complaints WHERE contract_id = CAST(:c AS uuid)
-          AND resolved_at >= :from_at AND resolved_at < :to_at) AS complaint_days,
-       (SELECT count(*) FROM daily_evaluations WHERE contract_id = CAST(:c AS uuid) AND shortfall
-          AND date >= :from_day AND date < :to_day) AS shortfall_days""")
+          FROM complaints WHERE contract_id = CAST(%(c)s AS uuid)
+          AND resolved_at >= %(from_at)s AND resolved_at < %(to_at)s) AS complaint_days,
+       (SELECT count(*) FROM daily_evaluations WHERE contract_id = CAST(%(c)s AS uuid) AND shortfall
+          AND date >= %(from_day)s AND date < %(to_day)s) AS shortfall_days"""
 
 
 def fill(url: str, contract_id: str) -> None:
@@ -97,7 +100,8 @@ def main() -> None:
 
     def baseline():
         with db.unit_of_work(url) as session:
-            result["baseline"] = session.execute(BASELINE, params).one()
+            raw = session.connection().connection.driver_connection
+            result["baseline"] = raw.execute(BASELINE, params, prepare=False).fetchone()
 
     draft(), baseline()  # warm caches and the plan cache, as a running service would be
 
