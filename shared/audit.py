@@ -7,13 +7,11 @@ import json
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-import psycopg
 from sqlalchemy import BigInteger, Column, DateTime, Identity, String, Table, select
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from shared import clock
+from shared import clock, db
 from shared.db import platform_metadata
 
 GENESIS = "0" * 64
@@ -38,7 +36,8 @@ audit_log = Table(
 # The database chains the entry: it reads the last hash and hashes it with the entry's canonical text in the
 # INSERT, so Python never waits for the last hash. The lock must be held before the snapshot that reads the last
 # hash is taken (READ COMMITTED: each statement its own snapshot), so it is a statement of its own; the two go to
-# the server together in one psycopg pipeline: one round trip per append, the server running them in order.
+# the server together in one psycopg pipeline (shared.db.pipeline): one round trip per append, or none of its own
+# when appended to a caller's pipeline (append_to), the server running them in order.
 _LOCK = "SELECT pg_advisory_xact_lock(%(key)s)"
 _INSERT = """
 INSERT INTO audit_log (at, actor, role, action, object_type, object_id, detail, prev_hash, hash)
@@ -65,6 +64,15 @@ def append(
     session: Session, principal, action: str, object_type: str, object_id: Any, detail: dict[str, Any] | None = None
 ) -> None:
     """Add one entry in the caller's transaction, chained to the last one."""
+    with db.pipeline(session) as pipe:
+        append_to(pipe, principal, action, object_type, object_id, detail)
+
+
+def append_to(
+    pipe: db.Statements, principal, action: str, object_type: str, object_id: Any, detail: dict[str, Any] | None = None
+) -> None:
+    """append, as the last statements of a caller's pipeline (its writes and the entry in one round trip; the
+    chain's lock is taken after them, so it is held only until the commit)."""
     at = clock.now()
     # round-trip the detail through JSON so the hash sees what the database stores
     stored_detail = json.loads(json.dumps(detail or {}, default=str))
@@ -81,20 +89,8 @@ def append(
             at.isoformat(), principal.sub, principal.role, action, object_type, str(object_id), stored_detail
         ),
     }
-    session.flush()  # as session.execute would: the ORM's pending writes go first
-    connection = session.connection()  # the session's transaction, begun if it was not yet
-    raw: psycopg.Connection = connection.connection.driver_connection  # type: ignore[assignment]
-    try:
-        with raw.pipeline(), raw.cursor() as cursor:
-            cursor.execute(_LOCK, {"key": _LOCK_KEY})
-            cursor.execute(_INSERT, params)
-    except psycopg.Error as error:
-        # what SQLAlchemy does for its own statements: a lost connection is invalidated and the error is
-        # SQLAlchemy's (shared.errors answers 503 for it, as for any other statement's)
-        lost = connection.dialect.is_disconnect(error, raw, None)  # type: ignore[arg-type]
-        if lost:
-            connection.invalidate(error)
-        raise DBAPIError.instance(_INSERT, params, error, psycopg.Error, connection_invalidated=lost) from error
+    pipe.execute(_LOCK, {"key": _LOCK_KEY})
+    pipe.execute(_INSERT, params)
 
 
 @dataclass(frozen=True)

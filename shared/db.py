@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import select
 import uuid
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any, Iterator, cast
 
-from sqlalchemy import CursorResult, DateTime, MetaData, Result, create_engine, event
+import psycopg
+from psycopg.rows import namedtuple_row
+from sqlalchemy import CursorResult, DateTime, MetaData, Result, TextClause, create_engine, event
 from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql.psycopg import dialect as _psycopg_dialect
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 NAMING = {
@@ -96,6 +99,71 @@ def unit_of_work(url: str) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def raw_sql(statement: TextClause) -> str:
+    """A text() statement as psycopg takes it (`%(name)s` binds, `%` escaped), for Statements.execute; compiled
+    once, where the statement is defined."""
+    return str(statement.compile(dialect=_psycopg_dialect()))
+
+
+class Statements:
+    """psycopg statements on the session's transaction (shared.db.statements, shared.db.pipeline), for the hot
+    path's few statements (raw_sql): no SQLAlchemy work per statement. Rows are named tuples, values as psycopg
+    gives them (what a text() statement through the session gives too)."""
+
+    def __init__(self, cursor: psycopg.Cursor):
+        self._cursor = cursor
+        self.statement: str | None = None  # the last one sent, for the error
+        self.params: dict[str, Any] | None = None
+
+    def execute(self, sql: str, params: dict[str, Any]) -> Statements:
+        self.statement, self.params = sql, params
+        self._cursor.execute(sql, params)
+        return self
+
+    def fetchone(self) -> Any:
+        return self._cursor.fetchone()
+
+
+@contextmanager
+def statements(session: Session) -> Iterator[Statements]:
+    """Statements in the session's transaction (begun if it was not yet), each its own round trip; the ORM's
+    pending writes go first, as session.execute would send them. Errors are SQLAlchemy's, as for the session's own
+    statements: a lost connection is invalidated (and shared.errors answers 503), a constraint is an
+    IntegrityError."""
+    with _raw(session, pipelined=False) as sent:
+        yield sent
+
+
+@contextmanager
+def pipeline(session: Session) -> Iterator[Statements]:
+    """statements sent to the server together (a psycopg pipeline): one round trip for all of them when the
+    transaction has begun (psycopg waits for a BEGIN of its own first), the server running them in order. Results
+    are read after the block (fetching one inside it waits, and the block's end waits again)."""
+    with _raw(session, pipelined=True) as sent:
+        yield sent
+
+
+@contextmanager
+def _raw(session: Session, pipelined: bool) -> Iterator[Statements]:
+    session.flush()
+    connection = session.connection()
+    raw = cast(psycopg.Connection, connection.connection.driver_connection)
+    sent = None
+    try:
+        with raw.pipeline() if pipelined else nullcontext(), raw.cursor(row_factory=namedtuple_row) as cursor:
+            sent = Statements(cursor)
+            yield sent
+    except psycopg.Error as error:
+        lost = connection.dialect.is_disconnect(error, raw, None)  # type: ignore[arg-type]
+        if lost:
+            # what SQLAlchemy does when its own statement finds the connection lost: this one discarded, and the
+            # pool's others too (a restart or a termination took them all), so the client's retry gets a fresh one
+            connection.invalidate(error)
+            connection.engine.dispose()
+        statement, params = (sent.statement, sent.params) if sent is not None else (None, None)
+        raise DBAPIError.instance(statement, params, error, psycopg.Error, connection_invalidated=lost) from error
 
 
 def rowcount(result: Result[Any]) -> int:

@@ -1,8 +1,7 @@
 """Confirmations through HTTP: refusals, on time and late, off-site and verification, retries, supersession, excuses."""
 from datetime import date, timedelta
 
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
+import psycopg
 
 from shared import clock
 
@@ -36,19 +35,20 @@ def test_an_on_site_confirmation_in_the_window_confirms_the_pickup_on_time_and_r
     assert world.sql("SELECT action FROM audit_log WHERE object_id = :p", p=pickup["id"])[0][0] == "pickup.confirm"
 
 
-def test_the_evidence_the_pickups_new_state_and_the_event_are_written_in_one_statement(world, frozen_clock):
+def test_the_evidence_the_pickups_new_state_and_the_event_are_written_in_one_statement(world, frozen_clock,
+                                                                                     monkeypatch):
     pickup = world.pickup_on(DAY)
     frozen_clock(wib(DAY, 14, 5))
     statements: list[str] = []
+    execute = psycopg.Cursor.execute
 
-    def seen(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
+    def seen(cursor, query, *args, **kwargs):  # psycopg's, under SQLAlchemy's and shared.db.statements' alike
+        statements.append(str(query))
+        return execute(cursor, query, *args, **kwargs)
 
-    event.listen(Engine, "before_cursor_execute", seen)
-    try:
-        assert confirm(world, pickup, wib(DAY, 14, 0)).status_code == 201
-    finally:
-        event.remove(Engine, "before_cursor_execute", seen)
+    monkeypatch.setattr(psycopg.Cursor, "execute", seen)
+    assert confirm(world, pickup, wib(DAY, 14, 0)).status_code == 201
+    monkeypatch.undo()
     writing = [s for s in statements if "INSERT INTO confirmations" in s or "INSERT INTO outbox" in s
                or "UPDATE pickups" in s]
     assert len(writing) == 1  # shared.outbox's INSERT inside the confirmation's one statement: one round trip
