@@ -39,6 +39,11 @@ audit_log = Table(
 # the server together in one psycopg pipeline (shared.db.pipeline): one round trip per append, or none of its own
 # when appended to a caller's pipeline (append_to), the server running them in order.
 _LOCK = "SELECT pg_advisory_xact_lock(%(key)s)"
+# A caller whose last write is a statement of its own may take the lock there instead, as that statement's main query
+# (TAKE_LOCK, written for text(), bound with LOCK_PARAMS), and queue only the INSERT after it (append_to with
+# locked=True): one statement fewer, the INSERT's snapshot still after the lock.
+TAKE_LOCK = "SELECT pg_advisory_xact_lock(:audit_chain_lock)"
+LOCK_PARAMS = {"audit_chain_lock": _LOCK_KEY}
 _INSERT = """
 INSERT INTO audit_log (at, actor, role, action, object_type, object_id, detail, prev_hash, hash)
 SELECT %(at)s, %(actor)s, %(role)s, %(action)s, %(object_type)s, %(object_id)s, CAST(%(detail)s AS jsonb), last.hash,
@@ -69,10 +74,17 @@ def append(
 
 
 def append_to(
-    pipe: db.Statements, principal, action: str, object_type: str, object_id: Any, detail: dict[str, Any] | None = None
+    pipe: db.Statements,
+    principal,
+    action: str,
+    object_type: str,
+    object_id: Any,
+    detail: dict[str, Any] | None = None,
+    locked: bool = False,
 ) -> None:
     """append, as the last statements of a caller's pipeline (its writes and the entry in one round trip; the
-    chain's lock is taken after them, so it is held only until the commit)."""
+    chain's lock is taken after them, so it is held only until the commit). locked: the caller's statement just
+    before took the lock (TAKE_LOCK)."""
     at = clock.now()
     # round-trip the detail through JSON so the hash sees what the database stores
     stored_detail = json.loads(json.dumps(detail or {}, default=str))
@@ -89,7 +101,8 @@ def append_to(
             at.isoformat(), principal.sub, principal.role, action, object_type, str(object_id), stored_detail
         ),
     }
-    pipe.execute(_LOCK, {"key": _LOCK_KEY})
+    if not locked:
+        pipe.execute(_LOCK, {"key": _LOCK_KEY})
     pipe.execute(_INSERT, params)
 
 

@@ -22,7 +22,7 @@ PRODUCER = "routes"
 
 # the hot path's statements are plain SQL sent by psycopg (shared.db.statements, shared.db.pipeline): no SQLAlchemy
 # work per statement, psycopg prepares them after a few runs; four round trips: BEGIN, the read, the writes with
-# the audit entry (one pipeline), COMMIT
+# the audit entry (one pipeline: the writes' statement takes the chain's lock, the entry's follows), COMMIT
 # A pickup is judged by whether its own day is in force (the last day's pickups can still be confirmed after
 # expiry, by a driver syncing late) and by the SLA terms in force on that day: the contract's columns hold the
 # latest terms, which are those of every day unless an amendment takes effect later (`amended`).
@@ -54,11 +54,13 @@ WITH confirmation AS (
     """
         + outbox.INSERT_ONE
         + """
-)
-UPDATE pickups SET status = 'confirmed', on_time = :on_time, off_site = :off_site,
-       superseded_miss = :supersedes_missed, updated_at = :received_at
-WHERE id = :pickup_id
+), pickup AS (
+    UPDATE pickups SET status = 'confirmed', on_time = :on_time, off_site = :off_site,
+           superseded_miss = :supersedes_missed, updated_at = :received_at
+    WHERE id = :pickup_id
+)  -- and the audit chain's lock: its entry follows, in the same pipeline
 """
+        + audit.TAKE_LOCK
     )
 )
 
@@ -113,7 +115,7 @@ def confirm(session: Session, principal: Principal, pickup_id: str, claim: dict,
     )
     with db.pipeline(session) as pipe:
         # the hot path: the evidence, the pickup's new state and the outbox row in one statement
-        pipe.execute(_RECORD, {**values, **outbox.one_params(envelope, created_at=received_at)})
+        pipe.execute(_RECORD, {**values, **outbox.one_params(envelope, created_at=received_at), **audit.LOCK_PARAMS})
         # last: the audit chain's lock is then held only for the commit
         audit.append_to(
             pipe,
@@ -122,6 +124,7 @@ def confirm(session: Session, principal: Principal, pickup_id: str, claim: dict,
             "pickup",
             row.id,
             {"on_time": verdict.on_time, "off_site": verdict.off_site, "supersedes_missed": verdict.supersedes_missed},
+            locked=True,
         )
     return confirmation_body(SimpleNamespace(**values))
 
