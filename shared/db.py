@@ -137,16 +137,20 @@ def statements(session: Session) -> Iterator[Statements]:
 
 
 @contextmanager
-def pipeline(session: Session) -> Iterator[Statements]:
-    """statements sent to the server together (a psycopg pipeline): one round trip for all of them when the
+def pipeline(session: Session, commit: bool = False) -> Iterator[Statements]:
+    """Statements sent to the server together (a psycopg pipeline): one round trip for all of them when the
     transaction has begun (psycopg waits for a BEGIN of its own first), the server running them in order. Results
-    are read after the block (fetching one inside it waits, and the block's end waits again)."""
-    with _raw(session, pipelined=True) as sent:
+    are read after the block (fetching one inside it waits, and the block's end waits again).
+
+    commit: the block ends the transaction, its COMMIT sent with its statements (the unit of work's last writes and
+    its commit in one round trip). The unit of work's own commit then has nothing left to do (psycopg reads the
+    transaction's end from the server); this must be the session's last use."""
+    with _raw(session, pipelined=True, commit=commit) as sent:
         yield sent
 
 
 @contextmanager
-def _raw(session: Session, pipelined: bool) -> Iterator[Statements]:
+def _raw(session: Session, pipelined: bool, commit: bool = False) -> Iterator[Statements]:
     session.flush()
     connection = session.connection()
     raw = cast(psycopg.Connection, connection.connection.driver_connection)
@@ -155,6 +159,8 @@ def _raw(session: Session, pipelined: bool) -> Iterator[Statements]:
         with raw.pipeline() if pipelined else nullcontext(), raw.cursor(row_factory=namedtuple_row) as cursor:
             sent = Statements(cursor)
             yield sent
+            if commit:
+                cursor.execute("COMMIT", prepare=False)
     except psycopg.Error as error:
         lost = connection.dialect.is_disconnect(error, raw, None)  # type: ignore[arg-type]
         if lost:

@@ -21,8 +21,8 @@ from shared.pagination import paginate
 PRODUCER = "routes"
 
 # the hot path's statements are plain SQL sent by psycopg (shared.db.statements, shared.db.pipeline): no SQLAlchemy
-# work per statement, psycopg prepares them after a few runs; four round trips: BEGIN, the read, the writes with
-# the audit entry (one pipeline: the writes' statement takes the chain's lock, the entry's follows), COMMIT
+# work per statement, psycopg prepares them after a few runs; three round trips: BEGIN, the read, then the writes,
+# the audit entry and COMMIT in one pipeline (the writes' statement takes the chain's lock, the entry follows)
 # A pickup is judged by whether its own day is in force (the last day's pickups can still be confirmed after
 # expiry, by a driver syncing late) and by the SLA terms in force on that day: the contract's columns hold the
 # latest terms, which are those of every day unless an amendment takes effect later (`amended`).
@@ -113,7 +113,7 @@ def confirm(session: Session, principal: Principal, pickup_id: str, claim: dict,
         producer=PRODUCER,
         correlation_id=logs.correlation_id.get(),
     )
-    with db.pipeline(session) as pipe:
+    with db.pipeline(session, commit=True) as pipe:  # the transaction ends here: the request's last statements
         # the hot path: the evidence, the pickup's new state and the outbox row in one statement
         pipe.execute(_RECORD, {**values, **outbox.one_params(envelope, created_at=received_at), **audit.LOCK_PARAMS})
         # last: the audit chain's lock is then held only for the commit

@@ -184,3 +184,27 @@ def test_two_racing_confirmations_of_one_pickup_make_one_confirmation_and_a_conf
     assert sorted(answers) == [201, 409]
     assert world.sql("SELECT count(*) FROM confirmations")[0][0] == 1
     assert len(world.outbox("routes.pickup.confirmed")) == 1
+
+
+def test_a_failed_write_leaves_nothing_behind_and_the_retry_confirms(world, frozen_clock, monkeypatch):
+    """The writes, the audit entry and the COMMIT go in one pipeline: a statement that fails there rolls the whole
+    confirmation back (no evidence, no event, no audit entry, the pickup still scheduled) and the connection
+    serves the retry."""
+    from services.routes import pickups as use_cases
+
+    pickup = world.pickup_on(DAY)
+    frozen_clock(wib(DAY, 14, 5))
+    one_params = use_cases.outbox.one_params
+    monkeypatch.setattr(use_cases.outbox, "one_params",
+                        lambda envelope, created_at=None: {**one_params(envelope, created_at), "outbox_envelope": "{"})
+    failed = confirm(world, pickup, wib(DAY, 14, 0))
+    assert failed.status_code == 422  # the database refused a value (shared.errors)
+    assert world.get(f"/pickups/{pickup['id']}").json["status"] == "scheduled"
+    assert world.sql("SELECT count(*) FROM confirmations WHERE pickup_id = :p", p=pickup["id"])[0][0] == 0
+    assert world.sql("SELECT count(*) FROM audit_log WHERE object_id = :p", p=pickup["id"])[0][0] == 0
+    assert world.outbox("routes.pickup.confirmed") == []
+    monkeypatch.undo()
+    retried = confirm(world, pickup, wib(DAY, 14, 0))
+    assert retried.status_code == 201, retried.json
+    assert world.get(f"/pickups/{pickup['id']}").json["status"] == "confirmed"
+    assert len(world.outbox("routes.pickup.confirmed")) == 1
