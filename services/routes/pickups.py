@@ -116,7 +116,7 @@ def confirm(session: Session, principal: Principal, pickup_id: str, claim: dict,
     with db.pipeline(session, commit=True) as pipe:  # the transaction ends here: the request's last statements
         # the hot path: the evidence, the pickup's new state and the outbox row in one statement
         pipe.execute(_RECORD, {**values, **outbox.one_params(envelope, created_at=received_at), **audit.LOCK_PARAMS})
-        # last: the audit chain's lock is then held only for the commit
+        # last: the audit entry, after the lock _RECORD took; the lock is then held only for the entry and the commit
         audit.append_to(
             pipe,
             principal,
