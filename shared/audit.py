@@ -36,8 +36,14 @@ audit_log = Table(
 # The database chains the entry: it reads the last hash and hashes it with the entry's canonical text in the
 # INSERT, so Python never waits for the last hash. The lock must be held before the snapshot that reads the last
 # hash is taken (READ COMMITTED: each statement its own snapshot), so it is a statement of its own; the two go to
-# the server together in one psycopg pipeline: one round trip per append, the server running them in order.
+# the server together in one psycopg pipeline (shared.db.pipeline): one round trip per append, or none of its own
+# when a caller sends them with its own writes (statements), the server running them in order.
 _LOCK = "SELECT pg_advisory_xact_lock(%(key)s)"
+# A caller whose last write is a statement of its own may take the lock there instead, as that statement's main query
+# (TAKE_LOCK, written for text(), bound with LOCK_PARAMS), and queue only the INSERT after it (statements with
+# locked=True): one statement fewer, the INSERT's snapshot still after the lock.
+TAKE_LOCK = "SELECT pg_advisory_xact_lock(:audit_chain_lock)"
+LOCK_PARAMS = {"audit_chain_lock": _LOCK_KEY}
 _INSERT = """
 INSERT INTO audit_log (at, actor, role, action, object_type, object_id, detail, prev_hash, hash)
 SELECT %(at)s, %(actor)s, %(role)s, %(action)s, %(object_type)s, %(object_id)s, CAST(%(detail)s AS jsonb), last.hash,
@@ -60,10 +66,16 @@ def entry_hash(prev_hash: str, entry_canonical: str) -> str:
 
 
 def statements(
-    principal, action: str, object_type: str, object_id: Any, detail: dict[str, Any] | None = None
+    principal,
+    action: str,
+    object_type: str,
+    object_id: Any,
+    detail: dict[str, Any] | None = None,
+    locked: bool = False,
 ) -> list[db.Statement]:
-    """The two statements that add one entry chained to the last one, for db.pipeline: in their own pipeline
-    (append) or after a change's own writes in the same one."""
+    """The statements that add one entry chained to the last one, for db.pipeline: in their own pipeline (append)
+    or after a change's own writes in the same one (the chain's lock is then taken after them, so it is held only
+    until the commit). locked: the caller's statement just before took the lock (TAKE_LOCK): the INSERT alone."""
     at = clock.now()
     # round-trip the detail through JSON so the hash sees what the database stores
     stored_detail = json.loads(json.dumps(detail or {}, default=str))
@@ -80,7 +92,7 @@ def statements(
             at.isoformat(), principal.sub, principal.role, action, object_type, str(object_id), stored_detail
         ),
     }
-    return [(_LOCK, {"key": _LOCK_KEY}), (_INSERT, params)]
+    return ([] if locked else [(_LOCK, {"key": _LOCK_KEY})]) + [(_INSERT, params)]
 
 
 def append(

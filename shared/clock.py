@@ -6,6 +6,7 @@ import functools
 import time
 from datetime import date, datetime, timedelta, timezone
 from datetime import time as dtime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from shared import config
@@ -44,11 +45,16 @@ def now() -> datetime:
     real = time.time()
     if settings.start is None:
         return datetime.fromtimestamp(real, UTC)
-    start = parse_instant(settings.start)
+    start = _start(settings.start)
     epoch = settings.epoch if settings.epoch is not None else _epoch_in(settings.epoch_file)
     if epoch is None:
         return start
     return start + timedelta(seconds=max(0.0, real - epoch) * settings.speed)
+
+
+@lru_cache(maxsize=16)
+def _start(text: str) -> datetime:
+    return parse_instant(text)
 
 
 def _epoch_in(path: str | None) -> float | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import overload
 
 SERVICES = ("contracts", "routes", "billing")  # the event-driven services (queues, outbox relays)
@@ -119,12 +120,19 @@ class ClockSettings:
 
 
 def clock() -> ClockSettings:
-    epoch = _env("KAWAL_CLOCK_EPOCH")
+    """Read on every clock.now(): the settings are built once for each set of values the environment holds."""
+    return _clock_settings(
+        _env("KAWAL_CLOCK_START"), _env("KAWAL_CLOCK_EPOCH"), _env("KAWAL_CLOCK_SPEED"), _env("KAWAL_CLOCK_EPOCH_FILE")
+    )
+
+
+@lru_cache(maxsize=16)
+def _clock_settings(start: str | None, epoch: str | None, speed: str | None, epoch_file: str | None) -> ClockSettings:
     return ClockSettings(
-        start=_env("KAWAL_CLOCK_START"),
+        start=start,
         epoch=float(epoch) if epoch else None,
-        speed=_float("KAWAL_CLOCK_SPEED", 1.0),
-        epoch_file=_env("KAWAL_CLOCK_EPOCH_FILE"),
+        speed=float(speed) if speed is not None else 1.0,
+        epoch_file=epoch_file,
     )
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import select
 import uuid
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any, Iterator, Mapping, Sequence, cast
 
 import psycopg
 from psycopg.rows import namedtuple_row
-from sqlalchemy import CursorResult, DateTime, MetaData, Result, create_engine, event
+from sqlalchemy import CursorResult, DateTime, MetaData, Result, TextClause, create_engine, event
 from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql.psycopg import dialect as _psycopg_dialect
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
@@ -106,33 +107,58 @@ def rowcount(result: Result[Any]) -> int:
     return cast(CursorResult[Any], result).rowcount
 
 
-# A statement for pipeline(): psycopg's SQL (%(name)s parameters) and its parameters.
+# The hot paths' few statements (a confirmation, an invoice draft) go straight to psycopg on the session's
+# connection and transaction: no SQLAlchemy work per statement, and several statements in one round trip.
+# A statement: psycopg's SQL (%(name)s parameters; raw_sql turns a text() statement into it) and its parameters.
 Statement = tuple[str, Mapping[str, Any]]
 
 
-def pipeline(session: Session, statements: Sequence[Statement]) -> list[list[Any]]:
+def raw_sql(statement: TextClause) -> str:
+    """A text() statement as psycopg takes it (`%(name)s` binds, `%` escaped); compiled once, where the statement
+    is defined."""
+    return str(statement.compile(dialect=_psycopg_dialect()))
+
+
+def fetch(session: Session, sql: str, params: Mapping[str, Any]) -> list[Any]:
+    """One statement in the session's transaction (begun if it was not yet), its rows as named tuples."""
+    return pipeline(session, [(sql, params)], pipelined=False)[0]
+
+
+def pipeline(
+    session: Session, statements: Sequence[Statement], commit: bool = False, pipelined: bool = True
+) -> list[list[Any]]:
     """Send statements to the server together, in one psycopg pipeline on the session's connection and in its
     transaction: one round trip (a transaction's BEGIN included) where each would have been its own. The server
     runs them in order, each a statement of its own (its own snapshot, after the locks the earlier ones took);
     returns each one's rows (named tuples; [] for a statement that returns none). The session's pending ORM writes
-    are flushed first, as session.execute would."""
+    are flushed first, as session.execute would.
+
+    commit: the COMMIT goes with them (a unit of work's last writes and its end in one round trip); the unit of
+    work's own commit then has nothing left to do, so this must be the session's last use.
+
+    Errors are SQLAlchemy's, as for the session's own statements: a constraint is an IntegrityError, and a lost
+    connection is invalidated with the rest of the pool (a restart or a termination took them all), so
+    shared.errors answers 503 and the client's retry gets a fresh one."""
     session.flush()
     connection = session.connection()  # the session's transaction, begun if it was not yet
-    raw: psycopg.Connection = connection.connection.driver_connection  # type: ignore[assignment]
+    raw = cast(psycopg.Connection, connection.connection.driver_connection)
+    sent: Statement = ("", {})
     try:
-        with raw.pipeline():
-            cursors = [raw.cursor(row_factory=namedtuple_row) for _ in statements]
-            for cursor, (sql, params) in zip(cursors, statements, strict=True):
-                cursor.execute(sql, params)
+        with raw.pipeline() if pipelined else nullcontext():
+            cursors = []
+            for sent in statements:
+                cursor = raw.cursor(row_factory=namedtuple_row)
+                cursor.execute(*sent)
+                cursors.append(cursor)
+            if commit:
+                raw.execute("COMMIT", prepare=False)
         return [cursor.fetchall() if _has_rows(cursor) else [] for cursor in cursors]
     except psycopg.Error as error:
-        # what SQLAlchemy does for its own statements: a lost connection is invalidated and the error is
-        # SQLAlchemy's (shared.errors answers 503 for it, as for any other statement's)
         lost = connection.dialect.is_disconnect(error, raw, None)  # type: ignore[arg-type]
         if lost:
             connection.invalidate(error)
-        failed = statements[-1] if statements else ("", {})
-        raise DBAPIError.instance(failed[0], failed[1], error, psycopg.Error, connection_invalidated=lost) from error
+            connection.engine.dispose()
+        raise DBAPIError.instance(sent[0], sent[1], error, psycopg.Error, connection_invalidated=lost) from error
 
 
 def _has_rows(cursor: psycopg.Cursor[Any]) -> bool:

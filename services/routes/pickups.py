@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from services.routes import confirmation, contract_copy, photos
 from services.routes.contract_copy import in_force_sql
 from services.routes.models import Confirmation, Contract, Pickup
-from shared import audit, clock, events, logs, outbox
+from shared import audit, clock, db, events, logs, outbox
 from shared.auth import Principal, scope
 from shared.db import new_id
 from shared.errors import ApiError, conflict, not_found
@@ -20,26 +20,31 @@ from shared.pagination import paginate
 
 PRODUCER = "routes"
 
-# the hot path's statements are plain SQL: no ORM compilation per request, psycopg prepares them after a few runs
+# the hot path's statements are plain SQL sent by psycopg (shared.db.fetch, shared.db.pipeline): no SQLAlchemy
+# work per statement, psycopg prepares them after a few runs; three round trips: BEGIN, the read, then the writes,
+# the audit entry and COMMIT in one pipeline (the writes' statement takes the chain's lock, the entry follows)
 # A pickup is judged by whether its own day is in force (the last day's pickups can still be confirmed after
 # expiry, by a driver syncing late) and by the SLA terms in force on that day: the contract's columns hold the
 # latest terms, which are those of every day unless an amendment takes effect later (`amended`).
-_CONFIRMING = text(
-    """
+_CONFIRMING = db.raw_sql(
+    text(
+        """
 SELECT p.id, p.route_id, p.point_id, p.contract_id, p.contractor_id, p.date, p.status, p.window_start_at,
        p.window_end_at, c.status AS contract_status, c.grace_minutes, c.sync_allowance_hours, c.geofence_m,
        pt.lat AS point_lat, pt.lon AS point_lon,
        """
-    + in_force_sql("c", "p.date")
-    + """ AS in_force,
+        + in_force_sql("c", "p.date")
+        + """ AS in_force,
        EXISTS (SELECT 1 FROM contract_amendments a WHERE a.contract_id = c.id) AS amended
 FROM pickups p JOIN contracts c ON c.id = p.contract_id JOIN points pt ON pt.id = p.point_id
 WHERE p.id = :pickup_id AND p.contractor_id = :contractor_id
 FOR UPDATE OF p
 """
+    )
 )
-_RECORD = text(
-    """
+_RECORD = db.raw_sql(
+    text(
+        """
 WITH confirmation AS (
     INSERT INTO confirmations (id, pickup_id, contractor_id, collected_at, received_at, lat, lon, distance_m, on_time,
                                off_site, supersedes_missed, photo_sha256, note, idempotency_key)
@@ -47,19 +52,23 @@ WITH confirmation AS (
             :off_site, :supersedes_missed, :photo_sha256, :note, :idempotency_key)
 ), event AS (  -- the envelope built and validated by shared.events.make
     """
-    + outbox.INSERT_ONE
-    + """
-)
-UPDATE pickups SET status = 'confirmed', on_time = :on_time, off_site = :off_site,
-       superseded_miss = :supersedes_missed, updated_at = :received_at
-WHERE id = :pickup_id
+        + outbox.INSERT_ONE
+        + """
+), pickup AS (
+    UPDATE pickups SET status = 'confirmed', on_time = :on_time, off_site = :off_site,
+           superseded_miss = :supersedes_missed, updated_at = :received_at
+    WHERE id = :pickup_id
+)  -- and the audit chain's lock: its entry follows, in the same pipeline
 """
+        + audit.TAKE_LOCK
+    )
 )
 
 
 def confirm(session: Session, principal: Principal, pickup_id: str, claim: dict, idempotency_key: str | None) -> dict:
     """Judge and record a confirmation in one transaction; a retry with the same key gets the first answer."""
-    row = session.execute(_CONFIRMING, {"pickup_id": pickup_id, "contractor_id": principal.contractor_id}).first()
+    found = db.fetch(session, _CONFIRMING, {"pickup_id": pickup_id, "contractor_id": principal.contractor_id})
+    row = found[0] if found else None
     if row is None:
         raise not_found("Pickup")
     if row.status == "confirmed" and idempotency_key:
@@ -104,16 +113,14 @@ def confirm(session: Session, principal: Principal, pickup_id: str, claim: dict,
         producer=PRODUCER,
         correlation_id=logs.correlation_id.get(),
     )
-    # the hot path: the evidence, the pickup's new state and the outbox row in one statement
-    session.execute(_RECORD, {**values, **outbox.one_params(envelope, created_at=received_at)})
-    # last: the audit chain's lock is then held only for the commit
-    audit.append(
+    # the request's last statements, with its COMMIT: the evidence, the pickup's new state and the outbox row in one
+    # statement that also takes the audit chain's lock, then the audit entry; the lock is held only until the commit
+    recorded = (_RECORD, {**values, **outbox.one_params(envelope, created_at=received_at), **audit.LOCK_PARAMS})
+    entry = {"on_time": verdict.on_time, "off_site": verdict.off_site, "supersedes_missed": verdict.supersedes_missed}
+    db.pipeline(
         session,
-        principal,
-        "pickup.confirm",
-        "pickup",
-        row.id,
-        {"on_time": verdict.on_time, "off_site": verdict.off_site, "supersedes_missed": verdict.supersedes_missed},
+        [recorded, *audit.statements(principal, "pickup.confirm", "pickup", row.id, entry, locked=True)],
+        commit=True,
     )
     return confirmation_body(SimpleNamespace(**values))
 

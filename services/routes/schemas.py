@@ -87,7 +87,7 @@ class ScheduleOut(Schema):
     scheduled = fields.Integer()
 
 
-class ConfirmationIn(Schema):
+class ConfirmationIn(fields.FastLoad):
     collected_at = fields.AwareDateTime(required=True)
     lat = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=-90, max=90))
     lon = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=-180, max=180))

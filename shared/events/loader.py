@@ -14,7 +14,9 @@ import math
 import uuid
 from typing import Any, Callable
 
-from marshmallow import Schema, fields, missing
+from marshmallow import EXCLUDE, Schema, fields, missing
+
+from shared import fields as bounded
 
 
 class _Fallback(Exception):
@@ -112,19 +114,29 @@ _SIMPLE: dict[type, Callable[[Any], Any]] = {
 }
 
 
-def _converter(field: fields.Field) -> Callable[[Any], Any] | None:
+# shared.fields' bounded fields convert as marshmallow's do; their range is a validator like any other (an instant
+# whose comparison overflows is refused there too, and marshmallow explains)
+_BASE: dict[type, type] = {
+    bounded.AwareDateTime: fields.AwareDateTime,
+    bounded.Date: fields.Date,
+    bounded.Integer: fields.Integer,
+}
+
+
+def _converter(field: fields.Field, validated: bool = False) -> Callable[[Any], Any] | None:
     if field.validators:
+        return _validating(field) if validated else None
+    kind = _BASE.get(type(field), type(field))
+    if (kind is fields.Date or kind is fields.AwareDateTime) and field.format not in (None, "iso"):  # type: ignore[attr-defined]
         return None
-    if (type(field) is fields.Date or type(field) is fields.AwareDateTime) and field.format not in (None, "iso"):
+    if kind is fields.AwareDateTime and field.default_timezone is not None:  # type: ignore[attr-defined]
         return None
-    if type(field) is fields.AwareDateTime and field.default_timezone is not None:
+    if kind is fields.Float and field.allow_nan:  # type: ignore[attr-defined]
         return None
-    if type(field) is fields.Float and field.allow_nan:
-        return None
-    if type(field) is fields.Dict and field.key_field is None and field.value_field is None:
+    if kind is fields.Dict and field.key_field is None and field.value_field is None:  # type: ignore[attr-defined]
         return _dict
-    if type(field) is fields.List:
-        inner = _converter(field.inner)
+    if kind is fields.List:
+        inner = _converter(field.inner, validated)  # type: ignore[attr-defined]
         if inner is None:
             return None
 
@@ -134,7 +146,37 @@ def _converter(field: fields.Field) -> Callable[[Any], Any] | None:
             return [inner(item) for item in value]
 
         return many
-    return _SIMPLE.get(type(field))
+    return _SIMPLE.get(kind)
+
+
+def _validating(field: fields.Field) -> Callable[[Any], Any] | None:
+    """The field's conversion, then its own validators on the value: any that refuses (or raises anything) sends
+    the data to marshmallow, which gives the field's error."""
+    convert = _converter(_unvalidated(field))
+    if convert is None:
+        return None
+    validators = tuple(field.validators)
+
+    def checked(value):
+        out = convert(value)
+        try:
+            for validator in validators:
+                if validator(out) is False:
+                    raise _Fallback
+        except Exception:
+            raise _Fallback from None
+        return out
+
+    return checked
+
+
+def _unvalidated(field: fields.Field) -> fields.Field:
+    """A shallow copy without validators, to ask _converter for the plain conversion."""
+    import copy
+
+    plain = copy.copy(field)
+    plain.validators = []
+    return plain
 
 
 def _has_hooks(schema: Schema) -> bool:
@@ -142,24 +184,33 @@ def _has_hooks(schema: Schema) -> bool:
     return any(hasattr(getattr(cls, name, None), "__marshmallow_hook__") for name in dir(cls))
 
 
-def compile_loader(schema: Schema) -> Callable[[dict], dict]:
-    """schema.load, faster for the data a producer of ours writes; exactly schema.load otherwise."""
+def compile_loader(
+    schema: Schema, validated: bool = False, fallback: Callable[[Any], dict] | None = None
+) -> Callable[[dict], dict]:
+    """schema.load, faster for the data a producer of ours writes; exactly schema.load otherwise.
+
+    validated: fields with validators (and shared.fields' bounded ones) are compiled too, their validators run
+    on the converted value; and a key the schema does not know goes to marshmallow unless the schema excludes
+    unknown keys (what a request body needs: shared.fields.FastLoad). fallback: marshmallow's load of the schema
+    (schema.load unless the schema's own load is this one)."""
+    slow = fallback or schema.load
     plan = []
     for name, field in schema.load_fields.items():
-        convert = _converter(field)
+        convert = _converter(field, validated)
         if convert is None or field.data_key not in (None, name):
-            return schema.load
+            return slow
         plan.append((name, convert, field.required, field.allow_none, field.load_default))
     if _has_hooks(schema):
-        return schema.load
+        return slow
+    known = frozenset(schema.load_fields) if validated and schema.unknown != EXCLUDE else None
 
     def load(data: dict) -> dict:
-        if type(data) is not dict:
-            return schema.load(data)
+        if type(data) is not dict or (known is not None and not known.issuperset(data)):
+            return slow(data)
         try:
             return _apply(plan, data)
         except _Fallback:
-            return schema.load(data)
+            return slow(data)
 
     return load
 

@@ -1,8 +1,7 @@
 """Confirmations through HTTP: refusals, on time and late, off-site and verification, retries, supersession, excuses."""
 from datetime import date, timedelta
 
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
+import psycopg
 
 from shared import clock
 
@@ -36,19 +35,20 @@ def test_an_on_site_confirmation_in_the_window_confirms_the_pickup_on_time_and_r
     assert world.sql("SELECT action FROM audit_log WHERE object_id = :p", p=pickup["id"])[0][0] == "pickup.confirm"
 
 
-def test_the_evidence_the_pickups_new_state_and_the_event_are_written_in_one_statement(world, frozen_clock):
+def test_the_evidence_the_pickups_new_state_and_the_event_are_written_in_one_statement(world, frozen_clock,
+                                                                                     monkeypatch):
     pickup = world.pickup_on(DAY)
     frozen_clock(wib(DAY, 14, 5))
     statements: list[str] = []
+    execute = psycopg.Cursor.execute
 
-    def seen(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
+    def seen(cursor, query, *args, **kwargs):  # psycopg's, under SQLAlchemy's and shared.db's alike
+        statements.append(str(query))
+        return execute(cursor, query, *args, **kwargs)
 
-    event.listen(Engine, "before_cursor_execute", seen)
-    try:
-        assert confirm(world, pickup, wib(DAY, 14, 0)).status_code == 201
-    finally:
-        event.remove(Engine, "before_cursor_execute", seen)
+    monkeypatch.setattr(psycopg.Cursor, "execute", seen)
+    assert confirm(world, pickup, wib(DAY, 14, 0)).status_code == 201
+    monkeypatch.undo()
     writing = [s for s in statements if "INSERT INTO confirmations" in s or "INSERT INTO outbox" in s
                or "UPDATE pickups" in s]
     assert len(writing) == 1  # shared.outbox's INSERT inside the confirmation's one statement: one round trip
@@ -183,4 +183,28 @@ def test_two_racing_confirmations_of_one_pickup_make_one_confirmation_and_a_conf
         thread.join()
     assert sorted(answers) == [201, 409]
     assert world.sql("SELECT count(*) FROM confirmations")[0][0] == 1
+    assert len(world.outbox("routes.pickup.confirmed")) == 1
+
+
+def test_a_failed_write_leaves_nothing_behind_and_the_retry_confirms(world, frozen_clock, monkeypatch):
+    """The writes, the audit entry and the COMMIT go in one pipeline: a statement that fails there rolls the whole
+    confirmation back (no evidence, no event, no audit entry, the pickup still scheduled) and the connection
+    serves the retry."""
+    from services.routes import pickups as use_cases
+
+    pickup = world.pickup_on(DAY)
+    frozen_clock(wib(DAY, 14, 5))
+    one_params = use_cases.outbox.one_params
+    monkeypatch.setattr(use_cases.outbox, "one_params",
+                        lambda envelope, created_at=None: {**one_params(envelope, created_at), "outbox_envelope": "{"})
+    failed = confirm(world, pickup, wib(DAY, 14, 0))
+    assert failed.status_code == 422  # the database refused a value (shared.errors)
+    assert world.get(f"/pickups/{pickup['id']}").json["status"] == "scheduled"
+    assert world.sql("SELECT count(*) FROM confirmations WHERE pickup_id = :p", p=pickup["id"])[0][0] == 0
+    assert world.sql("SELECT count(*) FROM audit_log WHERE object_id = :p", p=pickup["id"])[0][0] == 0
+    assert world.outbox("routes.pickup.confirmed") == []
+    monkeypatch.undo()
+    retried = confirm(world, pickup, wib(DAY, 14, 0))
+    assert retried.status_code == 201, retried.json
+    assert world.get(f"/pickups/{pickup['id']}").json["status"] == "confirmed"
     assert len(world.outbox("routes.pickup.confirmed")) == 1

@@ -86,6 +86,36 @@ def test_concurrent_appends_make_one_unbroken_chain(engine, session):
     assert (verdict.entries, verdict.intact) == (150, True)
 
 
+def test_concurrent_appends_after_a_callers_own_lock_make_one_unbroken_chain(engine, session):
+    """A caller's write takes the chain's lock as its statement's main query (audit.TAKE_LOCK) and queues only the
+    INSERT after it in the same pipeline (the confirmation's hot path): racing writers still make one chain."""
+    import threading
+
+    from shared import db
+
+    own_write = db.raw_sql(text("WITH w AS (SELECT 1) " + audit.TAKE_LOCK))
+    failures: list[BaseException] = []
+
+    def writer(n: int) -> None:
+        try:
+            for k in range(25):
+                with Session(engine) as own:
+                    entry = audit.statements(DINAS, "pickup.confirm", "pickup", f"p-{n}-{k}", {"k": k}, locked=True)
+                    db.pipeline(own, [(own_write, dict(audit.LOCK_PARAMS)), *entry])
+                    own.commit()
+        except BaseException as error:  # surfaced below, with the chain's verdict
+            failures.append(error)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    verdict = audit.verify(session)
+    assert (verdict.entries, verdict.intact) == (150, True)
+
+
 def test_a_failed_append_rolls_back_with_its_transaction_and_the_chain_goes_on(session):
     _write_three(session)
     too_long = Principal(sub="x" * 201, role="dinas")  # the actor column holds 200
