@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from sqlalchemy import Column, DateTime, ScalarResult, String, Table, text
 from sqlalchemy.dialects.postgresql import UUID, insert
 from sqlalchemy.orm import Session
@@ -40,16 +38,17 @@ def claim_many(session: Session, claims: list[tuple[str, str]]) -> set[str]:
     if not claims:
         return set()
     ids, types = zip(*claims, strict=True)
-    inserted: ScalarResult[uuid.UUID] = session.execute(
+    inserted: ScalarResult[str] = session.execute(
         _CLAIM_MANY, {"ids": list(ids), "types": list(types), "at": clock.now()}
     ).scalars()
-    return {str(event_id) for event_id in inserted}
+    return set(inserted)
 
 
-# Two arrays unnested in one statement whose text never changes: no per-batch compilation, one round trip.
+# Two arrays unnested in one statement whose text never changes: no per-batch compilation, one round trip. The ids
+# come back as text (the canonical form str(uuid.UUID) gives), not as uuid objects to turn into strings again.
 _CLAIM_MANY = text("""
 INSERT INTO inbox (event_id, type, applied_at)
 SELECT e.id, e.type, :at FROM unnest(CAST(:ids AS uuid[]), CAST(:types AS varchar[])) AS e(id, type)
 ON CONFLICT (event_id) DO NOTHING
-RETURNING event_id
+RETURNING event_id::text
 """)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import operator
 import threading
 import time
 from collections import Counter
@@ -22,12 +23,14 @@ log = logging.getLogger(__name__)
 # The rows are picked and locked by seq alone, then joined for their bodies: when the planner's statistics
 # think few rows are unsent (the steady state), it sorts every unsent row instead of walking the index, and a
 # backlog of wide rows then spills that sort to disk (100 ms and more a batch). Narrow rows sort in memory.
+# The joined rows (about 1 KiB each) are put in seq order by the relay, not by the server: sorting a batch of 500
+# wide rows there cost about 3.6 ms of the statement's best case of 8.6 ms; sorting 500 tuples in Python, 0.05 ms.
 _SELECT = text(
     "WITH next AS (SELECT seq FROM outbox WHERE sent_at IS NULL AND seq <> ALL(CAST(:deferred AS bigint[])) "
     "ORDER BY seq FOR UPDATE SKIP LOCKED LIMIT :batch) "
-    "SELECT o.seq, o.id::text AS id, o.type, o.envelope::text AS body FROM outbox o JOIN next USING (seq) "
-    "ORDER BY o.seq"
+    "SELECT o.seq, o.id::text AS id, o.type, o.envelope::text AS body FROM outbox o JOIN next USING (seq)"
 )
+_seq = operator.itemgetter(0)  # a _SELECT row's seq
 _MARK_SENT = text("UPDATE outbox SET sent_at = :now WHERE seq = ANY(:seqs)")
 _MARK_FAILED = text("UPDATE outbox SET attempts = attempts + 1, last_error = :error WHERE seq = :seq")
 
@@ -154,9 +157,12 @@ class Relay(BrokerLoop):
             return  # a completing batch schedules the next pass
         batch = _Batch(self.database_url)
         try:
-            rows = batch.session.execute(
-                _SELECT, {"deferred": self._deferred_seqs(), "batch": self.settings.relay_batch_size}
-            ).all()
+            rows = sorted(
+                batch.session.execute(
+                    _SELECT, {"deferred": self._deferred_seqs(), "batch": self.settings.relay_batch_size}
+                ).all(),
+                key=_seq,
+            )
         except BaseException:
             batch.abandon()
             raise
