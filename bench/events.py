@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pika  # noqa: E402
 from marshmallow import Schema, fields  # noqa: E402
-from sqlalchemy import Column, Integer, MetaData, Table, create_engine, insert, text  # noqa: E402
+from sqlalchemy import Column, Integer, MetaData, Table, create_engine, text  # noqa: E402
 from sqlalchemy.dialects.postgresql import UUID  # noqa: E402
 
 from harness import Comparison, database_name  # noqa: E402
@@ -51,10 +51,14 @@ effects = Table("bench_effects", MetaData(), Column("n", Integer, primary_key=Tr
 
 @batch_handler
 def on_happened(session, envelopes) -> None:
-    """The effect of a run of events in one executemany: the set-based handler a busy consumer wants."""
-    session.execute(insert(effects), [{"n": e.data["n"], "thing_id": str(e.data["thing_id"])} for e in envelopes])
+    """The effect of a run of events in one statement: the set-based handler a busy consumer wants (an executemany
+    of the same rows is a statement a row, about 20 us of the consumer's CPU each and the server's work besides)."""
+    rows = {"n": [e.data["n"] for e in envelopes], "thing_id": [str(e.data["thing_id"]) for e in envelopes]}
+    session.execute(_EFFECTS, rows)
 
 
+_EFFECTS = text("INSERT INTO bench_effects (n, thing_id) "
+                "SELECT * FROM unnest(CAST(:n AS int[]), CAST(:thing_id AS uuid[]))")
 HANDLERS = {TYPE: on_happened}
 
 
