@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Sequence, cast
 
-from sqlalchemy import Table, func
+from sqlalchemy import Table, func, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import DeclarativeBase, Session
 
@@ -22,12 +22,12 @@ from services.billing.models import (
     DailyEvaluation,
     ExcusedComplaintDay,
     LifecycleChange,
-    Pickup,
     StaleDraft,
     Weighing,
 )
 from services.billing.timeline import Timeline, stored
 from shared import clock
+from shared.consumer import batch_handler
 from shared.events import Envelope
 from shared.inbox import NotYetKnown
 
@@ -188,42 +188,60 @@ def _status_changed(session: Session, data: dict, status: str) -> None:
         contract.updated_at = clock.now()
 
 
-def _upsert_pickup(session: Session, data: dict, **flags: bool) -> None:
-    require_contract(session, data["contract_id"], lock=False)
-    values = {
-        "pickup_id": str(data["pickup_id"]),
-        "contract_id": str(data["contract_id"]),
-        "date": data.get("date"),
-        "missed": False,
-        "confirmed": False,
-        "off_site": False,
-        "verified": False,
-        "excused": False,
-        **flags,
-    }
-    table = _table_of(Pickup)
-    statement = insert(table).values(**values)
-    merged: dict[str, Any] = {name: table.c[name] | statement.excluded[name] for name in flags}
-    merged["date"] = func.coalesce(statement.excluded.date, table.c.date)
-    session.execute(statement.on_conflict_do_update(index_elements=["pickup_id"], set_=merged))
-    mark_stale(session, data["contract_id"])
+# A run of pickup events in three statements whatever its length (the consumer hands a batch handler each run of
+# consecutive same-type events; a failing run is redone one event at a time): the contracts known, the pickups
+# upserted from arrays, the contracts' drafts marked stale. A pickup's flags only ever get set, so two events of a
+# run for one pickup fold into one row first (ON CONFLICT cannot touch a row twice in one statement).
+_KNOWN_CONTRACTS = text("SELECT id::text FROM contracts WHERE id = ANY(CAST(:ids AS uuid[]))")
+_UPSERT_PICKUPS = """
+INSERT INTO pickups (pickup_id, contract_id, date, missed, confirmed, off_site, verified, excused)
+SELECT * FROM unnest(CAST(:pickup_id AS uuid[]), CAST(:contract_id AS uuid[]), CAST(:date AS date[]),
+                     CAST(:missed AS boolean[]), CAST(:confirmed AS boolean[]), CAST(:off_site AS boolean[]),
+                     CAST(:verified AS boolean[]), CAST(:excused AS boolean[]))
+ON CONFLICT (pickup_id) DO UPDATE SET date = COALESCE(excluded.date, pickups.date), {flags}
+"""
+_PICKUP_FLAGS = ("missed", "confirmed", "off_site", "verified", "excused")
+_MARK_STALE = text(
+    "INSERT INTO stale_drafts (contract_id) SELECT DISTINCT unnest(CAST(:ids AS uuid[])) ON CONFLICT DO NOTHING"
+)
 
 
-def pickup_missed(session: Session, envelope: Envelope) -> None:
-    _upsert_pickup(session, envelope.data, missed=True)
+def _pickup_handler(*set_flags: str, from_data: tuple[str, ...] = ()):
+    """The batch handler of a pickup event type: it sets `set_flags`, and the flags `from_data` as the event's data
+    says (an OR with what the row has: confirmed wins over a miss that arrives later, and so on)."""
+    flags = set_flags + from_data
+    upsert = text(_UPSERT_PICKUPS.format(flags=", ".join(f"{f} = pickups.{f} OR excluded.{f}" for f in flags)))
+
+    @batch_handler
+    def handle(session: Session, envelopes: list[Envelope]) -> None:
+        rows: dict[str, dict[str, Any]] = {}
+        for envelope in envelopes:
+            data = envelope.data
+            row = rows.setdefault(
+                str(data["pickup_id"]),
+                {"contract_id": str(data["contract_id"]), "date": None, **dict.fromkeys(_PICKUP_FLAGS, False)},
+            )
+            row["date"] = data.get("date") or row["date"]
+            for flag in set_flags:
+                row[flag] = True
+            for flag in from_data:
+                row[flag] = row[flag] or bool(data[flag])
+        contracts = sorted({row["contract_id"] for row in rows.values()})
+        known: set[str] = set(session.execute(_KNOWN_CONTRACTS, {"ids": contracts}).scalars())
+        if unknown := [c for c in contracts if c not in known]:
+            raise NotYetKnown(f"contract {unknown[0]} not replicated yet")
+        columns = {name: [row[name] for row in rows.values()] for name in ("contract_id", "date", *_PICKUP_FLAGS)}
+        session.execute(upsert, {"pickup_id": list(rows), **columns})
+        session.execute(_MARK_STALE, {"ids": contracts})
+
+    return handle
 
 
-def pickup_confirmed(session: Session, envelope: Envelope) -> None:
-    # a confirmation that supersedes a miss, arriving before the miss, still ends confirmed: confirmed wins
-    _upsert_pickup(session, envelope.data, confirmed=True, off_site=bool(envelope.data["off_site"]))
-
-
-def pickup_excused(session: Session, envelope: Envelope) -> None:
-    _upsert_pickup(session, envelope.data, excused=True)
-
-
-def pickup_verified(session: Session, envelope: Envelope) -> None:
-    _upsert_pickup(session, envelope.data, verified=True)
+pickup_missed = _pickup_handler("missed")
+# a confirmation that supersedes a miss, arriving before the miss, still ends confirmed: confirmed wins
+pickup_confirmed = _pickup_handler("confirmed", from_data=("off_site",))
+pickup_excused = _pickup_handler("excused")
+pickup_verified = _pickup_handler("verified")
 
 
 def _billable(cleared_at, held_at):
