@@ -4,12 +4,15 @@ import urllib.request
 
 from shared import outbox
 from tests.integration.platform import things
-from tests.integration.platform.conftest import count, record
+from tests.integration.platform.conftest import count, declare, record
 from tests.support.broker import wait_until
 from tests.support.processes import start_eventsd, terminate
 
 
 def test_eventsd_applies_events_serves_its_gauges_and_stops_cleanly_on_sigterm(database_url, amqp_url, service, settings):
+    # as in production (`kawal events declare` before any process starts): otherwise the relay can publish before
+    # the consumer has bound its queue, and the events go to kawal.unrouted
+    declare(amqp_url, service, settings)
     port = _free_port()
     process = start_eventsd(service, {
         f"KAWAL_{service.upper()}_DATABASE_URL": database_url, "KAWAL_AMQP_URL": amqp_url,

@@ -11,7 +11,7 @@ from kawal.cli import main as kawal
 from shared import clock, config, db, outbox, retention
 from shared.inbox import inbox
 from tests.integration.platform import things
-from tests.integration.platform.conftest import count, metric, record
+from tests.integration.platform.conftest import count, declare, metric, record
 from tests.integration.platform.test_eventsd import _free_port, _scrape
 from tests.support.broker import wait_until
 from tests.support.processes import events_running, start_eventsd, terminate
@@ -54,7 +54,8 @@ def test_sent_rows_and_inbox_ids_older_than_the_age_are_deleted_in_batches_and_t
     assert retention.purge(service, database_url, SETTINGS) == {"outbox": 0, "inbox": 0}
 
 
-def test_the_events_process_deletes_expired_rows_on_its_own_and_counts_them(database_url, amqp_url, service):
+def test_the_events_process_deletes_expired_rows_on_its_own_and_counts_them(database_url, amqp_url, service, settings):
+    declare(amqp_url, service, settings)  # as `kawal events declare` does before any process starts
     record(database_url, "ancient", "fresh")
     age(database_url, {"ancient": 60, "fresh": 0}, applied_days=[60, 60])
     port = _free_port()
