@@ -89,9 +89,11 @@ class BrokerLoop(ABC):
             raise self._error
 
     def _tick(self) -> None:
+        # Stopping keeps ticking until the connection has closed: a stop while the connection is still opening
+        # (SIGTERM during start-up) finds nothing to close yet, and the connection then opens and would run on.
         if self.stopping.is_set():
             self._close()
-        elif self._connection is not None:
+        if self._connection is not None and not self._connection.is_closed:
             self._connection.ioloop.call_later(_TICK_SECONDS, self._tick)
 
     def guarded(self, callback: Callable) -> Callable:
