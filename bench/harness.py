@@ -17,8 +17,10 @@ from __future__ import annotations
 import json
 import os
 import statistics
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from contextlib import contextmanager
 from typing import Callable, Iterator
 
 from rich.console import Console
@@ -116,3 +118,49 @@ def interleave(comparison: Comparison, measure: Callable[[], float], baseline: C
             b = baseline()
         comparison.add(m, b)
     return comparison.report()
+
+
+@dataclass
+class ServerTalk:
+    """psycopg's statements sent and waits for the server (and the time spent waiting) while counting()'s block ran."""
+
+    statements: int = 0
+    waits: int = 0
+    wait_seconds: float = 0.0
+
+
+@contextmanager
+def counting() -> Iterator[ServerTalk]:
+    """Count what the block sends to PostgreSQL through psycopg (the profilers' round-trip figures)."""
+    import psycopg
+
+    talk, execute, wait = ServerTalk(), psycopg.Cursor.execute, psycopg.Connection.wait
+
+    def counting_execute(self, *args, **kwargs):
+        talk.statements += 1
+        return execute(self, *args, **kwargs)
+
+    def counting_wait(self, *args, **kwargs):
+        talk.waits += 1
+        started = time.perf_counter()
+        try:
+            return wait(self, *args, **kwargs)
+        finally:
+            talk.wait_seconds += time.perf_counter() - started
+
+    psycopg.Cursor.execute, psycopg.Connection.wait = counting_execute, counting_wait  # type: ignore[method-assign]
+    try:
+        yield talk
+    finally:
+        psycopg.Cursor.execute, psycopg.Connection.wait = execute, wait  # type: ignore[method-assign]
+
+
+def runs(fn: Callable[[], object], count: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU seconds of each of `count` calls of fn."""
+    walls, cpus = [], []
+    for _ in range(count):
+        started, cpu = time.perf_counter(), time.process_time()
+        fn()
+        walls.append(time.perf_counter() - started)
+        cpus.append(time.process_time() - cpu)
+    return walls, cpus

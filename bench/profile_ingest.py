@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import ingest  # noqa: E402  (sets the bench's clock settings first)
-from harness import database_name  # noqa: E402
+from harness import counting, database_name  # noqa: E402
 from shared import auth, clock, db  # noqa: E402
 
 
@@ -50,34 +50,18 @@ def main() -> None:
 
     for pickup_id in ids[:200]:  # warm: the pool, psycopg's prepared statements, caches
         one(pickup_id)
-    import psycopg
-
-    statements = waits = 0
-    original_execute, original_wait = psycopg.Cursor.execute, psycopg.Connection.wait
-
-    def counting_execute(self, *args, **kwargs):
-        nonlocal statements
-        statements += 1
-        return original_execute(self, *args, **kwargs)
-
-    def counting_wait(self, *args, **kwargs):
-        nonlocal waits
-        waits += 1
-        return original_wait(self, *args, **kwargs)
-
-    psycopg.Cursor.execute, psycopg.Connection.wait = counting_execute, counting_wait  # type: ignore[method-assign]
     profile = cProfile.Profile()
     started = time.perf_counter()
-    profile.enable()
-    for pickup_id in ids[200:200 + count]:
-        one(pickup_id)
-    profile.disable()
+    with counting() as talk:
+        profile.enable()
+        for pickup_id in ids[200:200 + count]:
+            one(pickup_id)
+        profile.disable()
     elapsed = time.perf_counter() - started
-    psycopg.Cursor.execute, psycopg.Connection.wait = original_execute, original_wait  # type: ignore[method-assign]
     profile.dump_stats(out)
     pstats.Stats(out).strip_dirs().sort_stats("cumulative").print_stats(45)
-    print(f"per confirmation: {elapsed / count * 1000:.2f} ms (under cProfile), {statements / count:.2f} statements, "
-          f"{waits / count:.2f} waits for the server")
+    print(f"per confirmation: {elapsed / count * 1000:.2f} ms (under cProfile), {talk.statements / count:.2f} statements, "
+          f"{talk.waits / count:.2f} waits for the server")
     db.dispose_all()
 
 

@@ -23,8 +23,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import invoice as bench  # noqa: E402
 import psycopg  # noqa: E402
-from harness import database_name  # noqa: E402
-from sqlalchemy import text  # noqa: E402
+from harness import counting, database_name, runs  # noqa: E402
 
 from services.billing import invoices  # noqa: E402
 from shared import auth, clock, db  # noqa: E402
@@ -67,49 +66,21 @@ def main() -> None:
     for statement, _ in sent:
         print(f"  {' '.join(statement.split())[:120]}")
 
-    statements = waits = 0
-    wait_seconds = 0.0
-    original_execute, original_wait = psycopg.Cursor.execute, psycopg.Connection.wait
-
-    def counting_execute(self, *args, **kwargs):
-        nonlocal statements
-        statements += 1
-        return original_execute(self, *args, **kwargs)
-
-    def counting_wait(self, *args, **kwargs):
-        nonlocal waits, wait_seconds
-        waits += 1
-        started = time.perf_counter()
-        try:
-            return original_wait(self, *args, **kwargs)
-        finally:
-            wait_seconds += time.perf_counter() - started
-
-    psycopg.Cursor.execute, psycopg.Connection.wait = counting_execute, counting_wait  # type: ignore[method-assign]
-    walls, cpus = [], []
-    for _ in range(count):
-        started, cpu = time.perf_counter(), time.process_time()
-        draft()
-        walls.append(time.perf_counter() - started)
-        cpus.append(time.process_time() - cpu)
+    with counting() as talk:
+        walls, cpus = runs(draft, count)
     print(f"per draft (not profiled): median {statistics.median(walls) * 1000:.2f} ms, min {min(walls) * 1000:.2f} ms;"
-          f" {statements / count:.2f} statements, {waits / count:.2f} waits for the server,"
-          f" {wait_seconds / count * 1000:.2f} ms waiting ({wait_seconds / sum(walls):.0%});"
+          f" {talk.statements / count:.2f} statements, {talk.waits / count:.2f} waits for the server,"
+          f" {talk.wait_seconds / count * 1000:.2f} ms waiting ({talk.wait_seconds / sum(walls):.0%});"
           f" this process's CPU median {statistics.median(cpus) * 1000:.2f} ms")
-    psycopg.Cursor.execute, psycopg.Connection.wait = original_execute, original_wait  # type: ignore[method-assign]
     from_at, to_at = clock.wib_day_bounds(bench.FIRST)[0], clock.wib_day_bounds(bench.NEXT)[0]
     params = {"c": contract_id, "from_at": from_at, "to_at": to_at, "from_day": bench.FIRST, "to_day": bench.NEXT}
 
-    def baseline() -> None:
+    def baseline() -> None:  # as bench/invoice.py sends it: unprepared, planned with its values
         with db.unit_of_work(url) as session:
-            session.execute(bench.BASELINE, params).one()
+            raw = session.connection().connection.driver_connection
+            raw.execute(bench.BASELINE, params, prepare=False).fetchone()
 
-    walls, cpus = [], []
-    for _ in range(count):
-        started, cpu = time.perf_counter(), time.process_time()
-        baseline()
-        walls.append(time.perf_counter() - started)
-        cpus.append(time.process_time() - cpu)
+    walls, cpus = runs(baseline, count)
     print(f"the bench's one aggregate query: median {statistics.median(walls) * 1000:.2f} ms,"
           f" min {min(walls) * 1000:.2f} ms, this process's CPU median {statistics.median(cpus) * 1000:.2f} ms")
 
@@ -124,8 +95,8 @@ def main() -> None:
 
     if "--explain" in sys.argv:
         with engine.connect() as connection:
-            plan = connection.execute(text("EXPLAIN (ANALYZE, BUFFERS, TIMING OFF, SUMMARY) " + bench.BASELINE.text),
-                                      params).scalars().all()
+            plan = connection.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS, TIMING OFF, SUMMARY) " + bench.BASELINE,
+                                              params).scalars().all()
             print("\nthe bench's one aggregate query\n" + "\n".join(plan))
             for statement, parameters in sent:
                 if not statement.lstrip().startswith(("SELECT", "WITH")):
