@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from sqlalchemy import Uuid, select, text
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -64,9 +64,14 @@ def facts_query(
     facts become adjustments), on their days in force, complaint days counted up to `as_of`. `frozen`: the
     contract's frozen invoices when the caller has read them (frozen_invoices), else read here."""
     frozen_months = [row.month for row in frozen] if frozen is not None else facts.frozen_months(session, contract.id)
-    months, first, following = _scope(month, frozen_months)
-    complaint_days = facts.complaint_days(session, contract.id, first, following, as_of, timeline.in_force)
-    return _facts_query(contract.id, timeline, month, as_of, frozen_months, complaint_days)
+    return _facts_query(
+        contract.id,
+        timeline,
+        month,
+        as_of,
+        frozen_months,
+        lambda first, following: facts.complaint_days(session, contract.id, first, following, as_of, timeline.in_force),
+    )
 
 
 def _scope(month: str, frozen_months: Sequence[str]) -> tuple[tuple[str, ...], date, date]:
@@ -82,9 +87,12 @@ def _facts_query(
     month: str,
     as_of: datetime,
     frozen_months: Sequence[str],
-    complaint_days: tuple[tuple[str, date], ...],
+    complaint_days_in: Callable[[date, date], tuple[tuple[str, date], ...]],
 ) -> facts.FactsQuery:
+    """The facts query of a draft of `month`; complaint_days_in(first, following) counts the scope's complaint
+    days (read from the database, or from complaints already read)."""
     months, first, following = _scope(month, frozen_months)
+    complaint_days = complaint_days_in(first, following)
     in_force = tuple((day, terms.shortfall_days_allowed) for day, terms in timeline.days(first, following))
     straight = all(m < month for m in frozen_months)
     return facts.FactsQuery(contract_id, month, months, in_force, as_of, complaint_days, straight)
@@ -205,9 +213,14 @@ def _reprice(session: Session, invoice: Invoice, reads: _Reads) -> tuple[facts.F
     now, month = reads.now, invoice.month
     timeline = timeline_from(reads.contract.base_terms, reads.contract.activated_on, reads.timeline_rows)
     frozen_months = [row.month for row in reads.frozen]
-    _, first, following = _scope(month, frozen_months)
-    complaint_days = facts.overdue_days(reads.complaints, first, following, now, timeline.in_force)
-    query = _facts_query(invoice.contract_id, timeline, month, now, frozen_months, complaint_days)
+    query = _facts_query(
+        invoice.contract_id,
+        timeline,
+        month,
+        now,
+        frozen_months,
+        lambda first, following: facts.overdue_days(reads.complaints, first, following, now, timeline.in_force),
+    )
     kind = termin.kind_of(timeline, month)
     terms = termin.terms_for(timeline, month)
     lines = pricing.price_lines(facts.quantities(session, query), timeline.on)
